@@ -1,0 +1,36 @@
+"""chainrule: a small, fast deep-learning library on NumPy with PyTorch's API.
+
+>>> import chainrule as torch
+>>> x = torch.tensor([1.0, 2.0, 3.0], requires_grad=True)
+>>> (x ** 2).sum().backward()
+>>> x.grad
+tensor([2., 4., 6.])
+"""
+
+from chainrule.tensor import Size, Tensor  # noqa: I001 - must come first (the ops need Tensor)
+from chainrule import autograd
+from chainrule.autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
+from chainrule.autograd.functional import grad_of as grad
+from chainrule.autograd.functional import value_and_grad
+from chainrule.creation import (
+    arange, as_tensor, empty, empty_like, eye, from_numpy, full, full_like, linspace, ones, ones_like,
+    rand, rand_like, randint, randn, randn_like, randperm, tensor, zeros, zeros_like,
+)
+from chainrule.dtypes import (
+    bool, double, float, float16, float32, float64, get_default_dtype, half, int, int8, int16, int32,
+    int64, long, set_default_dtype, short, uint8,
+)
+from chainrule.functions import *  # noqa: F403
+from chainrule.functions import concat, concatenate  # noqa: F401
+from chainrule.random import Generator, default_generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state
+
+__version__ = "0.1.0"
+
+
+def __getattr__(name):
+    # Subpackages that pull in more code are imported on first use, keeping `import chainrule` fast.
+    import importlib
+
+    if name in ("nn", "optim", "data", "utils", "train", "viz", "io"):
+        return importlib.import_module(f"chainrule.{name}")
+    raise AttributeError(f"module 'chainrule' has no attribute {name!r}")

@@ -1,0 +1,109 @@
+"""Activation functions as ops, each with its derivative in one or two lines."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from chainrule.autograd.function import Function
+from chainrule.ops.elementwise import erf
+
+
+def sigmoid(x):
+    # 1/(1+e^-x) rewritten through tanh: no overflow for any x, in float32 or float64
+    return 0.5 * np.tanh(0.5 * x) + 0.5
+
+
+class Relu(Function):
+    def forward(ctx, a):
+        out = np.maximum(a, 0)
+        ctx.out = out
+        return out
+
+    def backward(ctx, grad):
+        return grad * (ctx.out > 0)  # NOTE: relu'(0) := 0, as torch
+
+
+class LeakyRelu(Function):
+    def forward(ctx, a, negative_slope=0.01):
+        ctx.a, ctx.slope = a, negative_slope
+        return np.where(a > 0, a, a * negative_slope)
+
+    def backward(ctx, grad):
+        return np.where(ctx.a > 0, grad, grad * ctx.slope)
+
+
+class Elu(Function):
+    def forward(ctx, a, alpha=1.0):
+        ctx.a, ctx.alpha = a, alpha
+        return np.where(a > 0, a, alpha * np.expm1(np.minimum(a, 0)))
+
+    def backward(ctx, grad):
+        a = ctx.a
+        return np.where(a > 0, grad, grad * ctx.alpha * np.exp(np.minimum(a, 0)))
+
+
+class Gelu(Function):
+    """GELU(x) = x * Phi(x); ``approximate='tanh'`` uses PyTorch's tanh formula."""
+
+    def forward(ctx, a, approximate="none"):
+        ctx.a, ctx.approximate = a, approximate
+        if approximate == "tanh":
+            ctx.t = np.tanh(math.sqrt(2 / math.pi) * (a + 0.044715 * a**3))
+            return 0.5 * a * (1 + ctx.t)
+        ctx.cdf = 0.5 * (1 + erf(a / math.sqrt(2)))
+        return a * ctx.cdf
+
+    def backward(ctx, grad):
+        a = ctx.a
+        if ctx.approximate == "tanh":
+            t = ctx.t
+            dinner = math.sqrt(2 / math.pi) * (1 + 3 * 0.044715 * a * a)
+            return grad * (0.5 * (1 + t) + 0.5 * a * (1 - t * t) * dinner)
+        pdf = np.exp(-0.5 * a * a) / math.sqrt(2 * math.pi)
+        return grad * (ctx.cdf + a * pdf)
+
+
+class Silu(Function):
+    def forward(ctx, a):
+        s = sigmoid(a)
+        ctx.a, ctx.s = a, s
+        return a * s
+
+    def backward(ctx, grad):
+        s = ctx.s
+        return grad * (s * (1 + ctx.a * (1 - s)))
+
+
+class Sigmoid(Function):
+    def forward(ctx, a):
+        ctx.out = sigmoid(a)
+        return ctx.out
+
+    def backward(ctx, grad):
+        out = ctx.out
+        return grad * out * (1 - out)
+
+
+class Tanh(Function):
+    def forward(ctx, a):
+        ctx.out = np.tanh(a)
+        return ctx.out
+
+    def backward(ctx, grad):
+        out = ctx.out
+        return grad * (1 - out * out)
+
+
+class Softplus(Function):
+    """log(1 + e^(beta x)) / beta, and x itself where beta*x > threshold (as torch)."""
+
+    def forward(ctx, a, beta=1.0, threshold=20.0):
+        z = a * beta
+        ctx.z, ctx.threshold = z, threshold
+        return np.where(z > threshold, a, np.logaddexp(0, z) / beta).astype(a.dtype, copy=False)
+
+    def backward(ctx, grad):
+        z = ctx.z
+        return np.where(z > ctx.threshold, grad, grad * sigmoid(z))

@@ -1,0 +1,63 @@
+"""Matrix products: ``a @ b`` in every PyTorch form, and the fused ``x @ W.T + b`` of a Linear layer."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from chainrule.autograd.function import Function
+
+
+class MatMul(Function):
+    """1-D, 2-D and batched products with broadcast batch dimensions, like ``torch.matmul``."""
+
+    def forward(ctx, a, b):
+        ctx.a, ctx.b = a, b
+        return np.matmul(a, b)
+
+    def backward(ctx, grad):
+        a, b = ctx.a, ctx.b
+        need_a, need_b = ctx.needs_input_grad
+        # treat a 1-D `a` as a row (1, m) and a 1-D `b` as a column (m, 1), as the forward did
+        g = grad
+        if b.ndim == 1:
+            g = np.expand_dims(g, -1)
+        if a.ndim == 1:
+            g = np.expand_dims(g, -2)
+        a2 = a[None, :] if a.ndim == 1 else a
+        b2 = b[:, None] if b.ndim == 1 else b
+        ga = gb = None
+        if need_a:
+            ga = g @ np.swapaxes(b2, -1, -2)  # dL/da = g b^T
+            if a.ndim == 1:
+                ga = ga[..., 0, :]
+        if need_b:
+            if b2.ndim == 2 and a2.ndim > 2:  # (..., n, m) @ (m, p): fold the batch into one GEMM
+                gb = a2.reshape(-1, a2.shape[-1]).T @ g.reshape(-1, g.shape[-1])
+            else:
+                gb = np.swapaxes(a2, -1, -2) @ g  # dL/db = a^T g
+            if b.ndim == 1:
+                gb = gb[..., 0]
+        return ga, gb
+
+
+class Linear(Function):
+    """``x @ weight.T + bias`` in one node: one GEMM, an in-place bias add, and three GEMM-ish grads.
+
+    Shapes: x (..., in), weight (out, in), bias (out,) or None.
+    """
+
+    def forward(ctx, x, weight, bias=None):
+        ctx.x, ctx.weight = x, weight
+        out = x @ weight.T
+        if bias is not None:
+            out += bias
+        return out
+
+    def backward(ctx, grad):
+        x, w = ctx.x, ctx.weight
+        need_x, need_w, need_b = (list(ctx.needs_input_grad) + [False])[:3]
+        g2 = grad.reshape(-1, grad.shape[-1]) if grad.ndim != 2 else grad
+        gx = grad @ w if need_x else None
+        gw = g2.T @ (x.reshape(-1, x.shape[-1]) if x.ndim != 2 else x) if need_w else None
+        gb = g2.sum(axis=0) if need_b else None
+        return gx, gw, gb

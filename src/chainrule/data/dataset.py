@@ -1,0 +1,243 @@
+"""Datasets: the map-style ``Dataset`` protocol, ``TensorDataset``, ``Subset``, ``ConcatDataset``, ``random_split``.
+
+A dataset is anything with ``__len__`` and ``__getitem__``. Array-backed datasets additionally implement
+``_gather(indices, generator)``, which returns a whole batch (a list of arrays, one per field) with one
+fancy-index gather; ``DataLoader`` uses it instead of a Python loop over samples. A subclass that
+overrides ``__getitem__`` loses the fast path automatically (see ``supports_gather``), so the loader
+never bypasses user code.
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+import warnings
+
+import numpy as np
+
+from ._util import as_array, is_tensor, resolve_generator, rng_of, wrap
+from .transforms import apply_transform
+
+
+class Dataset:
+    """Base class of map-style datasets: subclasses define ``__getitem__`` and ``__len__``.
+
+    ``a + b`` concatenates two datasets (a ``ConcatDataset``), as in PyTorch.
+
+    >>> class Squares(Dataset):
+    ...     def __len__(self): return 10
+    ...     def __getitem__(self, i): return float(i), float(i * i)
+    >>> len(Squares() + Squares())
+    20
+    """
+
+    def __getitem__(self, index):
+        raise NotImplementedError(f"{type(self).__name__} must implement __getitem__")
+
+    def __add__(self, other: "Dataset") -> "ConcatDataset":
+        return ConcatDataset([self, other])
+
+
+def supports_gather(dataset) -> bool:
+    """Whether ``dataset`` can deliver whole batches with ``_gather`` (its ``__getitem__`` is not overridden)."""
+    cls = type(dataset)
+    owner = next((k for k in cls.__mro__ if "_gather" in k.__dict__), None)
+    if owner is None or cls.__getitem__ is not owner.__dict__.get("__getitem__"):
+        return False
+    can = getattr(dataset, "_can_gather", None)
+    return can() if can is not None else True
+
+
+class TensorDataset(Dataset):
+    """Dataset wrapping tensors (or NumPy arrays) that share their first dimension.
+
+    Sample ``i`` is ``tuple(t[i] for t in tensors)``. The ``DataLoader`` gathers whole batches with
+    one index operation per tensor.
+
+    Args:
+        *tensors: tensors or arrays with the same size in dimension 0.
+        transform (callable, optional): batch transform applied to the first tensor (the inputs).
+            Default: None.
+
+    Shape:
+        - tensors: ``(N, *)`` each.
+
+    >>> import numpy as np
+    >>> ds = TensorDataset(np.zeros((4, 2), np.float32), np.arange(4))
+    >>> x, y = ds[1]
+    >>> tuple(x.shape), int(y)
+    ((2,), 1)
+    """
+
+    def __init__(self, *tensors, transform=None):
+        if not tensors:
+            raise ValueError("TensorDataset: expected at least one tensor, got none")
+        arrays = [as_array(t) for t in tensors]
+        for k, a in enumerate(arrays):
+            if a.ndim == 0:
+                raise ValueError(f"TensorDataset: tensor {k} must have at least one dimension, got a scalar")
+        sizes = [len(a) for a in arrays]
+        if len(set(sizes)) != 1:
+            raise ValueError(f"TensorDataset: all tensors must have the same size in dimension 0, got sizes {sizes}")
+        self.tensors = tuple(t if is_tensor(t) else wrap(a) for t, a in zip(tensors, arrays))
+        self.transform = transform
+        self._arrays = arrays
+
+    def __len__(self) -> int:
+        return len(self._arrays[0])
+
+    def __getitem__(self, index):
+        items = [np.asarray(a[index]) for a in self._arrays]
+        if self.transform is not None:
+            items[0] = _transform_one(self.transform, items[0])
+        return tuple(wrap(x) for x in items)
+
+    def _gather(self, indices: np.ndarray, generator=None) -> list:
+        batch = [np.take(a, indices, axis=0) for a in self._arrays]
+        if self.transform is not None:
+            batch[0] = apply_transform(self.transform, batch[0], generator)
+        return batch
+
+
+def _transform_one(transform, x):
+    # transforms work on batches: give the sample a batch axis of 1 and take it off again
+    return np.asarray(as_array(apply_transform(transform, x[None], None)))[0]
+
+
+class Subset(Dataset):
+    """The samples of ``dataset`` at ``indices``.
+
+    Args:
+        dataset (Dataset): the whole dataset.
+        indices (sequence of int): the indices of the samples to keep, in order.
+
+    >>> sub = Subset(TensorDataset(np.arange(10)), [7, 2])
+    >>> [int(sub[i][0]) for i in range(len(sub))]
+    [7, 2]
+    """
+
+    def __init__(self, dataset, indices):
+        self.dataset = dataset
+        self.indices = indices
+        index = np.asarray(as_array(indices))
+        if index.size == 0:
+            index = index.astype(np.intp)
+        if index.ndim != 1 or index.dtype.kind not in "iu":
+            raise TypeError(
+                f"Subset: indices must be a 1-D sequence of ints, got {index.dtype} with shape {index.shape}"
+            )
+        self._index = index.astype(np.intp, copy=False)
+
+    def __len__(self) -> int:
+        return len(self._index)
+
+    def __getitem__(self, idx):
+        if isinstance(idx, list):
+            return self.dataset[[int(self._index[i]) for i in idx]]
+        j = self.indices[idx]
+        return self.dataset[int(j) if isinstance(j, np.integer) else j]
+
+    def _can_gather(self) -> bool:
+        return supports_gather(self.dataset)
+
+    def _gather(self, indices: np.ndarray, generator=None) -> list:
+        return self.dataset._gather(self._index[indices], generator)
+
+
+class ConcatDataset(Dataset):
+    """The concatenation of several datasets, one after the other.
+
+    Args:
+        datasets (iterable of Dataset): the parts, in order.
+
+    >>> ds = ConcatDataset([TensorDataset(np.arange(3)), TensorDataset(np.arange(5))])
+    >>> len(ds), ds.cumulative_sizes
+    (8, [3, 8])
+    """
+
+    def __init__(self, datasets):
+        self.datasets = list(datasets)
+        if not self.datasets:
+            raise ValueError("ConcatDataset: datasets should not be an empty iterable")
+        self.cumulative_sizes = np.cumsum([len(d) for d in self.datasets]).tolist()
+
+    def __len__(self) -> int:
+        return self.cumulative_sizes[-1]
+
+    def __getitem__(self, idx):
+        if idx < 0:
+            if -idx > len(self):
+                raise IndexError(f"ConcatDataset: index {idx} is out of range for length {len(self)}")
+            idx += len(self)
+        d = bisect.bisect_right(self.cumulative_sizes, idx)
+        start = self.cumulative_sizes[d - 1] if d > 0 else 0
+        return self.datasets[d][idx - start]
+
+    def _can_gather(self) -> bool:
+        return all(supports_gather(d) for d in self.datasets)
+
+    def _gather(self, indices: np.ndarray, generator=None) -> list:
+        which = np.searchsorted(self.cumulative_sizes, indices, side="right")
+        starts = np.concatenate([[0], self.cumulative_sizes[:-1]])
+        parts = [(which == d, d) for d in np.unique(which)]
+        if len(parts) == 1:  # common case: no reassembly needed
+            d = parts[0][1]
+            return self.datasets[d]._gather(indices - starts[d], generator)
+        gathered = [(mask, self.datasets[d]._gather(indices[mask] - starts[d], generator)) for mask, d in parts]
+        out = []
+        for f in range(len(gathered[0][1])):
+            pieces = [g[f] for _, g in gathered]
+            field = np.empty((len(indices),) + pieces[0].shape[1:], np.result_type(*pieces))
+            for (mask, _), piece in zip(gathered, pieces):
+                field[mask] = piece
+            out.append(field)
+        return out
+
+
+def random_split(dataset, lengths, generator=None, *, seed=None) -> list[Subset]:
+    """Randomly split ``dataset`` into non-overlapping ``Subset``s of the given lengths.
+
+    Fractions that sum to 1 are turned into lengths as PyTorch does: ``floor(n * frac)`` each, then
+    the remainder is handed out one by one, round-robin from the first subset.
+
+    Args:
+        dataset (Dataset): the dataset to split.
+        lengths (sequence of int or float): the lengths, or fractions summing to 1.
+        generator (Generator, optional): source of the permutation. Default: the global generator.
+        seed (int, optional): shorthand for ``generator=Generator().manual_seed(seed)``. Default: None.
+
+    >>> train, val = random_split(TensorDataset(np.arange(10)), [0.8, 0.2], seed=0)
+    >>> len(train), len(val)
+    (8, 2)
+    """
+    generator = resolve_generator(generator, seed, "random_split")
+    n = len(dataset)
+    lengths = list(lengths)
+    for i, v in enumerate(lengths):
+        if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)):
+            raise TypeError(f"random_split: lengths[{i}] must be an int or a float, got {type(v).__name__}")
+    total = sum(lengths)
+    if math.isclose(total, 1) and total <= 1:
+        for i, frac in enumerate(lengths):
+            if not 0 <= frac <= 1:
+                raise ValueError(f"random_split: fraction lengths[{i}]={frac} is not between 0 and 1")
+        sizes = [int(math.floor(n * frac)) for frac in lengths]
+        for i in range(n - sum(sizes)):
+            sizes[i % len(sizes)] += 1
+        for i, size in enumerate(sizes):
+            if size == 0:
+                warnings.warn(f"random_split: length of split at index {i} is 0; this split will be empty",
+                              stacklevel=2)
+    else:
+        sizes = [int(v) for v in lengths]
+        if any(v != s for v, s in zip(lengths, sizes)) or any(s < 0 for s in sizes):
+            raise ValueError(
+                f"random_split: lengths must be non-negative ints or fractions summing to 1, got {lengths}"
+            )
+        if sum(sizes) != n:
+            raise ValueError(
+                f"random_split: lengths sum to {sum(sizes)} but the dataset has {n} samples"
+            )
+    perm = rng_of(generator).permutation(n)
+    bounds = np.cumsum([0] + sizes)
+    return [Subset(dataset, perm[a:b]) for a, b in zip(bounds[:-1], bounds[1:])]

@@ -1,0 +1,116 @@
+"""The IDX file format of MNIST and Fashion-MNIST, gzipped or raw, read with full validation.
+
+An IDX file is a 4-byte magic number ``00 00 <type code> <ndim>``, ``ndim`` big-endian uint32
+dimension sizes, then the values in C order, big-endian. Every way a file can be wrong (bad gzip,
+wrong magic, unknown type code, short or overlong data) raises ``DatasetError`` naming the file and
+the problem.
+"""
+
+from __future__ import annotations
+
+import gzip
+import math
+import struct
+import zlib
+from pathlib import Path
+
+import numpy as np
+
+
+class DatasetError(ValueError):
+    """A dataset file is missing, truncated or corrupt, or a dataset cannot be found or downloaded.
+
+    The message names the file (or folders and URLs) and says what is wrong.
+    """
+
+
+# IDX type code -> big-endian dtype
+_DTYPES = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
+_CODES = {np.dtype(v).newbyteorder("="): k for k, v in _DTYPES.items()}
+_GZIP_MAGIC = b"\x1f\x8b"
+
+
+def read_idx(path, *, ndim: int | None = None, dtype=None) -> np.ndarray:
+    """Read an IDX file (gzipped or not; detected from its content) into a native-endian array.
+
+    Args:
+        path (str or Path): the file.
+        ndim (int, optional): the number of dimensions the file must have. Default: None (any).
+        dtype (dtype, optional): the element type the file must have. Default: None (any).
+
+    Raises:
+        DatasetError: the file is unreadable, truncated or corrupt, or not of ``ndim``/``dtype``.
+
+    >>> images = read_idx("/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz")  # doctest: +SKIP
+    >>> images.shape, images.dtype  # doctest: +SKIP
+    ((10000, 28, 28), dtype('uint8'))
+    """
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as e:
+        raise DatasetError(f"{path}: cannot read the file ({e.strerror})") from e
+    if raw[:2] == _GZIP_MAGIC:
+        try:
+            raw = gzip.decompress(raw)
+        except EOFError as e:
+            raise DatasetError(f"{path}: truncated gzip data ({e})") from e
+        except (OSError, zlib.error) as e:  # gzip.BadGzipFile is an OSError
+            raise DatasetError(f"{path}: corrupt gzip data ({e})") from e
+    return _parse(raw, path, ndim, dtype)
+
+
+def _parse(raw: bytes, path: Path, want_ndim, want_dtype) -> np.ndarray:
+    def error(problem: str) -> DatasetError:
+        return DatasetError(f"{path}: {problem}")
+
+    if len(raw) < 4:
+        raise error(f"too short for an IDX file: {len(raw)} bytes, expected a 4-byte magic number")
+    magic = f"magic number {int.from_bytes(raw[:4], 'big'):#010x}"
+    if raw[:2] != b"\0\0":
+        raise error(f"not an IDX file: {magic} must start with two zero bytes")
+    code, ndim = raw[2], raw[3]
+    if code not in _DTYPES:
+        known = ", ".join(f"{c:#04x}" for c in _DTYPES)
+        raise error(f"unknown IDX data type code {code:#04x} in {magic}; expected one of {known}")
+    if ndim == 0:
+        raise error(f"{magic} declares 0 dimensions")
+    dtype = np.dtype(_DTYPES[code])
+    if want_ndim is not None and ndim != want_ndim:
+        raise error(f"expected a {want_ndim}-dimensional IDX file, got {ndim} dimensions ({magic})")
+    if want_dtype is not None and dtype.newbyteorder("=") != np.dtype(want_dtype):
+        raise error(f"expected {np.dtype(want_dtype)} values, got {dtype.newbyteorder('=')} ({magic})")
+    offset = 4 + 4 * ndim
+    if len(raw) < offset:
+        raise error(f"truncated header: {ndim} dimension sizes need {4 * ndim} bytes, found {len(raw) - 4}")
+    shape = struct.unpack(f">{ndim}I", raw[4:offset])
+    nbytes, found = math.prod(shape) * dtype.itemsize, len(raw) - offset
+    if found != nbytes:
+        what = "truncated" if found < nbytes else "too long"
+        raise error(f"{what}: the header's shape {shape} needs {nbytes} bytes of data, found {found}")
+    # astype copies: the result is writable and native-endian
+    return np.frombuffer(raw, dtype=dtype, offset=offset).astype(dtype.newbyteorder("=")).reshape(shape)
+
+
+def write_idx(path, array, compress: bool | None = None) -> None:
+    """Write ``array`` as an IDX file; gzip it when ``compress`` is True (default: when ``path`` ends in .gz).
+
+    Args:
+        path (str or Path): destination file.
+        array (array-like): uint8, int8, int16, int32, float32 or float64 values.
+        compress (bool, optional): gzip the file. Default: None (decided by the file name).
+
+    >>> write_idx("labels-idx1-ubyte.gz", np.arange(10, dtype=np.uint8))  # doctest: +SKIP
+    """
+    a = np.ascontiguousarray(array)
+    code = _CODES.get(a.dtype.newbyteorder("="))
+    if code is None:
+        known = sorted(str(d) for d in _CODES)
+        raise TypeError(f"write_idx: cannot store dtype {a.dtype} in an IDX file; use one of {known}")
+    if a.ndim == 0 or a.ndim > 255:
+        raise ValueError(f"write_idx: array must have 1 to 255 dimensions, got {a.ndim}")
+    header = bytes([0, 0, code, a.ndim]) + struct.pack(f">{a.ndim}I", *a.shape)
+    payload = header + a.astype(a.dtype.newbyteorder(">")).tobytes()
+    if compress if compress is not None else str(path).endswith(".gz"):
+        payload = gzip.compress(payload, mtime=0)
+    Path(path).write_bytes(payload)

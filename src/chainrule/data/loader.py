@@ -1,0 +1,182 @@
+"""``DataLoader``: batches, shuffling and collation, as ``torch.utils.data.DataLoader``.
+
+Array-backed datasets (``TensorDataset``, ``FashionMNIST``/``MNIST`` and ``Subset``/``ConcatDataset``
+of them) are batched with one fancy-index gather per field; any other dataset is read one sample at a
+time with ``__getitem__`` and collated with ``default_collate``. Loading runs in the calling process:
+``num_workers`` and the other multiprocessing options are accepted for PyTorch compatibility and
+ignored, since a vectorised gather is faster than shipping batches between processes.
+"""
+
+from __future__ import annotations
+
+import collections.abc
+
+import numpy as np
+
+from ._util import as_array, is_tensor, resolve_generator, wrap
+from .dataset import supports_gather
+from .sampler import BatchSampler, RandomSampler, SequentialSampler
+from .transforms import apply_transform
+
+
+def default_collate(batch):
+    """Merge a list of samples into a batch, as PyTorch's ``default_collate``.
+
+    Tensors, arrays and numbers are stacked into one Tensor with a new first dimension; tuples and
+    lists are collated field by field (giving a list), dicts key by key, strings stay a list.
+    Python floats become float32 (chainrule's default dtype; PyTorch gives float64), ints int64.
+
+    Args:
+        batch (list): the samples.
+
+    >>> [tuple(x.shape) for x in default_collate([(np.zeros(3), 1), (np.ones(3), 0)])]
+    [(2, 3), (2,)]
+    """
+    elem = batch[0]
+    if is_tensor(elem) or isinstance(elem, np.ndarray):
+        arrays = [as_array(b) for b in batch]
+        if arrays[0].dtype.kind in "OUSV":
+            raise TypeError(f"default_collate: cannot batch arrays of dtype {arrays[0].dtype}")
+        shapes = {a.shape for a in arrays}
+        if len(shapes) > 1:
+            raise ValueError(f"default_collate: cannot stack samples of different shapes {sorted(shapes)}")
+        return wrap(np.stack(arrays))
+    if isinstance(elem, np.generic):
+        return wrap(np.array(batch))
+    if isinstance(elem, bool):
+        return wrap(np.array(batch, dtype=np.bool_))
+    if isinstance(elem, int):
+        return wrap(np.array(batch, dtype=np.int64))
+    if isinstance(elem, float):
+        from ..dtypes import get_default_dtype
+
+        return wrap(np.array(batch, dtype=get_default_dtype()))
+    if isinstance(elem, (str, bytes)):
+        return list(batch)
+    if isinstance(elem, collections.abc.Mapping):
+        return {key: default_collate([d[key] for d in batch]) for key in elem}
+    if isinstance(elem, tuple) and hasattr(elem, "_fields"):  # namedtuple
+        return type(elem)(*(default_collate(list(s)) for s in zip(*batch)))
+    if isinstance(elem, collections.abc.Sequence):
+        if len({len(s) for s in batch}) != 1:
+            raise RuntimeError("default_collate: each element in list of batch should be of equal size")
+        return [default_collate(list(s)) for s in zip(*batch)]
+    raise TypeError(
+        "default_collate: batch must contain tensors, numpy arrays, numbers, dicts or lists; "
+        f"found {type(elem).__name__}"
+    )
+
+
+def default_convert(data):
+    """Turn arrays (also inside tuples, lists and dicts) into Tensors; used when ``batch_size=None``."""
+    if isinstance(data, np.ndarray) and data.dtype.kind not in "OUSV":
+        return wrap(data)
+    if isinstance(data, collections.abc.Mapping):
+        return {k: default_convert(v) for k, v in data.items()}
+    if isinstance(data, tuple) and hasattr(data, "_fields"):
+        return type(data)(*(default_convert(d) for d in data))
+    if isinstance(data, (list, tuple)):
+        return [default_convert(d) for d in data]
+    return data
+
+
+class DataLoader:
+    """Iterate over a dataset in (optionally shuffled) batches of Tensors.
+
+    Every ``iter()`` (every epoch) draws a new order when ``shuffle=True``; the same ``seed`` (or a
+    generator seeded the same) gives the same sequence of epochs.
+
+    Args:
+        dataset (Dataset): where the samples come from.
+        batch_size (int or None): samples per batch; None yields single samples. Default: 1.
+        shuffle (bool): reshuffle on every pass. Default: False.
+        sampler (Sampler or iterable, optional): the order of indices; excludes ``shuffle``.
+        batch_sampler (Sampler or iterable, optional): yields lists of indices; excludes
+            ``batch_size``, ``shuffle``, ``sampler`` and ``drop_last``.
+        num_workers (int): accepted for compatibility; loading runs in this process. Default: 0.
+        collate_fn (callable, optional): merges a list of samples. Default: ``default_collate``.
+        pin_memory (bool): accepted for compatibility, ignored. Default: False.
+        drop_last (bool): drop the last batch if it is smaller than ``batch_size``. Default: False.
+        generator (Generator, optional): for shuffling and random transforms. Default: the global one.
+        transform (callable, optional): batch transform applied to the inputs (the first field of
+            each batch), after the dataset's own transform. Default: None.
+        seed (int, optional): shorthand for ``generator=Generator().manual_seed(seed)``. Default: None.
+
+    Shape:
+        - each batch: the dataset's sample shapes with a leading ``batch_size`` dimension.
+
+    >>> from chainrule.data import TensorDataset
+    >>> ds = TensorDataset(np.zeros((10, 3), np.float32), np.arange(10))
+    >>> loader = DataLoader(ds, batch_size=4, shuffle=True, seed=0)
+    >>> [tuple(x.shape) for x, y in loader], len(loader)
+    ([(4, 3), (4, 3), (2, 3)], 3)
+    """
+
+    def __init__(self, dataset, batch_size=1, shuffle=False, sampler=None, batch_sampler=None, num_workers=0,
+                 collate_fn=None, pin_memory=False, drop_last=False, timeout=0, worker_init_fn=None,
+                 multiprocessing_context=None, generator=None, *, prefetch_factor=None, persistent_workers=False,
+                 pin_memory_device="", in_order=True, transform=None, seed=None):
+        if isinstance(num_workers, bool) or not isinstance(num_workers, int) or num_workers < 0:
+            raise ValueError(f"DataLoader: num_workers must be a non-negative int, got {num_workers!r}")
+        if timeout < 0:
+            raise ValueError(f"DataLoader: timeout must be non-negative, got {timeout!r}")
+        if sampler is not None and shuffle:
+            raise ValueError("DataLoader: sampler option is mutually exclusive with shuffle")
+        if batch_sampler is not None:
+            if batch_size != 1 or shuffle or sampler is not None or drop_last:
+                raise ValueError(
+                    "DataLoader: batch_sampler option is mutually exclusive with batch_size, shuffle, sampler, "
+                    "and drop_last"
+                )
+            batch_size, drop_last = None, False
+        elif batch_size is None and drop_last:
+            raise ValueError(
+                "DataLoader: batch_size=None option disables auto-batching and is mutually exclusive with drop_last"
+            )
+        self.generator = resolve_generator(generator, seed, "DataLoader")
+        if sampler is None:
+            sampler = RandomSampler(dataset, generator=self.generator) if shuffle else SequentialSampler(dataset)
+        if batch_size is not None and batch_sampler is None:
+            batch_sampler = BatchSampler(sampler, batch_size, drop_last)
+        self.dataset, self.batch_size, self.drop_last = dataset, batch_size, drop_last
+        self.sampler, self.batch_sampler = sampler, batch_sampler
+        self.num_workers, self.pin_memory, self.timeout = num_workers, pin_memory, timeout
+        self.worker_init_fn, self.prefetch_factor = worker_init_fn, prefetch_factor
+        self.persistent_workers = persistent_workers
+        self.collate_fn = collate_fn if collate_fn is not None else (
+            default_collate if batch_sampler is not None else default_convert)
+        self.transform = transform
+
+    def __len__(self) -> int:
+        return len(self.batch_sampler if self.batch_sampler is not None else self.sampler)
+
+    def _index_batches(self):
+        if isinstance(self.batch_sampler, BatchSampler):
+            return self.batch_sampler._batches()
+        return (np.asarray(b, dtype=np.intp) for b in self.batch_sampler)
+
+    def __iter__(self):
+        if self.batch_sampler is None:  # no auto-batching
+            for i in self.sampler:
+                yield self._finish(self.collate_fn(self.dataset[i]))
+            return
+        dataset, gen = self.dataset, self.generator
+        if self.collate_fn is default_collate and supports_gather(dataset):
+            for idx in self._index_batches():
+                fields = dataset._gather(idx, gen)
+                if self.transform is not None:
+                    fields[0] = apply_transform(self.transform, fields[0], gen)
+                yield [f if is_tensor(f) else wrap(f) for f in fields]
+        else:
+            for idx in self._index_batches():
+                yield self._finish(self.collate_fn([dataset[i] for i in idx.tolist()]))
+
+    def _finish(self, batch):
+        if self.transform is None:
+            return batch
+        if isinstance(batch, list) and batch:
+            batch[0] = apply_transform(self.transform, batch[0], self.generator)
+            return batch
+        if type(batch) is tuple and batch:
+            return (apply_transform(self.transform, batch[0], self.generator),) + batch[1:]
+        return apply_transform(self.transform, batch, self.generator)

@@ -1,0 +1,76 @@
+"""Adadelta: step sizes from running averages of squared gradients and squared updates."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from chainrule.optim.optimizer import Optimizer
+
+
+class Adadelta(Optimizer):
+    """Adadelta (Zeiler, 2012), as ``torch.optim.Adadelta``.
+
+    Algorithm, per parameter p with gradient g (v and u start at zero):
+
+        g <- -g if maximize;  g <- g + weight_decay * p
+        v <- rho * v + (1 - rho) * g^2
+        d <- sqrt(u + eps) / sqrt(v + eps) * g
+        u <- rho * u + (1 - rho) * d^2
+        p <- p - lr * d
+
+    Args:
+        params: iterable of Tensors or of dicts (param groups).
+        lr (float): scale of the update. Default: 1.0.
+        rho (float): decay of the running averages. Default: 0.9.
+        eps (float): added inside the square roots for numerical stability. Default: 1e-6.
+        weight_decay (float): L2 penalty added to the gradient. Default: 0.
+        maximize (bool): maximize the objective instead of minimizing it. Default: False.
+
+    >>> opt = Adadelta(model.parameters())
+    >>> opt.zero_grad(); loss_fn(model(x), y).backward(); opt.step()
+    """
+
+    def __init__(self, params, lr: float = 1.0, rho: float = 0.9, eps: float = 1e-6,
+                 weight_decay: float = 0, *, maximize: bool = False):
+        if not 0.0 <= lr:
+            raise ValueError(f"Invalid learning rate: {lr}")
+        if not 0.0 <= rho <= 1.0:
+            raise ValueError(f"Invalid rho value: {rho}")
+        if not 0.0 <= eps:
+            raise ValueError(f"Invalid epsilon value: {eps}")
+        if not 0.0 <= weight_decay:
+            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        defaults = dict(lr=lr, rho=rho, eps=eps, weight_decay=weight_decay, maximize=maximize)
+        super().__init__(params, defaults)
+
+    def step(self, closure=None):
+        """Perform one optimization step; ``closure`` re-evaluates the model and returns the loss."""
+        loss = self._closure_loss(closure)
+        for group in self.param_groups:
+            lr, rho, eps = group["lr"], group["rho"], group["eps"]
+            weight_decay, maximize = group["weight_decay"], group["maximize"]
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                state = self.state[p]
+                if not state:
+                    state["step"] = 0
+                    state["square_avg"] = np.zeros_like(p._data)
+                    state["acc_delta"] = np.zeros_like(p._data)
+                state["step"] += 1
+                square_avg, acc_delta = state["square_avg"], state["acc_delta"]
+                g = self._grad(p, maximize, weight_decay)  # -g to maximize, + weight_decay * p (L2)
+                tmp, delta = self._scratch(p), self._scratch(p, 1)
+                # running average of squared gradients
+                square_avg *= rho
+                square_avg += np.multiply(np.multiply(g, g, out=tmp), 1 - rho, out=tmp)
+                # update d = sqrt(u + eps) / sqrt(v + eps) * g
+                std = np.sqrt(np.add(square_avg, eps, out=tmp), out=tmp)
+                np.sqrt(np.add(acc_delta, eps, out=delta), out=delta)
+                delta /= std
+                delta *= g
+                # running average of squared updates
+                acc_delta *= rho
+                acc_delta += np.multiply(np.multiply(delta, delta, out=tmp), 1 - rho, out=tmp)
+                p._data -= np.multiply(delta, lr, out=tmp)
+        return loss

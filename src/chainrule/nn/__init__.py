@@ -1,0 +1,30 @@
+"""Neural-network building blocks with PyTorch's names: ``Module``, layers, activations, losses, ``init``.
+
+>>> from chainrule import nn
+>>> model = nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 10))
+>>> model
+Sequential(
+  (0): Linear(in_features=784, out_features=256, bias=True)
+  (1): ReLU()
+  (2): Linear(in_features=256, out_features=10, bias=True)
+)
+"""
+
+from chainrule.nn import functional, init, utils  # noqa: F401
+from chainrule.nn.activation import ELU, GELU, LeakyReLU, LogSoftmax, ReLU, SiLU, Sigmoid, Softmax, Softmin, Softplus, Tanh
+from chainrule.nn.container import ModuleDict, ModuleList, Sequential
+from chainrule.nn.dropout import Dropout
+from chainrule.nn.embedding import Embedding
+from chainrule.nn.linear import Flatten, Identity, Linear, Unflatten
+from chainrule.nn.module import Module
+from chainrule.nn.norm import BatchNorm1d, LayerNorm
+from chainrule.nn.parameter import Parameter
+from chainrule.nn.summary import summary
+
+__all__ = [
+    "ELU", "GELU", "BatchNorm1d", "Dropout", "Embedding", "Flatten", "Identity", "LayerNorm", "LeakyReLU",
+    "Linear", "LogSoftmax", "Module", "ModuleDict", "ModuleList", "Parameter", "ReLU", "Sequential", "SiLU",
+    "Sigmoid", "Softmax", "Softmin", "Softplus", "Tanh", "Unflatten", "functional", "init", "summary", "utils",
+]
+
+from chainrule.nn.loss import *  # noqa: E402, F403

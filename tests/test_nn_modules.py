@@ -339,3 +339,14 @@ def test_module_list_and_dict():
     assert list(d) == ["a", "b"] and "b" in d and len(d) == 2
     assert list(d.state_dict()) == ["a.weight", "a.bias", "b.weight", "b.bias"]
     assert d.pop("a").out_features == 1 and list(d.keys()) == ["b"]
+
+
+def test_load_state_dict_non_strict_reports_unexpected_keys_like_torch():
+    import torch as _torch
+
+    m = cr.nn.Sequential(cr.nn.Linear(4, 3))
+    tm = _torch.nn.Sequential(_torch.nn.Linear(4, 3))
+    ours = m.load_state_dict({"0.weight": cr.zeros(3, 4), "extra": cr.zeros(1)}, strict=False)
+    theirs = tm.load_state_dict({"0.weight": _torch.zeros(3, 4), "extra": _torch.zeros(1)}, strict=False)
+    assert ours.missing_keys == theirs.missing_keys == ["0.bias"]
+    assert ours.unexpected_keys == theirs.unexpected_keys == ["extra"]

@@ -470,13 +470,13 @@ class Module:
                                   f"from checkpoint, the shape in current model is {_shape_str(target._data.shape)}.")
                 continue
             target._data[...] = src  # in place: optimizers and views holding the array stay valid
-        if strict:
-            local = {name for name, v in itertools.chain(self._parameters.items(), persistent.items()) if v is not None}
-            for key in state_dict:
-                if key.startswith(prefix):
-                    parts = key[len(prefix):].split(".", 1)
-                    if (parts[0] not in self._modules) if len(parts) > 1 else (parts[0] not in local):
-                        unexpected_keys.append(key)
+        # unexpected keys are collected either way; only `strict` turns them into an error
+        local = {name for name, v in itertools.chain(self._parameters.items(), persistent.items()) if v is not None}
+        for key in state_dict:
+            if key.startswith(prefix):
+                parts = key[len(prefix):].split(".", 1)
+                if (parts[0] not in self._modules) if len(parts) > 1 else (parts[0] not in local):
+                    unexpected_keys.append(key)
 
     def load_state_dict(self, state_dict, strict: bool = True, assign: bool = False):
         """Copy parameters and buffers from ``state_dict`` into this module, in place.

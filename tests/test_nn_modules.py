@@ -139,9 +139,10 @@ def test_load_state_dict_missing_and_unexpected_keys():
     assert 'Missing key(s) in state_dict: "2.bias".' in msg
     assert 'Unexpected key(s) in state_dict: "3.weight", "extra".' in msg
     result = model.load_state_dict(sd, strict=False)
-    assert result.missing_keys == ["2.bias"] and result.unexpected_keys == []
+    assert result.missing_keys == ["2.bias"] and result.unexpected_keys == ["3.weight", "extra"]
     t_result = mlp(torch).load_state_dict({k: torch.from_numpy(v.numpy()) for k, v in sd.items()}, strict=False)
     assert result.missing_keys == t_result.missing_keys
+    assert result.unexpected_keys == t_result.unexpected_keys
 
 
 def test_load_state_dict_shape_mismatch_names_key_and_shapes():

@@ -33,4 +33,6 @@ def __getattr__(name):
 
     if name in ("nn", "optim", "data", "utils", "train", "viz", "io"):
         return importlib.import_module(f"chainrule.{name}")
+    if name == "summary":
+        return importlib.import_module("chainrule.nn.summary").summary
     raise AttributeError(f"module 'chainrule' has no attribute {name!r}")

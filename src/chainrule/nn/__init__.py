@@ -27,4 +27,8 @@ __all__ = [
     "Sigmoid", "Softmax", "Softmin", "Softplus", "Tanh", "Unflatten", "functional", "init", "summary", "utils",
 ]
 
+from chainrule.nn import regularization  # noqa: E402
 from chainrule.nn.loss import *  # noqa: E402, F403
+from chainrule.nn.loss import __all__ as _loss_names  # noqa: E402
+
+__all__ += list(_loss_names) + ["regularization"]

@@ -351,3 +351,9 @@ def test_load_state_dict_non_strict_reports_unexpected_keys_like_torch():
     theirs = tm.load_state_dict({"0.weight": _torch.zeros(3, 4), "extra": _torch.zeros(1)}, strict=False)
     assert ours.missing_keys == theirs.missing_keys == ["0.bias"]
     assert ours.unexpected_keys == theirs.unexpected_keys == ["extra"]
+
+
+def test_parameter_grad_is_a_plain_tensor():
+    p = nn.Parameter(cr.ones(2))
+    (p * 2).sum().backward()
+    assert type(p.grad) is cr.Tensor

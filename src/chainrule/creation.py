@@ -120,6 +120,8 @@ def randint(low, high=None, size=(), generator=None, dtype=None) -> Tensor:
     """Integers in [low, high) (``randint(high, size)`` also accepted, as torch)."""
     if high is None:
         low, high = 0, low
+    elif isinstance(high, (tuple, list)):  # randint(high, size)
+        low, high, size = 0, low, high
     arr = rng_of(generator).integers(low, high, size=_shape_arg((size,)), dtype=np.int64)
     return _new(arr, dtype)
 

@@ -10,11 +10,11 @@ import numpy as np
 from chainrule.ops.activation import Elu, Gelu, LeakyRelu, Silu, Softplus
 from chainrule.ops.index import one_hot as _one_hot
 from chainrule.ops.shape import Cat, Stack
-from chainrule.tensor import Tensor, where  # noqa: F401 - re-exported
+from chainrule.tensor import Tensor, _promote_dtypes, where  # noqa: F401 - re-exported
 
 __all__ = [
-    "abs", "allclose", "argmax", "argmin", "cat", "chunk", "clamp", "clip", "cos", "elu", "equal",
-    "exp", "flatten", "gelu", "is_tensor", "leaky_relu", "log", "log1p", "log_softmax", "logsumexp",
+    "abs", "allclose", "amax", "amin", "argmax", "argmin", "cat", "chunk", "clamp", "clip", "cos", "elu",
+    "equal", "exp", "flatten", "gelu", "is_tensor", "leaky_relu", "log", "log1p", "log_softmax", "logsumexp",
     "matmul", "max", "maximum", "mean", "min", "minimum", "numel", "one_hot", "permute", "relu",
     "reshape", "sigmoid", "silu", "sin", "softmax", "softplus", "split", "sqrt", "squeeze", "stack",
     "std", "sum", "tanh", "transpose", "unsqueeze", "var", "where",
@@ -35,7 +35,9 @@ def _same_dtype(tensors, name):
         raise ValueError(f"{name}() expected a non-empty list of tensors")
     if not all(isinstance(t, Tensor) for t in tensors):
         raise TypeError(f"{name}() expected a list of tensors, got {[type(t).__name__ for t in tensors]}")
-    dtype = np.result_type(*[t._data.dtype for t in tensors])
+    dtype = tensors[0]._data.dtype
+    for t in tensors[1:]:  # torch's promotion (int64 with float32 is float32), not NumPy's (float64)
+        dtype = _promote_dtypes(dtype, t._data.dtype)
     return [t.to(dtype) for t in tensors]
 
 
@@ -48,7 +50,7 @@ def cat(tensors, dim=0, *, axis=None) -> Tensor:
         d = t._data
         if d.ndim != ref.ndim or any(a != b for i, (a, b) in enumerate(zip(d.shape, ref.shape)) if i != dim % ref.ndim):
             raise RuntimeError(f"cat: sizes must match except in dim {dim}; got {tuple(ref.shape)} and {tuple(d.shape)}")
-    return Cat.apply(*tensors, axis=dim % max(ref.ndim, 1))
+    return Cat.apply(*tensors, axis=dim % (ref.ndim or 1))  # NOTE: `max` is chainrule.max in this module
 
 
 concat = concatenate = cat
@@ -120,6 +122,8 @@ sum = _method("sum")  # noqa: A001
 mean = _method("mean")
 max = _method("max")  # noqa: A001
 min = _method("min")  # noqa: A001
+amax = _method("amax")
+amin = _method("amin")
 var = _method("var")
 std = _method("std")
 logsumexp = _method("logsumexp")

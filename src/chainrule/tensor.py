@@ -32,8 +32,8 @@ def _as_array(data, dtype=None):
     """Convert user data to an ndarray with PyTorch's dtype rules."""
     if isinstance(data, Tensor):
         arr = data._data
-    elif isinstance(data, np.ndarray):
-        arr = data
+    elif isinstance(data, (np.ndarray, np.generic)):
+        arr = np.asarray(data)  # NumPy arrays and scalars keep their dtype, as in torch
     else:
         if isinstance(data, (list, tuple)) and any(isinstance(x, Tensor) for x in data):
             data = [x._data if isinstance(x, Tensor) else x for x in data]
@@ -58,7 +58,7 @@ class Tensor:
     """An n-dimensional array with reverse-mode automatic differentiation.
 
     Args:
-        data: a NumPy array (kept as is, no copy), a list or a number (float32 / int64 / bool).
+        data: a NumPy array (kept as is, no copy), or a list or number (made float32, as ``torch.Tensor``).
         requires_grad (bool): record operations on this tensor for ``backward()``. Default False.
 
     >>> x = chainrule.tensor([1.0, 2.0], requires_grad=True)
@@ -72,7 +72,8 @@ class Tensor:
     __hash__ = object.__hash__  # identity, as in PyTorch (== is elementwise)
 
     def __init__(self, data, requires_grad=False):
-        arr = _as_array(data)
+        # like torch.Tensor(...): lists and numbers become the default float dtype; arrays keep theirs
+        arr = _as_array(data, None if isinstance(data, (np.ndarray, Tensor)) else dtypes.get_default_dtype())
         self._data = arr
         self.grad = None
         self._ctx = None
@@ -223,7 +224,10 @@ class Tensor:
         _check_device(kwargs.get("device"))
         if dtype is None or np.dtype(dtype) == self._data.dtype:
             return self
-        return Copy.apply(self, dtype=np.dtype(dtype))
+        dtype = np.dtype(dtype)
+        if dtype.kind not in "fc":  # integer and bool results carry no gradient, as in torch
+            return Tensor._wrap(self._data.astype(dtype))
+        return Copy.apply(self, dtype=dtype)
 
     def float(self) -> Tensor:
         return self.to(dtypes.float32)
@@ -396,7 +400,11 @@ class Tensor:
                 f"matmul: shapes {tuple(a.shape)} and {tuple(b.shape)} cannot be multiplied "
                 f"({a._data.shape[-1]} != {b._data.shape[-2 if b._data.ndim > 1 else 0]})"
             )
-        return MatMul.apply(a, b)
+        try:
+            return MatMul.apply(a, b)
+        except ValueError:  # the batch dimensions do not broadcast
+            raise RuntimeError(f"matmul: the batch dimensions of {tuple(a.shape)} and {tuple(b.shape)} "
+                               "cannot be broadcast") from None
 
     # -- in-place updates (no graph: for optimizers, init and no_grad blocks) ---------------------
     def _check_inplace(self, other=None):
@@ -569,7 +577,10 @@ class Tensor:
     def clamp(self, min=None, max=None):
         if min is None and max is None:
             raise RuntimeError("clamp: at least one of 'min' or 'max' must be given")
-        return Clamp.apply(self, _raw(min), _raw(max))
+        if isinstance(min, Tensor) or isinstance(max, Tensor):  # tensor bounds get gradients too, as torch
+            out = self if min is None else where(self < min, min, self)
+            return out if max is None else where(out > max, max, out)
+        return Clamp.apply(self, min, max)
 
     clip = clamp
 
@@ -640,19 +651,27 @@ class Tensor:
         return self._max_min(dim, keepdim, axis, False)
 
     def amax(self, dim=None, keepdim=False):
-        return self.max() if dim is None else self.max(dim, keepdim).values
+        """Largest values over ``dim`` (int, tuple or None for all); ties share the gradient, as torch."""
+        return Amax.apply(self, axes=self._axes(dim) if dim != () else None, keepdim=keepdim, largest=True)
 
     def amin(self, dim=None, keepdim=False):
-        return self.min() if dim is None else self.min(dim, keepdim).values
+        return Amax.apply(self, axes=self._axes(dim) if dim != () else None, keepdim=keepdim, largest=False)
 
     def var(self, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None):
         """Variance; unbiased (divides by N - 1) by default, as torch."""
+        if isinstance(dim, builtins.bool):  # var(False): torch's overload var(unbiased)
+            dim, unbiased = None, dim
         if correction is None:
             correction = 0 if unbiased is False else 1
         return Var.apply(_floating(self), axes=self._axes(dim, axis), correction=correction, keepdim=keepdim)
 
     def std(self, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None):
-        return self.var(dim, unbiased, keepdim, correction=correction, axis=axis).sqrt()
+        """Standard deviation; unbiased by default, as torch (see ``var``)."""
+        if isinstance(dim, builtins.bool):  # std(False): torch's overload std(unbiased)
+            dim, unbiased = None, dim
+        if correction is None:
+            correction = 0 if unbiased is False else 1
+        return Std.apply(_floating(self), axes=self._axes(dim, axis), correction=correction, keepdim=keepdim)
 
     def logsumexp(self, dim=None, keepdim=False, *, axis=None):
         axes = self._axes(dim, axis)
@@ -785,7 +804,8 @@ def _index(index):
     if isinstance(index, Tensor):
         return index._data
     if isinstance(index, list):
-        return np.asarray([i._data if isinstance(i, Tensor) else i for i in index])
+        arr = np.asarray([i._data if isinstance(i, Tensor) else i for i in index])
+        return arr.astype(np.intp) if arr.size == 0 else arr  # x[[]] selects nothing (np.asarray([]) is float)
     return index
 
 
@@ -797,13 +817,19 @@ def _shape_arg(shape):
 
 def _result_dtype(a, b):
     da, db = a._data.dtype, b._data.dtype
+    if _category(da) == _category(db):
+        if a._data.ndim == 0 and b._data.ndim != 0:  # 0-d tensors do not widen, as in torch
+            return db
+        if b._data.ndim == 0 and a._data.ndim != 0:
+            return da
+    return _promote_dtypes(da, db)
+
+
+def _promote_dtypes(da, db):
+    """torch's promotion of two dimensioned tensors: the higher category wins (int64 + float32 is float32)."""
     ca, cb = _category(da), _category(db)
     if ca != cb:
         return da if ca > cb else db
-    if a._data.ndim == 0 and b._data.ndim != 0:  # 0-d tensors do not widen, as in torch
-        return db
-    if b._data.ndim == 0 and a._data.ndim != 0:
-        return da
     return np.promote_types(da, db)
 
 
@@ -851,7 +877,7 @@ def where(condition, input, other):
 from chainrule.autograd.grad_mode import GradMode  # noqa: E402
 from chainrule.ops.elementwise import Abs, Add, Clamp, Copy, Cos, Div, Exp, Log, Log1p, Maximum, Minimum, Mul, Neg, Pow, Sin, Sqrt, Sub, Where  # noqa: E402
 from chainrule.ops.activation import Relu, Sigmoid, Tanh  # noqa: E402
-from chainrule.ops.reduce import LogSoftmax, LogSumExp, MaxAll, MaxDim, Mean, Softmax, Sum, Var  # noqa: E402
+from chainrule.ops.reduce import Amax, LogSoftmax, LogSumExp, MaxAll, MaxDim, Mean, Softmax, Std, Sum, Var  # noqa: E402
 from chainrule.ops.shape import Expand, Permute, Reshape  # noqa: E402
 from chainrule.ops.index import GetItem  # noqa: E402
 from chainrule.ops.matmul import MatMul  # noqa: E402

@@ -11,8 +11,10 @@ Two steps, both iterative so a graph 20,000 ops deep never meets Python's recurs
    pending dict for inner nodes, into ``.grad`` for leaves.
 
 Ownership: a leaf's ``.grad`` buffer is later updated in place (accumulation, clipping,
-``zero_()``), so it must never be shared with another leaf or a pending gradient. An array is
-therefore *placed* at most once; any second placement, or any view, is copied first.
+``zero_()``), so it must never be shared with another leaf or a pending gradient. Pending entries
+may share an array (nobody writes into them), so ``held`` counts how many hold each one; a leaf
+takes an array as its buffer only when no pending entry holds it and no other leaf owns it, and a
+leaf's buffer is copied before it becomes a pending gradient. Views are always copied.
 """
 
 from __future__ import annotations
@@ -65,7 +67,7 @@ def run_backward(roots, root_grads, retain_graph=False, capture=None):
     reaching those tensors are returned instead, in the same order (None where none arrives).
     """
     pending = {}  # node -> gradient of that node's output
-    placed = set()  # ids of arrays held by a pending entry or a leaf
+    held = {}  # id of an array (its base for views) -> number of pending entries holding it
     leaf_owned = set()  # ids of arrays that became some leaf's .grad buffer
     captured = None
     capture_leaf = capture_node = None
@@ -74,20 +76,33 @@ def run_backward(roots, root_grads, retain_graph=False, capture=None):
         capture_leaf = {id(t): i for i, t in enumerate(capture) if t._ctx is None}
         capture_node = {t._ctx: i for i, t in enumerate(capture) if t._ctx is not None}
 
+    def release(g):
+        """A pending entry let go of ``g``."""
+        k = id(g) if g.base is None else id(g.base)
+        n = held.get(k, 0)
+        if n > 1:
+            held[k] = n - 1
+        else:
+            held.pop(k, None)
+
     def deliver(tensor, g):
         """Add gradient ``g`` to ``tensor`` (a pending node, a captured slot, or a leaf's .grad)."""
         ctx = tensor._ctx
         if ctx is not None:
             old = pending.get(ctx)
             if old is not None:
-                pending[ctx] = old + g  # never in place: `old` may be shared with a consumer
+                release(old)
+                g = old + g  # never in place: `old` may be shared with another pending entry
+                pending[ctx] = g
+                held[id(g)] = 1
                 return
             base = g if g.base is None else g.base
             if id(base) in leaf_owned:
                 g = g.copy()
                 base = g
             pending[ctx] = g
-            placed.add(id(base))
+            k = id(base)
+            held[k] = held.get(k, 0) + 1
             return
         if capture is not None:
             i = capture_leaf.get(id(tensor))
@@ -97,11 +112,10 @@ def run_backward(roots, root_grads, retain_graph=False, capture=None):
         if not tensor.requires_grad:
             return
         if tensor.grad is None:
-            if g.base is not None or id(g) in placed or not g.flags.writeable:
+            if g.base is not None or id(g) in held or id(g) in leaf_owned or not g.flags.writeable:
                 g = g.copy()
-            placed.add(id(g))
             leaf_owned.add(id(g))
-            tensor.grad = tensor.__class__._wrap(g)
+            tensor.grad = _wrap(g)
         else:
             tensor.grad._data += g
 
@@ -118,7 +132,7 @@ def run_backward(roots, root_grads, retain_graph=False, capture=None):
         g = pending.pop(node, None)
         if g is None:
             continue
-        placed.discard(id(g) if g.base is None else id(g.base))
+        release(g)
         if node.freed:
             raise RuntimeError(
                 f"Trying to backward through the graph a second time (at {node.name()}): its saved "
@@ -130,7 +144,7 @@ def run_backward(roots, root_grads, retain_graph=False, capture=None):
             captured[i] = g
         if node.retained is not None:
             t = node.retained
-            t.grad = t.__class__._wrap(g.copy()) if t.grad is None else t.__class__._wrap(t.grad._data + g)
+            t.grad = _wrap(g.copy()) if t.grad is None else _wrap(t.grad._data + g)
         grads = node.backward(g)
         if type(grads) is not tuple:
             grads = (grads,)
@@ -166,3 +180,10 @@ def seed_gradient(tensor, gradient):
     if g.shape != data.shape:
         raise RuntimeError(f"backward(gradient): expected a gradient of shape {tuple(data.shape)}, got {tuple(g.shape)}")
     return g.astype(data.dtype, copy=True)
+
+
+def _wrap(array):
+    """A plain Tensor around a gradient array (a Parameter's grad is a Tensor, not a Parameter)."""
+    from chainrule.tensor import Tensor
+
+    return Tensor._wrap(array)

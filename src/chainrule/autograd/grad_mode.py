@@ -39,7 +39,18 @@ class _GradModeContext:
         return wrapper
 
 
-class no_grad(_GradModeContext):
+class _NoParamDecorator(_GradModeContext):
+    """Also usable bare, as torch allows: ``@no_grad`` as well as ``@no_grad()``."""
+
+    def __new__(cls, func=None):
+        self = super().__new__(cls)
+        return self(func) if callable(func) else self
+
+    def __init__(self, func=None):
+        pass
+
+
+class no_grad(_NoParamDecorator):
     """Context manager and decorator that stops recording operations (for evaluation and updates).
 
     >>> with no_grad():
@@ -49,7 +60,7 @@ class no_grad(_GradModeContext):
     mode = False
 
 
-class enable_grad(_GradModeContext):
+class enable_grad(_NoParamDecorator):
     """Context manager and decorator that turns recording back on inside a ``no_grad`` block."""
 
     mode = True

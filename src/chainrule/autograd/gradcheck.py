@@ -41,19 +41,21 @@ def _jacobians_analytic(fn, inputs):
 
 
 def _jacobians_numeric(fn, inputs, eps):
-    jac = None
     with no_grad():
+        sizes = [o.numel() for o in _outputs(fn, inputs)]
+        jac = [[np.zeros((t.numel(), n)) for t in inputs] for n in sizes]
         for i, t in enumerate(inputs):
+            if not t.requires_grad:  # targets, indices, constants: never nudged (an int would be truncated)
+                continue
             flat = t._data.reshape(-1)
             for e in range(flat.size):
                 old = flat[e]
                 flat[e] = old + eps
-                plus = [np.asarray(o._data, dtype=np.float64).reshape(-1) for o in _outputs(fn, inputs)]
+                # np.array copies: an output may be a view of the input being perturbed (reshape, t[1:])
+                plus = [np.array(o._data, dtype=np.float64).reshape(-1) for o in _outputs(fn, inputs)]
                 flat[e] = old - eps
-                minus = [np.asarray(o._data, dtype=np.float64).reshape(-1) for o in _outputs(fn, inputs)]
+                minus = [np.array(o._data, dtype=np.float64).reshape(-1) for o in _outputs(fn, inputs)]
                 flat[e] = old
-                if jac is None:
-                    jac = [[np.zeros((s.numel(), p.size)) for s in inputs] for p in plus]
                 for k, (p, m) in enumerate(zip(plus, minus)):
                     jac[k][i][e, :] = (p - m) / (2 * eps)
     return jac

@@ -24,9 +24,6 @@ class Parameter(Tensor):
     """
 
     __slots__ = ()
-    # The engine wraps a leaf's gradient with `leaf.__class__._wrap`; a gradient is a plain Tensor
-    # (as in PyTorch), never a Parameter, so `_wrap` on this class builds a Tensor.
-    _wrap = staticmethod(Tensor._wrap)
 
     def __init__(self, data=None, requires_grad=True):
         if data is None:

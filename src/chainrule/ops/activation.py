@@ -11,8 +11,13 @@ from chainrule.ops.elementwise import erf
 
 
 def sigmoid(x):
-    # 1/(1+e^-x) rewritten through tanh: no overflow for any x, in float32 or float64
-    return 0.5 * np.tanh(0.5 * x) + 0.5
+    # 1/(1+e^-x), as torch: tiny results keep their relative precision (sigmoid(-20) = 2e-9, which
+    # 0.5*tanh(x/2)+0.5 rounds to 0), and where e^-x overflows to inf the result is exactly 0
+    out = np.negative(x, out=np.empty_like(x))  # out= keeps 0-d inputs as arrays
+    with np.errstate(over="ignore"):
+        np.exp(out, out=out)
+    out += 1
+    return np.reciprocal(out, out=out)
 
 
 class Relu(Function):

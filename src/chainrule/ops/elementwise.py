@@ -68,7 +68,8 @@ class Pow(Function):
                 # NOTE: x**0 has gradient 0 everywhere (also at x == 0), as in PyTorch
                 ga = grad * (b * a ** (b - 1)) if b != 0 else grad * 0
             else:
-                ga = grad * (b * a ** (b - 1))
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    ga = grad * np.where(b == 0, 0, b * a ** (b - 1))  # 0 where b == 0, as above
         if need_b:
             # d(a**b)/db = a**b * log(a); PyTorch defines it as 0 where a == 0 and b >= 0
             with np.errstate(divide="ignore", invalid="ignore"):
@@ -219,4 +220,5 @@ _erf = np.frompyfunc(math.erf, 1, 1)
 
 def erf(x):
     """Exact error function elementwise (NumPy has none; math.erf is exact to the last bit)."""
-    return _erf(x).astype(x.dtype)
+    x = np.asarray(x)  # 0-d inputs arrive as NumPy scalars, and frompyfunc then returns a float
+    return np.asarray(_erf(x), dtype=x.dtype)

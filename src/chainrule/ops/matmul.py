@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from chainrule.autograd.function import Function
+
+
+def _rows(x):
+    """View (..., k) as (rows, k); reshape(-1, k) is ambiguous when x is empty."""
+    return x.reshape(math.prod(x.shape[:-1]), x.shape[-1])
 
 
 class MatMul(Function):
@@ -32,7 +39,7 @@ class MatMul(Function):
                 ga = ga[..., 0, :]
         if need_b:
             if b2.ndim == 2 and a2.ndim > 2:  # (..., n, m) @ (m, p): fold the batch into one GEMM
-                gb = a2.reshape(-1, a2.shape[-1]).T @ g.reshape(-1, g.shape[-1])
+                gb = _rows(a2).T @ _rows(g)
             else:
                 gb = np.swapaxes(a2, -1, -2) @ g  # dL/db = a^T g
             if b.ndim == 1:
@@ -56,8 +63,8 @@ class Linear(Function):
     def backward(ctx, grad):
         x, w = ctx.x, ctx.weight
         need_x, need_w, need_b = (list(ctx.needs_input_grad) + [False])[:3]
-        g2 = grad.reshape(-1, grad.shape[-1]) if grad.ndim != 2 else grad
+        g2 = _rows(grad) if grad.ndim != 2 else grad
         gx = grad @ w if need_x else None
-        gw = g2.T @ (x.reshape(-1, x.shape[-1]) if x.ndim != 2 else x) if need_w else None
+        gw = g2.T @ (_rows(x) if x.ndim != 2 else x) if need_w else None
         gb = g2.sum(axis=0) if need_b else None
         return gx, gw, gb

@@ -55,6 +55,25 @@ class MaxAll(Function):
         return mask * (grad / mask.sum())
 
 
+class Amax(Function):
+    """amax / amin over ``axes`` (None: all): tied extremes share the gradient evenly, as torch."""
+
+    def forward(ctx, a, axes=None, keepdim=False, largest=True):
+        if a.size == 0:
+            raise RuntimeError("amax(): expected a non-empty tensor")
+        out = a.max(axis=axes, keepdims=True) if largest else a.min(axis=axes, keepdims=True)
+        ctx.mask, ctx.shape, ctx.axes, ctx.keepdim = a == out, a.shape, axes, keepdim
+        if keepdim:
+            return out
+        return out.reshape(()) if axes is None else np.squeeze(out, axes)
+
+    def backward(ctx, grad):
+        g = _expand_back(grad, ctx.shape, ctx.axes, ctx.keepdim)
+        mask = ctx.mask
+        count = mask.sum(axis=ctx.axes, keepdims=True).astype(g.dtype)
+        return mask * (g / count)
+
+
 class MaxDim(Function):
     """max(dim) / min(dim): the gradient goes to the element that ``indices`` names."""
 
@@ -92,6 +111,20 @@ class Var(Function):
         g = _expand_back(grad, ctx.shape, ctx.axes, ctx.keepdim)
         with np.errstate(divide="ignore", invalid="ignore"):
             return g * (2 / ctx.denom if ctx.denom else np.inf) * ctx.centered
+
+
+class Std(Var):
+    """Standard deviation: sqrt of ``Var``; where it is 0 the gradient is 0 (not nan), as torch."""
+
+    def forward(ctx, a, axes=None, correction=1, keepdim=False):
+        ctx.std = np.sqrt(Var.forward(ctx, a, axes, correction, keepdim))
+        return ctx.std
+
+    def backward(ctx, grad):
+        std = ctx.std
+        with np.errstate(divide="ignore", invalid="ignore"):
+            g = np.where(std == 0, 0, grad / (2 * std))
+        return Var.backward(ctx, g)
 
 
 class LogSumExp(Function):

@@ -1,0 +1,123 @@
+"""Matrix products: ``@`` / ``matmul`` in every form torch accepts, and the fused Linear op."""
+
+import numpy as np
+import pytest
+import torch
+from oracle import check_finite_differences, check_float32, check_op
+
+import chainrule as cr
+from chainrule.ops.matmul import Linear
+
+MATMUL_SHAPES = [
+    [(3,), (3,)],  # dot product
+    [(2, 3), (3,)],  # matrix-vector
+    [(3,), (3, 4)],  # vector-matrix
+    [(2, 3), (3, 4)],
+    [(1, 3), (3, 1)],
+    [(2, 3, 4), (4, 5)],  # batch with a shared matrix
+    [(4,), (2, 4, 5)],  # vector against a batch
+    [(2, 3, 4), (4,)],
+    [(2, 3, 4), (2, 4, 5)],
+    [(1, 3, 4), (2, 4, 5)],  # broadcast batch
+    [(2, 1, 3, 4), (5, 4, 6)],
+    [(3, 4), (2, 2, 4, 5)],
+    [(2, 1, 3, 4), (1, 2, 4, 2)],
+    [(0, 3), (3, 4)],  # empty
+    [(2, 0), (0, 3)],  # empty inner dimension: zeros
+    [(2, 3), (3, 0)],
+    [(0, 3, 4), (4, 2)],
+]
+IDS = [f"{a}@{b}" for a, b in MATMUL_SHAPES]
+NONEMPTY = [s for s in MATMUL_SHAPES if all(np.prod(x) for x in s)]
+
+
+@pytest.mark.parametrize("shapes", MATMUL_SHAPES, ids=IDS)
+def test_matmul_operator_matches_torch(shapes):
+    check_op(shapes, lambda a, b: a @ b)
+
+
+@pytest.mark.parametrize("shapes", MATMUL_SHAPES, ids=IDS)
+def test_matmul_function_and_method_match_torch(shapes):
+    check_op(shapes, lambda a, b, lib: lib.matmul(a, b) + a.matmul(b))
+
+
+@pytest.mark.parametrize("shapes", NONEMPTY, ids=[f"{a}@{b}" for a, b in NONEMPTY])
+def test_matmul_finite_differences(shapes):
+    check_finite_differences(shapes, lambda a, b: a @ b)
+
+
+@pytest.mark.parametrize("shapes", NONEMPTY, ids=[f"{a}@{b}" for a, b in NONEMPTY])
+def test_matmul_keeps_float32(shapes):
+    check_float32(shapes, lambda a, b: a @ b, rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("shapes", [[(3,), (4,)], [(2, 3), (4, 5)], [(2, 3, 4), (3, 4, 5)], [(2, 3), (2,)]], ids=str)
+def test_incompatible_shapes_raise_like_torch(shapes):
+    a, b = (cr.ones(*s) for s in shapes)
+    with pytest.raises(RuntimeError):
+        torch.ones(*shapes[0]) @ torch.ones(*shapes[1])
+    with pytest.raises(RuntimeError, match="matmul"):
+        a @ b
+
+
+def test_matmul_of_0d_raises():
+    with pytest.raises(RuntimeError, match="1 dimension"):
+        cr.tensor(2.0) @ cr.ones(3)
+
+
+def test_matmul_of_only_one_input_requiring_grad():
+    w = cr.tensor(np.ones((3, 2)), requires_grad=True)
+    x = cr.tensor(np.arange(6.0).reshape(2, 3))
+    (x @ w).sum().backward()
+    np.testing.assert_allclose(w.grad.numpy(), np.repeat(x.numpy().sum(0)[:, None], 2, axis=1))
+    assert x.grad is None
+
+
+def test_matmul_promotes_int_with_float():
+    # NOTE: torch refuses int64 @ float32 ("expected m1 and m2 to have the same dtype"); chainrule
+    # promotes as for the other binary ops
+    out = cr.tensor([[1, 2], [3, 4]]) @ cr.tensor([[0.5], [1.5]])
+    assert out.dtype == cr.float32 and out.tolist() == [[3.5], [7.5]]
+    assert (cr.tensor([[1, 2]]) @ cr.tensor([[3], [4]])).dtype == cr.int64
+
+
+def test_rmatmul_with_numpy_array():
+    w = cr.tensor(np.ones((3, 2)), requires_grad=True)
+    out = np.arange(6.0).reshape(2, 3) @ w
+    assert isinstance(out, cr.Tensor) and out.shape == (2, 2) and out.requires_grad
+
+
+LINEAR = [
+    ("2d", [(5, 3), (4, 3), (4,)]),
+    ("batched", [(2, 5, 3), (4, 3), (4,)]),
+    ("vector", [(3,), (4, 3), (4,)]),
+    ("one_output", [(5, 3), (1, 3), (1,)]),
+    ("empty_batch", [(0, 3), (4, 3), (4,)]),
+]
+
+
+@pytest.mark.parametrize("name, shapes", LINEAR, ids=[r[0] for r in LINEAR])
+def test_fused_linear_matches_torch(name, shapes):
+    def fn(x, w, b, lib):
+        return Linear.apply(x, w, b) if lib is cr else torch.nn.functional.linear(x, w, b)
+
+    check_op(shapes, fn)
+
+
+@pytest.mark.parametrize("name, shapes", LINEAR, ids=[r[0] for r in LINEAR])
+def test_fused_linear_without_bias_matches_torch(name, shapes):
+    def fn(x, w, lib):
+        return Linear.apply(x, w, None) if lib is cr else torch.nn.functional.linear(x, w)
+
+    check_op(shapes[:2], fn)
+
+
+def test_fused_linear_finite_differences_and_float32():
+    check_finite_differences([(2, 5, 3), (4, 3), (4,)], lambda x, w, b: Linear.apply(x, w, b))
+    check_float32([(5, 3), (4, 3), (4,)],
+                  lambda x, w, b, lib: Linear.apply(x, w, b) if lib is cr else torch.nn.functional.linear(x, w, b))
+
+
+def test_fused_linear_equals_the_unfused_expression():
+    x, w, b = (cr.randn(*s, dtype=cr.float64, generator=cr.Generator(i)) for i, s in enumerate([(6, 3), (4, 3), (4,)]))
+    np.testing.assert_allclose(Linear.apply(x, w, b).numpy(), (x @ w.T + b).numpy(), rtol=1e-12)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from chainrule.optim._fused import adam_kernel
 from chainrule.optim.optimizer import Optimizer
 
 
@@ -26,6 +27,9 @@ class Adam(Optimizer):
         amsgrad (bool): use the running maximum of v (AMSGrad). Default: False.
         maximize (bool): maximize the objective instead of minimizing it. Default: False.
         decoupled_weight_decay (bool): shrink the weights directly, as AdamW. Default: False.
+        fused (bool or None): update each parameter in one compiled pass (numba, the ``fast``
+            extra). None uses it when available, False never, True requires it. Same results as the
+            NumPy form to rounding. Default: None.
 
     >>> opt = Adam(model.parameters(), lr=1e-3)
     >>> opt.zero_grad(); loss_fn(model(x), y).backward(); opt.step()
@@ -33,7 +37,10 @@ class Adam(Optimizer):
 
     def __init__(self, params, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
                  eps: float = 1e-8, weight_decay: float = 0, amsgrad: bool = False, *,
-                 maximize: bool = False, decoupled_weight_decay: bool = False):
+                 maximize: bool = False, decoupled_weight_decay: bool = False, fused: bool | None = None):
+        if fused and adam_kernel() is None:
+            raise RuntimeError("Adam(fused=True) needs numba: pip install chainrule[fast] (and CHAINRULE_JIT unset)")
+        self.fused = fused
         if not 0.0 <= lr:
             raise ValueError(f"Invalid learning rate: {lr}")
         if not 0.0 <= eps:
@@ -51,6 +58,7 @@ class Adam(Optimizer):
     def step(self, closure=None):
         """Perform one optimization step; ``closure`` re-evaluates the model and returns the loss."""
         loss = self._closure_loss(closure)
+        fused = adam_kernel() if self.fused is not False else None
         for group in self.param_groups:
             lr, (beta1, beta2), eps = group["lr"], group["betas"], group["eps"]
             weight_decay, amsgrad, maximize = group["weight_decay"], group["amsgrad"], group["maximize"]
@@ -67,6 +75,11 @@ class Adam(Optimizer):
                         state["max_exp_avg_sq"] = np.zeros_like(p._data)
                 state["step"] += 1
                 step, exp_avg, exp_avg_sq = state["step"], state["exp_avg"], state["exp_avg_sq"]
+                if fused is not None and not amsgrad and _flat_ok(p._data, p.grad._data):
+                    # the same update in one pass over memory (see _fused.py); the NumPy form below is the reference
+                    fused(p._data.reshape(-1), p.grad._data.reshape(-1), exp_avg.reshape(-1), exp_avg_sq.reshape(-1),
+                          lr, beta1, beta2, eps, weight_decay, step, maximize, decoupled)
+                    continue
                 if weight_decay != 0 and decoupled:  # AdamW: shrink the weights themselves
                     p._data *= 1 - lr * weight_decay
                 # -g to maximize, + weight_decay * p (L2) unless decoupled
@@ -88,3 +101,9 @@ class Adam(Optimizer):
                 denom += eps
                 p._data -= np.multiply(np.divide(exp_avg, denom, out=tmp), step_size, out=tmp)
         return loss
+
+
+def _flat_ok(param, grad):
+    """The fused kernel needs contiguous float arrays of one dtype (anything else takes the NumPy form)."""
+    return (param.dtype == grad.dtype and param.dtype.kind == "f" and param.flags.c_contiguous
+            and grad.flags.c_contiguous and grad.shape == param.shape)

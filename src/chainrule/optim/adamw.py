@@ -23,6 +23,7 @@ class AdamW(Adam):
         weight_decay (float): decoupled weight-decay coefficient. Default: 1e-2.
         amsgrad (bool): use the running maximum of v (AMSGrad). Default: False.
         maximize (bool): maximize the objective instead of minimizing it. Default: False.
+        fused (bool or None): see ``Adam``. Default: None.
 
     >>> opt = AdamW(model.parameters(), lr=1e-3, weight_decay=0.05)
     >>> opt.zero_grad(); loss_fn(model(x), y).backward(); opt.step()
@@ -30,6 +31,6 @@ class AdamW(Adam):
 
     def __init__(self, params, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
                  eps: float = 1e-8, weight_decay: float = 1e-2, amsgrad: bool = False, *,
-                 maximize: bool = False):
+                 maximize: bool = False, fused: bool | None = None):
         super().__init__(params, lr, betas, eps, weight_decay, amsgrad, maximize=maximize,
-                         decoupled_weight_decay=True)
+                         decoupled_weight_decay=True, fused=fused)

@@ -1,0 +1,57 @@
+"""The fused (numba) Adam / AdamW update computes what the readable NumPy form computes."""
+
+import numpy as np
+import pytest
+
+import chainrule as cr
+from chainrule import nn
+from chainrule.optim import _fused
+
+pytestmark = pytest.mark.skipif(_fused.adam_kernel() is None, reason="numba not installed (the `fast` extra)")
+
+
+def _train(opt_cls, fused, dtype, steps=25, **kw):
+    cr.manual_seed(0)
+    model = nn.Sequential(nn.Linear(12, 16), nn.Tanh(), nn.Linear(16, 3)).to(dtype)
+    opt = opt_cls(model.parameters(), fused=fused, **kw)
+    rng = np.random.default_rng(1)
+    X = cr.tensor(rng.normal(size=(32, 12)), dtype=dtype)
+    y = cr.tensor(rng.integers(0, 3, 32))
+    for _ in range(steps):
+        loss = nn.functional.cross_entropy(model(X), y)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    return [p.detach().numpy().copy() for p in model.parameters()], opt
+
+
+@pytest.mark.parametrize("opt_cls, kw", [
+    (cr.optim.Adam, {"lr": 1e-2}),
+    (cr.optim.Adam, {"lr": 1e-2, "weight_decay": 0.1, "betas": (0.8, 0.99), "eps": 1e-6}),
+    (cr.optim.Adam, {"lr": 1e-2, "maximize": True}),
+    (cr.optim.AdamW, {"lr": 1e-2, "weight_decay": 0.2}),
+])
+@pytest.mark.parametrize("dtype, tol", [(cr.float64, 1e-12), (cr.float32, 1e-5)])
+def test_fused_matches_numpy_form(opt_cls, kw, dtype, tol):
+    fast, opt_fast = _train(opt_cls, None, dtype, **kw)
+    plain, opt_plain = _train(opt_cls, False, dtype, **kw)
+    for a, b in zip(fast, plain):
+        assert a.dtype == b.dtype == dtype
+        np.testing.assert_allclose(a, b, rtol=tol, atol=tol)
+    for p_fast, p_plain in zip(opt_fast.param_groups[0]["params"], opt_plain.param_groups[0]["params"]):
+        for key in ("exp_avg", "exp_avg_sq"):
+            np.testing.assert_allclose(opt_fast.state[p_fast][key], opt_plain.state[p_plain][key], rtol=tol, atol=tol)
+
+
+def test_fused_path_is_really_taken(monkeypatch):
+    calls = []
+    kernel = _fused.adam_kernel()
+    monkeypatch.setattr(cr.optim.adam, "adam_kernel", lambda: (lambda *a: calls.append(1) or kernel(*a)))
+    _train(cr.optim.Adam, None, cr.float32, steps=2)
+    assert len(calls) == 2 * 4  # two steps, four parameters
+
+
+def test_fused_true_without_numba_raises(monkeypatch):
+    monkeypatch.setattr(cr.optim.adam, "adam_kernel", lambda: None)
+    with pytest.raises(RuntimeError, match="numba"):
+        cr.optim.Adam([cr.zeros(2, requires_grad=True)], fused=True)

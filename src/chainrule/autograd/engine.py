@@ -21,6 +21,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from chainrule.autograd import anomaly
+from chainrule.autograd.grad_mode import GradMode
+
 
 def _topological_order(roots):
     order = []
@@ -148,6 +151,8 @@ def run_backward(roots, root_grads, retain_graph=False, capture=None):
         grads = node.backward(g)
         if type(grads) is not tuple:
             grads = (grads,)
+        if GradMode.anomaly:
+            anomaly.check_backward(node, g, grads)
         for p, pg, need in zip(node.parents, grads, node.needs_input_grad):
             if not need or pg is None:
                 continue

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from chainrule.autograd import anomaly
 from chainrule.autograd.grad_mode import GradMode
 
 
@@ -60,6 +61,8 @@ class Function:
         out = ctx.forward(*arrays, **kwargs)
         if type(out) is not np.ndarray:  # NumPy turns 0-d results into scalars
             out = np.asarray(out)
+        if GradMode.anomaly:
+            anomaly.check_forward(ctx, arrays, out)
         result = Tensor.__new__(Tensor)
         result._data = out
         result.grad = None

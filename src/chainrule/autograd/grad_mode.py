@@ -9,6 +9,7 @@ class GradMode:
     """Holds the global switch that ``Function.apply`` reads on every op (a plain class attribute: fast)."""
 
     enabled = True
+    anomaly = False  # detect_anomaly(): check every op's output and gradients for NaN / Inf
 
 
 def is_grad_enabled() -> bool:

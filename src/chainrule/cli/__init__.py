@@ -1,0 +1,212 @@
+"""The ``chainrule`` command: train a classifier, evaluate a run, classify your own images.
+
+    chainrule train                        # an MLP on Fashion-MNIST with good defaults (~0.89 test accuracy)
+    chainrule train --dataset spiral --hidden 16,16 --activation tanh
+    chainrule evaluate runs/<name>         # test accuracy with its 95% interval, per-class accuracy
+    chainrule predict runs/<name> shoe.png # top-3 classes of a 28x28 grayscale image
+
+Bad arguments print the usage and a one-line error and exit with status 2; problems found while
+running (a dataset that cannot be found, a run folder without weights) print one clear error and exit
+with status 1. Set CHAINRULE_DEBUG=1 to see the full traceback instead.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from chainrule.cli.runs import DATASETS, LOSSES, RunError
+
+__all__ = ["build_parser", "main"]
+
+OPTIMIZERS = ("sgd", "momentum", "nesterov", "adagrad", "adadelta", "rmsprop", "adam", "adamw", "nadam")
+ACTIVATION_NAMES = ("relu", "leaky_relu", "elu", "gelu", "silu", "sigmoid", "tanh")
+AUGMENTATIONS = ("shift", "flip", "noise")
+
+# defaults of `chainrule train`, chosen to reach ~0.89 test accuracy on Fashion-MNIST in about a minute on 2 cores
+DEFAULTS = {
+    "dataset": "fashion-mnist", "hidden": (256, 128), "activation": "relu", "dropout": 0.2,
+    "optimizer": "adam", "epochs_image": 20, "epochs_toy": 200, "batch_image": 128, "batch_toy": 32,
+    "val_split": 0.1, "patience_image": 5, "patience_toy": 20, "reduce_lr": 2, "out": "runs",
+}
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return value
+
+
+def _non_negative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {text!r}")
+    return value
+
+
+def _float_in(low: float, high: float, closed_high: bool = False):
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            value = float("nan")
+        if not (low <= value <= high if closed_high else low <= value < high):
+            raise argparse.ArgumentTypeError(
+                f"expected a number in [{low:g}, {high:g}{']' if closed_high else ')'}, got {text!r}")
+        return value
+    return parse
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
+    return value
+
+
+def _hidden(text: str) -> tuple[int, ...]:
+    if text.strip() in ("", "none"):
+        return ()
+    try:
+        sizes = tuple(int(part) for part in text.split(","))
+    except ValueError:
+        sizes = (0,)
+    if any(s < 1 for s in sizes):
+        raise argparse.ArgumentTypeError(f"expected comma-separated positive layer widths like 256,128 (or 'none'), got {text!r}")
+    return sizes
+
+
+def _augment(text: str) -> list[str]:
+    names = [part.strip() for part in text.split(",") if part.strip()]
+    bad = [n for n in names if n not in AUGMENTATIONS]
+    if bad:
+        raise argparse.ArgumentTypeError(f"unknown augmentation {bad[0]!r}; choose from {', '.join(AUGMENTATIONS)}")
+    return list(dict.fromkeys(names))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``chainrule`` command and its subcommands."""
+    parser = argparse.ArgumentParser(prog="chainrule", description="Train, evaluate and use chainrule models.")
+    from chainrule import __version__
+
+    parser.add_argument("--version", action="version", version=f"chainrule {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands.required = True
+
+    t = commands.add_parser(
+        "train", help="train an MLP and write a run folder", description=(
+            "Train a multi-layer perceptron and write runs/<name>/ with config.json, metrics.csv, "
+            "model.safetensors, curves.png, confusion.png, mistakes.png and report.md. The defaults reach about "
+            "0.89 test accuracy on Fashion-MNIST in about a minute."))
+    t.add_argument("--dataset", choices=DATASETS, default=DEFAULTS["dataset"], metavar="NAME",
+                   help=f"one of {', '.join(DATASETS)} (default: %(default)s)")
+    t.add_argument("--hidden", type=_hidden, default=DEFAULTS["hidden"], metavar="W1,W2",
+                   help="hidden layer widths, or 'none' for a linear model (default: 256,128)")
+    t.add_argument("--activation", choices=ACTIVATION_NAMES, default=DEFAULTS["activation"], metavar="NAME",
+                   help=f"one of {', '.join(ACTIVATION_NAMES)} (default: %(default)s)")
+    t.add_argument("--dropout", type=_float_in(0.0, 1.0), default=DEFAULTS["dropout"],
+                   help="dropout probability after each hidden layer (default: %(default)s)")
+    t.add_argument("--loss", choices=LOSSES, default=None, metavar="NAME",
+                   help=f"one of {', '.join(LOSSES)}; default: cross-entropy for classification, mse for regression (plane, multi-gauss, line)")
+    t.add_argument("--optimizer", choices=OPTIMIZERS, default=DEFAULTS["optimizer"], metavar="NAME",
+                   help=f"one of {', '.join(OPTIMIZERS)} (momentum/nesterov: SGD with momentum 0.9; default: %(default)s)")
+    t.add_argument("--lr", type=_positive_float, default=None,
+                   help="learning rate; default per optimizer: adam/adamw 1e-3, nadam 2e-3, sgd 0.1, "
+                        "momentum/nesterov 0.01, rmsprop 1e-3, adagrad 0.01, adadelta 1.0")
+    t.add_argument("--momentum", type=_float_in(0.0, 1.0), default=None,
+                   help="for sgd, momentum, nesterov and rmsprop (default 0.9 for momentum/nesterov, else 0)")
+    t.add_argument("--weight-decay", type=_float_in(0.0, float("inf")), default=None,
+                   help="L2 penalty (decoupled for adamw); default 0 (adamw: 0.01)")
+    t.add_argument("--epochs", type=_positive_int, default=None,
+                   help=f"default {DEFAULTS['epochs_image']} for images, {DEFAULTS['epochs_toy']} for toy sets")
+    t.add_argument("--batch-size", type=_positive_int, default=None,
+                   help=f"default {DEFAULTS['batch_image']} for images, {DEFAULTS['batch_toy']} for toy sets")
+    t.add_argument("--val-split", type=_float_in(0.0, 1.0), default=DEFAULTS["val_split"],
+                   help="fraction of the training data held out for validation (default: %(default)s)")
+    t.add_argument("--early-stopping", type=_non_negative_int, default=None, metavar="PATIENCE",
+                   help="stop after PATIENCE epochs without a better val_loss and keep the best weights (0 = off); "
+                        f"default {DEFAULTS['patience_image']} for images, {DEFAULTS['patience_toy']} for toy sets")
+    t.add_argument("--reduce-lr", type=_non_negative_int, default=DEFAULTS["reduce_lr"], metavar="PATIENCE",
+                   help="halve the learning rate after PATIENCE epochs without a better val_loss (0 = off; "
+                        "default: %(default)s)")
+    t.add_argument("--augment", type=_augment, default=[], metavar="LIST",
+                   help=f"comma-separated training augmentations: {', '.join(AUGMENTATIONS)} (shift/flip: images only)")
+    t.add_argument("--noise", type=_float_in(0.0, 0.5, closed_high=True), default=0.1,
+                   help="noise of the toy datasets, ignored for images (default: %(default)s)")
+    t.add_argument("--subset", type=_positive_int, default=None, metavar="N",
+                   help="train on only N samples (quick runs and tests); toy sets: draw N samples")
+    t.add_argument("--seed", type=_non_negative_int, default=None, help="default: a random seed, saved in config.json")
+    t.add_argument("--out", default=DEFAULTS["out"], help="folder for run folders (default: %(default)s)")
+    t.add_argument("--name", default=None, help="run folder name (default: <dataset>-<timestamp>)")
+    t.add_argument("--quiet", action="store_true", help="print only the final result")
+
+    e = commands.add_parser("evaluate", help="test accuracy of a trained run",
+                            description="Rebuild a run's model from config.json, load its weights and evaluate it "
+                                        "on the test set: accuracy with its 95%% interval and per-class accuracy.")
+    e.add_argument("run_dir", metavar="RUN_DIR")
+    e.add_argument("--batch-size", type=_positive_int, default=256)
+
+    p = commands.add_parser(
+        "predict", help="classify images with a trained run", description=(
+            "Print the top-3 classes of each image. An image is read as grayscale and resized to 28x28. "
+            "Fashion-MNIST and MNIST show white (bright) objects on a black background: give images the same "
+            "way, or pass --invert for dark objects on a light background (a photo on white paper). "
+            "Needs Pillow (pip install chainrule[image])."))
+    p.add_argument("run_dir", metavar="RUN_DIR")
+    p.add_argument("images", nargs="+", metavar="IMAGE")
+    p.add_argument("--invert", action="store_true", help="invert the gray levels (for dark objects on white)")
+    p.add_argument("--top", type=_positive_int, default=3, help="how many classes to show (default: %(default)s)")
+    parser.subcommands = {"train": t, "evaluate": e, "predict": p}  # for errors found after parsing
+    return parser
+
+
+def main(argv=None) -> int:
+    """Run the ``chainrule`` command with ``argv`` (default: ``sys.argv[1:]``); returns the exit status.
+
+    Bad arguments raise ``SystemExit(2)`` after printing the usage and a one-line error (argparse).
+
+    >>> main(["evaluate", "runs/fashion-mnist-20250101-120000"])  # doctest: +SKIP
+    """
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    sub = parser.subcommands[args.command]
+    try:
+        if args.command == "train":
+            from chainrule.cli.train import run_train
+
+            return run_train(args, sub)
+        if args.command == "evaluate":
+            from chainrule.cli.evaluate import run_evaluate
+
+            return run_evaluate(args)
+        from chainrule.cli.predict import run_predict
+
+        return run_predict(args, sub)
+    except KeyboardInterrupt:
+        print("chainrule: interrupted", file=sys.stderr)
+        return 130
+    except (RunError, ValueError, OSError, ImportError, RuntimeError) as e:
+        if os.environ.get("CHAINRULE_DEBUG"):
+            raise
+        print(f"chainrule {args.command}: error: {_one_line(e)}", file=sys.stderr)
+        return 1
+
+
+def _one_line(error: BaseException) -> str:
+    # library messages can span lines (a dataset that cannot be found lists the folders searched);
+    # keep them, indented under the error line, but never a traceback
+    text = str(error) or type(error).__name__
+    if isinstance(error, OSError) and error.filename and error.strerror:
+        text = f"{error.filename}: {error.strerror}"
+    return text.replace("\n", "\n    ")

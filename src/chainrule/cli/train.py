@@ -1,0 +1,184 @@
+"""``chainrule train``: data -> MLP -> fit with early stopping -> test evaluation -> a run folder.
+
+The run folder (``runs/<name>/``) holds everything needed to understand and reuse the run:
+config.json (every argument, the resolved defaults, the seed, the chainrule version), metrics.csv (one
+row per epoch), model.safetensors (the weights, with the config in the metadata), curves.png,
+confusion.png, mistakes.png (images only) and report.md.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import sys
+import time
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+
+import chainrule as cr
+from chainrule.cli import DEFAULTS
+from chainrule.cli.runs import (
+    RunError, build_loss, build_model, is_image, is_regression, load_raw, normalization, preprocessing,
+    write_json,
+)
+
+# learning rates that train an MLP well with each optimizer (PyTorch's defaults, except for plain SGD,
+# whose 1e-3 is far too slow, and RMSprop, whose 1e-2 is too high for an MLP: Keras's 1e-3)
+DEFAULT_LR = {"sgd": 0.1, "momentum": 0.01, "nesterov": 0.01, "adagrad": 0.01, "adadelta": 1.0,
+              "rmsprop": 1e-3, "adam": 1e-3, "adamw": 1e-3, "nadam": 2e-3}
+WITH_MOMENTUM = ("sgd", "momentum", "nesterov", "rmsprop")
+
+
+def resolve_config(args, parser) -> dict:
+    """Turn the parsed arguments into the run's config: defaults filled in, combinations checked (exit 2)."""
+    image, regression = is_image(args.dataset), is_regression(args.dataset)
+    loss = args.loss or ("mse" if regression else "cross-entropy")
+    if regression and loss in ("cross-entropy", "nll"):
+        parser.error(f"--loss {loss} needs a classification dataset; {args.dataset} is a regression set "
+                     "(use mse, mae, huber, smooth-l1 or msle)")
+    if not image and set(args.augment) & {"shift", "flip"}:
+        parser.error(f"--augment shift/flip work on images; {args.dataset} is a table of points (use noise)")
+    if args.momentum is not None and args.optimizer not in WITH_MOMENTUM:
+        parser.error(f"--momentum applies to {', '.join(WITH_MOMENTUM)}, not to --optimizer {args.optimizer}")
+    name = args.name or f"{args.dataset}-{datetime.now():%Y%m%d-%H%M%S}"
+    if not name or Path(name).name != name:
+        parser.error(f"--name must be a plain folder name, got {name!r}")
+    from chainrule import __version__
+
+    return {
+        "chainrule_version": __version__,
+        "dataset": args.dataset,
+        "task": "regression" if regression else "classification",
+        "hidden": list(args.hidden),
+        "activation": args.activation,
+        "dropout": args.dropout,
+        "loss": loss,
+        "optimizer": args.optimizer,
+        "lr": args.lr if args.lr is not None else DEFAULT_LR[args.optimizer],
+        "momentum": args.momentum if args.momentum is not None else (0.9 if args.optimizer in ("momentum", "nesterov") else 0.0),
+        "weight_decay": args.weight_decay if args.weight_decay is not None else (0.01 if args.optimizer == "adamw" else 0.0),
+        "epochs": args.epochs or DEFAULTS["epochs_image" if image else "epochs_toy"],
+        "batch_size": args.batch_size or DEFAULTS["batch_image" if image else "batch_toy"],
+        "val_split": args.val_split,
+        "early_stopping": args.early_stopping if args.early_stopping is not None else DEFAULTS[
+            "patience_image" if image else "patience_toy"],
+        "reduce_lr": args.reduce_lr,
+        "augment": args.augment,
+        "noise": None if image else args.noise,
+        "subset": args.subset,
+        "seed": args.seed if args.seed is not None else secrets.randbelow(2**31),
+        "name": name,
+        "out": str(args.out),
+    }
+
+
+def build_optimizer(config: dict, params):
+    from chainrule import optim
+
+    name, lr, wd, mom = config["optimizer"], config["lr"], config["weight_decay"], config["momentum"]
+    if name in ("sgd", "momentum", "nesterov"):
+        return optim.SGD(params, lr=lr, momentum=mom, weight_decay=wd, nesterov=name == "nesterov")
+    if name == "rmsprop":
+        return optim.RMSprop(params, lr=lr, momentum=mom, weight_decay=wd)
+    cls = {"adagrad": optim.Adagrad, "adadelta": optim.Adadelta, "adam": optim.Adam, "adamw": optim.AdamW,
+           "nadam": optim.NAdam}[name]
+    return cls(params, lr=lr, weight_decay=wd)
+
+
+def run_train(args, parser) -> int:
+    config = resolve_config(args, parser)
+    started = time.perf_counter()
+    data = load_data(config, parser)
+    run_dir = make_run_dir(config, numbered=args.name is None)
+    write_json(run_dir / "config.json", config)
+    if not args.quiet:
+        sizes = "-".join(str(s) for s in [config["in_features"], *config["hidden"], config["out_features"]])
+        print(f"Training an MLP {sizes} ({config['activation']}, dropout {config['dropout']}) on {config['dataset']}: "
+              f"{config['train_samples']} train / {config['val_samples']} validation / {len(data['y_test'])} test "
+              f"samples; {config['optimizer']} lr {config['lr']:g}, batch {config['batch_size']}, up to "
+              f"{config['epochs']} epochs, seed {config['seed']}", flush=True)
+
+    fit_started = time.perf_counter()
+    model, loss_fn, history = train_model(config, data, run_dir, verbose=0 if args.quiet else 1)
+    train_seconds = time.perf_counter() - fit_started
+
+    from chainrule import io
+    from chainrule.cli.report import evaluate_run, write_outputs
+
+    io.save_state_dict(model.state_dict(), run_dir / "model.safetensors",
+                       metadata={"config": json.dumps(config), "format": "chainrule-mlp"})
+    result = evaluate_run(model, loss_fn, data["test"], data["y_test"], config, probabilities=is_image(config["dataset"]))
+    result.update(history=getattr(history, "history", history), images=data["X_test"], y_true=data["y_test"],
+                  train_seconds=train_seconds, total_seconds=time.perf_counter() - started)
+    for note in write_outputs(run_dir, config, result):
+        print(f"note: {note}", file=sys.stderr)
+    print(f"{result['headline']}\n{result['diagnosis'].message}\nwrote {run_dir}/ in {time.perf_counter() - started:.0f} s")
+    return 0
+
+
+def load_data(config: dict, parser) -> dict:
+    """Load, subset and split the data (seeded), record the shapes and statistics in ``config``, and wrap
+    the splits in datasets with the run's preprocessing (augmentation on the training part only)."""
+    from chainrule.data import TensorDataset
+
+    dataset, seed = config["dataset"], config["seed"]
+    rng = np.random.default_rng(seed)
+    X, y, classes = load_raw(dataset, True, seed, config["noise"] or 0.0,
+                             n_samples=None if is_image(dataset) else config["subset"])
+    if config["subset"] is not None and is_image(dataset):
+        # a seeded random subset keeps the classes balanced on average
+        keep = np.sort(rng.permutation(len(X))[:config["subset"]])
+        X, y = X[keep], y[keep]
+    n_val = int(round(len(X) * config["val_split"]))
+    if config["val_split"] > 0 and not 0 < n_val < len(X):
+        parser.error(f"--val-split {config['val_split']} of {len(X)} samples leaves no validation or no training data")
+    order = rng.permutation(len(X))
+    val, train = order[:n_val], order[n_val:]
+    X_test, y_test, _ = load_raw(dataset, False, seed, config["noise"] or 0.0)
+    config.update(normalize=normalization(X[train], dataset), in_features=int(np.prod(X.shape[1:])),
+                  input_shape=list(X.shape[1:]), out_features=1 if is_regression(dataset) else len(classes),
+                  classes=classes, train_samples=len(train), val_samples=n_val)
+    plain = preprocessing(config)
+    return {
+        "train": TensorDataset(X[train], y[train], transform=preprocessing(config, augment=True)),
+        "val": TensorDataset(X[val], y[val], transform=plain) if n_val else None,
+        "test": TensorDataset(X_test, y_test, transform=plain),
+        "X_test": X_test, "y_test": y_test,
+    }
+
+
+def make_run_dir(config: dict, numbered: bool) -> Path:
+    run_dir = Path(config["out"]) / config["name"]
+    if numbered:  # two default-named runs in the same second: number them
+        base, k = config["name"], 2
+        while run_dir.exists():
+            config["name"], k = f"{base}-{k}", k + 1
+            run_dir = Path(config["out"]) / config["name"]
+    if (run_dir / "config.json").exists():
+        raise RunError(f"{run_dir} already holds a run; choose another --name or --out")
+    run_dir.mkdir(parents=True, exist_ok=True)
+    return run_dir
+
+
+def train_model(config: dict, data: dict, run_dir: Path, verbose: int):
+    """Build the model, loss and optimizer from ``config`` (seeded) and fit with the run's callbacks."""
+    from chainrule.train import fit
+    from chainrule.train.callbacks import CSVLogger, EarlyStopping, ReduceLROnPlateau, TerminateOnNaN
+
+    cr.manual_seed(config["seed"])
+    model = build_model(config)
+    loss_fn = build_loss(config)
+    optimizer = build_optimizer(config, model.parameters())
+    monitor = "val_loss" if data["val"] is not None else "loss"
+    callbacks = [CSVLogger(run_dir / "metrics.csv"), TerminateOnNaN()]
+    if config["reduce_lr"]:
+        callbacks.append(ReduceLROnPlateau(monitor=monitor, factor=0.5, patience=config["reduce_lr"]))
+    if config["early_stopping"]:
+        callbacks.append(EarlyStopping(monitor=monitor, patience=config["early_stopping"], restore_best_weights=True))
+    history = fit(model, loss_fn, optimizer, data["train"], epochs=config["epochs"], val_data=data["val"],
+                  batch_size=config["batch_size"], callbacks=callbacks,
+                  metrics=() if is_regression(config["dataset"]) else ("accuracy",), seed=config["seed"],
+                  verbose=verbose)
+    return model.eval(), loss_fn, history

@@ -1,0 +1,59 @@
+"""Ready-made models: ``mlp`` builds the multi-layer perceptron of the lectures as an ``nn.Sequential``."""
+
+from __future__ import annotations
+
+from chainrule import nn
+
+__all__ = ["ACTIVATIONS", "mlp"]
+
+# the activation names the command line accepts, mapped to their layers
+ACTIVATIONS = {
+    "relu": nn.ReLU,
+    "leaky_relu": nn.LeakyReLU,
+    "elu": nn.ELU,
+    "gelu": nn.GELU,
+    "silu": nn.SiLU,
+    "sigmoid": nn.Sigmoid,
+    "tanh": nn.Tanh,
+}
+
+
+def mlp(in_features, hidden=(256, 128), out_features=10, activation="relu", dropout=0.0):
+    """A multi-layer perceptron: Flatten, then (Linear, activation[, Dropout]) per hidden layer, then Linear.
+
+    The output layer has no activation: it gives logits for ``nn.CrossEntropyLoss`` (or values for
+    regression losses). The leading ``nn.Flatten()`` lets the model take images ``(N, 28, 28)`` or
+    ``(N, 1, 28, 28)`` as well as feature rows ``(N, in_features)``.
+
+    Args:
+        in_features (int): inputs per sample (784 for 28x28 images).
+        hidden (sequence of int): the width of each hidden layer; empty gives a linear model.
+            Default: (256, 128).
+        out_features (int): outputs per sample (the number of classes). Default: 10.
+        activation (str): one of ``relu``, ``leaky_relu``, ``elu``, ``gelu``, ``silu``, ``sigmoid``,
+            ``tanh``. Default: ``"relu"``.
+        dropout (float): dropout probability after each hidden activation; 0 adds no Dropout layers.
+            Default: 0.0.
+
+    Shape:
+        - input: ``(N, *)`` with ``in_features`` values per sample; output: ``(N, out_features)``.
+
+    >>> model = mlp(784, hidden=(256, 128), out_features=10)
+    >>> model(chainrule.zeros(64, 28, 28)).shape
+    Size([64, 10])
+    """
+    if activation not in ACTIVATIONS:
+        raise ValueError(f"mlp(activation): expected one of {', '.join(ACTIVATIONS)}, got {activation!r}")
+    if not 0.0 <= dropout < 1.0:
+        raise ValueError(f"mlp(dropout): expected a probability in [0, 1), got {dropout!r}")
+    sizes = [int(in_features), *(int(h) for h in hidden), int(out_features)]
+    if any(s < 1 for s in sizes):
+        raise ValueError(f"mlp: every layer size must be a positive int, got in_features={in_features}, "
+                         f"hidden={tuple(hidden)}, out_features={out_features}")
+    layers = [nn.Flatten()]
+    for fan_in, fan_out in zip(sizes[:-2], sizes[1:-1]):
+        layers += [nn.Linear(fan_in, fan_out), ACTIVATIONS[activation]()]
+        if dropout > 0:
+            layers.append(nn.Dropout(dropout))
+    layers.append(nn.Linear(sizes[-2], sizes[-1]))
+    return nn.Sequential(*layers)

@@ -1,0 +1,55 @@
+"""Plots that make training visible: learning curves, confusion matrices, the most confident mistakes.
+
+matplotlib is an optional extra (``pip install chainrule[plot]``), imported only when a plot is drawn.
+The plots are drawn on a plain ``matplotlib.figure.Figure`` with the Agg canvas, never through
+``pyplot``: nothing is registered in pyplot's global list of open figures, so nothing leaks in a long
+training script and no display is needed. Each function returns its Figure (it shows inline in Jupyter)
+and, given ``path``, writes a PNG atomically (temporary file, fsync, rename).
+
+>>> from chainrule.viz import plot_training_curves
+>>> fig = plot_training_curves({"loss": [1.0, 0.6, 0.5], "val_loss": [1.1, 0.7, 0.65]}, "curves.png")  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+__all__ = ["plot_confusion_matrix", "plot_mistakes", "plot_training_curves"]
+
+INSTALL_HINT = "pip install chainrule[plot]"
+
+
+def new_figure(**kwargs):
+    """A pyplot-free ``Figure`` on the Agg canvas; raises ImportError with the install hint without matplotlib."""
+    try:
+        import matplotlib  # noqa: F401 - first, so that a missing (or hidden) matplotlib fails here
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from matplotlib.figure import Figure
+    except ImportError as e:
+        raise ImportError(f"plotting needs matplotlib, which is not installed: {INSTALL_HINT}") from e
+    fig = Figure(**kwargs)
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def save_figure(fig, path, dpi: int = 100) -> Path:
+    """Write ``fig`` as a PNG at ``path`` atomically (temporary file, fsync, rename), creating its folder."""
+    from chainrule.io import atomic_write
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_write(path) as f:
+        fig.savefig(f, format="png", dpi=dpi)
+    return path
+
+
+def to_numpy(x):
+    """A NumPy view of a Tensor, an ndarray or a list (plots accept any of them)."""
+    import numpy as np
+
+    return np.asarray(getattr(x, "_data", x))
+
+
+from chainrule.viz.confusion import plot_confusion_matrix  # noqa: E402 - helpers above are used by these
+from chainrule.viz.curves import plot_training_curves  # noqa: E402
+from chainrule.viz.mistakes import plot_mistakes  # noqa: E402

@@ -1,0 +1,142 @@
+"""diagnose(): one synthetic history per kind of training curve, plus the edges of each threshold."""
+
+import math
+
+import numpy as np
+import pytest
+
+from chainrule.train import diagnose as dmod
+from chainrule.train.diagnose import Diagnosis, diagnose
+
+EPOCHS = np.arange(20)
+
+
+def _decay(tau, start=2.3, floor=0.3):
+    return list(floor + (start - floor) * np.exp(-EPOCHS / tau))
+
+
+def test_converged_exponential_decay():
+    d = diagnose({"loss": _decay(2.0)})
+    assert d.kind == "converged"
+    assert "converged" in d.message and "\n" not in d.message
+
+
+def test_converged_with_noisy_flat_validation_loss():
+    # the train loss keeps creeping down (the normal generalisation gap); val is flat with noise
+    rng = np.random.default_rng(0)
+    val = [v + 0.004 * rng.standard_normal() for v in _decay(1.5, 0.6, 0.32)]
+    d = diagnose({"loss": list(np.linspace(0.5, 0.2, 20)), "val_loss": val})
+    assert d.kind == "converged", d.message
+
+
+def test_still_improving_slow_linear_descent():
+    # the lecture's third curve: learning rate too low, has not converged yet
+    d = diagnose({"loss": list(2.3 - 0.02 * EPOCHS)})
+    assert d.kind == "still_improving"
+    assert "train longer or raise the learning rate" in d.message
+
+
+def test_still_improving_uses_val_loss_when_present():
+    loss = list(np.linspace(1.0, 0.2, 12))
+    assert diagnose({"loss": loss, "val_loss": list(np.linspace(1.1, 0.4, 12))}).kind == "still_improving"
+    assert diagnose({"loss": loss, "val_loss": [1.1, 0.5] + [0.45] * 10}).kind == "converged"
+
+
+@pytest.mark.parametrize("loss", [
+    [2.3, 5.0, 40.0, 1e4],                   # exploding from the start
+    [2.3, 0.5, 0.4, 1.2],                   # fell, then blew up
+    [2.3, 1.5, 1.0, 0.9, 2.35],              # ended above the start
+])
+def test_diverged_rising_loss(loss):
+    d = diagnose({"loss": loss})
+    assert d.kind == "diverged"
+    assert "lower the learning rate" in d.message
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf")])
+def test_diverged_non_finite_reports_epoch(bad):
+    d = diagnose({"loss": [2.3, 1.0, bad, bad], "val_loss": [2.3, 1.1, 1.0, 1.0]})
+    assert (d.kind, d.epoch) == ("diverged", 3)
+    # a NaN is diverged even before there are enough epochs to judge a shape
+    assert diagnose({"loss": [float("nan")]}).kind == "diverged"
+    assert diagnose({"loss": [1.0, 0.5, 0.4], "val_loss": [1.0, bad, 0.5]}).kind == "diverged"
+
+
+def test_small_rise_near_zero_is_noise_not_divergence():
+    # 0.002 -> 0.005 is 2.5x the minimum but a tiny share of the 2.3 drop
+    assert diagnose({"loss": [2.3, 0.01, 0.002, 0.005]}).kind != "diverged"
+
+
+def test_stalled_flat_from_the_start():
+    d = diagnose({"loss": [2.3026, 2.3025, 2.3027, 2.3024, 2.3025]})
+    assert d.kind == "stalled"
+    assert "learning rate" in d.message and "bug" in d.message
+
+
+def test_stall_threshold_edge():
+    first = 1.0
+    just_below = first * (1 - dmod.STALL_TOL) + 1e-6
+    assert diagnose({"loss": [first, just_below, just_below]}).kind == "stalled"
+    assert diagnose({"loss": [first, 0.9, 0.9, 0.9, 0.9]}).kind != "stalled"
+
+
+def test_overfitting_reports_onset_epoch():
+    loss = list(np.linspace(1.0, 0.1, 15))
+    val = [1.0, 0.7, 0.55, 0.5, 0.48, 0.47, 0.5, 0.55, 0.6, 0.66, 0.7, 0.75, 0.8, 0.85, 0.9]
+    d = diagnose({"loss": loss, "val_loss": val})
+    assert (d.kind, d.epoch) == ("overfitting", 6)
+    assert "since epoch 6" in d.message
+    assert "early stopping" in d.message and "regularisation" in d.message
+
+
+def test_overfitting_needs_a_real_rise_and_falling_train_loss():
+    loss = list(np.linspace(1.0, 0.1, 10))
+    # val rose only 2% above its minimum: noise, not overfitting
+    val = [1.0, 0.7, 0.6, 0.55, 0.5, 0.505, 0.51, 0.508, 0.51, 0.51]
+    assert diagnose({"loss": loss, "val_loss": val}).kind != "overfitting"
+    # val minimum at the very end: nothing to overfit yet
+    assert diagnose({"loss": loss, "val_loss": list(np.linspace(1.0, 0.4, 10))}).kind != "overfitting"
+    # val rising but the train loss rising too: that is divergence, not overfitting
+    d = diagnose({"loss": [1.0, 0.5, 0.4, 0.9, 1.5], "val_loss": [1.0, 0.5, 0.45, 0.9, 1.6]})
+    assert d.kind == "diverged"
+
+
+def test_too_short():
+    assert diagnose({"loss": []}).kind == "too_short"
+    d = diagnose({"loss": [2.3, 1.0]})
+    assert d.kind == "too_short" and "2 epochs" in d.message
+
+
+def test_accepts_history_objects_and_ignores_mismatched_val():
+    class History:
+        history = {"loss": _decay(2.0), "val_loss": [0.5]}  # partial val list: ignored
+
+    d = diagnose(History())
+    assert isinstance(d, Diagnosis) and d.kind == "converged"
+    assert str(d) == d.message
+
+
+def test_bad_input_names_the_problem():
+    with pytest.raises(ValueError, match="'loss'"):
+        diagnose({"accuracy": [0.5, 0.6]})
+
+
+def test_every_kind_is_reachable():
+    histories = [
+        {"loss": _decay(2.0)},
+        {"loss": list(2.3 - 0.02 * EPOCHS)},
+        {"loss": [2.3, 5.0, 40.0]},
+        {"loss": [1.0, 0.8, 0.6, 0.4, 0.2], "val_loss": [1.0, 0.8, 0.9, 1.0, 1.1]},
+        {"loss": [2.3, 2.3, 2.3]},
+        {"loss": [2.3]},
+    ]
+    kinds = {diagnose(h).kind for h in histories}
+    assert kinds == set(dmod.KINDS)
+    assert all(math.isfinite(v) for h in histories for v in h["loss"])
+
+
+def test_noisy_recent_dip_after_an_older_best_is_converged():
+    # a real Fashion-MNIST run stopped early: val_loss best at epoch 6, a noisy dip at the end
+    val = [0.3849, 0.3527, 0.3470, 0.3263, 0.3179, 0.2962, 0.3033, 0.2975, 0.3073, 0.3066, 0.2965]
+    loss = [0.5409, 0.3955, 0.3541, 0.3322, 0.3124, 0.2977, 0.2875, 0.2811, 0.2701, 0.2621, 0.2550]
+    assert diagnose({"loss": loss, "val_loss": val}).kind == "converged"

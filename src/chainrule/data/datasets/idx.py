@@ -47,20 +47,44 @@ def read_idx(path, *, ndim: int | None = None, dtype=None) -> np.ndarray:
     """
     path = Path(path)
     try:
-        raw = path.read_bytes()
+        with open(path, "rb") as probe:
+            gzipped = probe.read(2) == _GZIP_MAGIC
+        with (gzip.open(path, "rb") if gzipped else open(path, "rb")) as f:
+            return _read_stream(f, path, ndim, dtype)
     except OSError as e:
-        raise DatasetError(f"{path}: cannot read the file ({e.strerror})") from e
-    if raw[:2] == _GZIP_MAGIC:
-        try:
-            raw = gzip.decompress(raw)
-        except EOFError as e:
-            raise DatasetError(f"{path}: truncated gzip data ({e})") from e
-        except (OSError, zlib.error) as e:  # gzip.BadGzipFile is an OSError
-            raise DatasetError(f"{path}: corrupt gzip data ({e})") from e
-    return _parse(raw, path, ndim, dtype)
+        if isinstance(e, FileNotFoundError) or not gzipped:
+            raise DatasetError(f"{path}: cannot read the file ({e.strerror or e})") from e
+        raise DatasetError(f"{path}: corrupt gzip data ({e})") from e  # gzip.BadGzipFile is an OSError
+    except EOFError as e:
+        raise DatasetError(f"{path}: truncated gzip data ({e})") from e
+    except zlib.error as e:
+        raise DatasetError(f"{path}: corrupt gzip data ({e})") from e
 
 
-def _parse(raw: bytes, path: Path, want_ndim, want_dtype) -> np.ndarray:
+def _read_stream(f, path, want_ndim, want_dtype) -> np.ndarray:
+    """Validate the header, then read the data straight into the array: no second copy in memory."""
+    head = f.read(4)
+    if len(head) == 4 and head[:2] == b"\0\0":
+        head += f.read(4 * head[3])
+    shape, dtype, offset = _header(head, path, want_ndim, want_dtype, data_len=None)
+    out = np.empty(shape, dtype=dtype)
+    view = memoryview(out).cast("B") if out.nbytes else memoryview(b"")
+    got = 0
+    while got < out.nbytes:
+        n = f.readinto(view[got:])
+        if not n:
+            break
+        got += n
+    extra = len(f.read(1)) if got == out.nbytes else 0
+    if got != out.nbytes or extra:
+        what = "truncated" if got < out.nbytes else "too long"
+        found = got if got < out.nbytes else f"more than {out.nbytes}"
+        raise DatasetError(f"{path}: {what}: the header's shape {shape} needs {out.nbytes} bytes of data, found {found}")
+    return out.astype(dtype.newbyteorder("="), copy=False)  # copies only multi-byte big-endian data
+
+
+def _header(raw: bytes, path: Path, want_ndim, want_dtype, data_len):
+    """Check the magic number, type code and dimensions; ``(shape, big-endian dtype, data offset)``."""
     def error(problem: str) -> DatasetError:
         return DatasetError(f"{path}: {problem}")
 
@@ -84,12 +108,12 @@ def _parse(raw: bytes, path: Path, want_ndim, want_dtype) -> np.ndarray:
     if len(raw) < offset:
         raise error(f"truncated header: {ndim} dimension sizes need {4 * ndim} bytes, found {len(raw) - 4}")
     shape = struct.unpack(f">{ndim}I", raw[4:offset])
-    nbytes, found = math.prod(shape) * dtype.itemsize, len(raw) - offset
-    if found != nbytes:
-        what = "truncated" if found < nbytes else "too long"
-        raise error(f"{what}: the header's shape {shape} needs {nbytes} bytes of data, found {found}")
-    # astype copies: the result is writable and native-endian
-    return np.frombuffer(raw, dtype=dtype, offset=offset).astype(dtype.newbyteorder("=")).reshape(shape)
+    if data_len is not None:
+        nbytes, found = math.prod(shape) * dtype.itemsize, data_len - offset
+        if found != nbytes:
+            what = "truncated" if found < nbytes else "too long"
+            raise error(f"{what}: the header's shape {shape} needs {nbytes} bytes of data, found {found}")
+    return shape, dtype, offset
 
 
 def write_idx(path, array, compress: bool | None = None) -> None:

@@ -5,9 +5,9 @@ kernel below makes one, reading g, m, v, p and writing m, v, p, which halves Ada
 784-256-10 MLP. Both compute the same formula and are tested against each other; the NumPy form
 stays the reference. Set ``CHAINRULE_JIT=0`` to use NumPy only.
 
-Why a single thread: a ``prange`` loop lets numba vectorise (no aliasing), but several threads
-spin-waiting for a core that another process holds made a step 40 times slower on a shared
-2-core machine. One thread keeps the vectorisation and none of that risk.
+Why a single thread: threads spin-waiting for a core that another process holds made a step 40
+times slower on a shared 2-core machine. A plain loop compiled with NumPy's error model (no
+division-by-zero checks) vectorises as well as a parallel one, with none of that risk.
 """
 
 from __future__ import annotations
@@ -28,33 +28,15 @@ def adam_kernel():
 
 def _compile():
     try:
-        import numba
-
         from chainrule.optim import _fused_numba
     except ImportError:
         return False
-
-    class Kernels:
-        adam = _single_threaded(numba, _fused_numba.adam)
-
-    return Kernels if Kernels.adam is not None else False
-
-
-def _single_threaded(numba, kernel):
-    def run(*args):
-        previous = numba.get_num_threads()
-        numba.set_num_threads(1)
-        try:
-            kernel(*args)
-        finally:
-            numba.set_num_threads(previous)
-
     try:  # compile now, so a numba problem shows here once and falls back to NumPy
         import numpy as np
 
         a = np.zeros(2, np.float32)
-        run(a, a.copy(), a.copy(), a.copy(), 1e-3, 0.9, 0.999, 1e-8, 0.0, 1, False, False)
+        _fused_numba.adam(a, a.copy(), a.copy(), a.copy(), 1e-3, 0.9, 0.999, 1e-8, 0.0, 1, False, False)
     except Exception as exc:  # noqa: BLE001 - any JIT failure means: use the NumPy form
         warnings.warn(f"chainrule: numba kernels unavailable ({exc}); using NumPy updates", RuntimeWarning, stacklevel=3)
-        return None
-    return run
+        return False
+    return _fused_numba

@@ -64,6 +64,7 @@ def test_seed_002_parameter_count_of_the_784_256_10_mlp():
     assert torch.summary(model, (1, 784)).total_params == 203_530
 
 
+@pytest.mark.filterwarnings("ignore:CrossEntropyLoss.*already probabilities")  # the slide's Softmax layer: expected
 def test_seed_003_full_code_sequential_with_softmax_layer():
     torch.manual_seed(0)
     n = 5

@@ -264,7 +264,11 @@ class Tensor:
 
     # -- printing --------------------------------------------------------------------------------
     def __repr__(self):
-        body = np.array2string(self._data, separator=", ", prefix="tensor(", precision=4)
+        d = self._data
+        # like PyTorch: whole numbers print as "2.", anything else with 4 fixed decimals
+        whole = d.dtype.kind != "f" or not d.size or builtins.bool(np.all(np.mod(d[np.isfinite(d)], 1) == 0))
+        body = np.array2string(d, separator=", ", prefix="tensor(", precision=4,
+                               floatmode="maxprec" if whole else "fixed")
         extras = []
         if self._data.dtype not in (dtypes.float32, dtypes.int64, dtypes.bool):
             extras.append(f"dtype=chainrule.{self._data.dtype}")
@@ -304,9 +308,22 @@ class Tensor:
         return self._data if dtype is None else self._data.astype(dtype)
 
     # -- arithmetic ------------------------------------------------------------------------------
-    def _operands(self, other):
-        """Pair ``self`` with ``other`` under PyTorch's promotion rules; returns (a, b)."""
+    def _operands(self, other, broadcast: bool = True):
+        """Pair ``self`` with ``other`` under PyTorch's promotion rules; returns (a, b).
+
+        With ``broadcast`` (elementwise ops) the shapes must broadcast; checked here so that NumPy's
+        error text never reaches the user.
+        """
         if isinstance(other, Tensor):
+            sa, sb = self._data.shape, other._data.shape
+            # (the slices: a trailing-shape match such as a bias row needs no loop)
+            if broadcast and sa != sb and sa[len(sa) - len(sb):] != sb and sb[len(sb) - len(sa):] != sa:
+                for i, (x, y) in enumerate(zip(reversed(sa), reversed(sb))):
+                    if x != y and x != 1 and y != 1:
+                        raise RuntimeError(
+                            f"The size of tensor a ({x}) must match the size of tensor b ({y}) at non-singleton "
+                            f"dimension {max(len(sa), len(sb)) - 1 - i}: shapes {tuple(sa)} and {tuple(sb)} cannot "
+                            "be broadcast together (aligned from the right, sizes must be equal or 1)")
             da, db = self._data.dtype, other._data.dtype
             if da is db or da == db:
                 return self, other
@@ -321,7 +338,7 @@ class Tensor:
             if isinstance(other, builtins.int) and not isinstance(other, builtins.bool) and kind == "b":
                 return self.to(dtypes.int64), other
             return self, other
-        return self._operands(Tensor(_as_array(other)))
+        return self._operands(Tensor(_as_array(other)), broadcast)
 
     def __add__(self, other):
         a, b = self._operands(other)
@@ -392,7 +409,7 @@ class Tensor:
     neg = __neg__
 
     def matmul(self, other) -> Tensor:
-        a, b = self._operands(other)
+        a, b = self._operands(other, broadcast=False)
         if a._data.ndim == 0 or b._data.ndim == 0:
             raise RuntimeError("matmul: both arguments need at least 1 dimension, got a 0-d tensor")
         if a._data.shape[-1] != b._data.shape[-2 if b._data.ndim > 1 else 0]:

@@ -2,8 +2,9 @@
 
 The run folder (``runs/<name>/``) holds everything needed to understand and reuse the run:
 config.json (every argument, the resolved defaults, the seed, the chainrule version), metrics.csv (one
-row per epoch), model.safetensors (the weights, with the config in the metadata), curves.png,
-confusion.png, mistakes.png (images only) and report.md.
+row per epoch), model.safetensors (the weights, with the config in the metadata), checkpoint.safetensors
+(the whole training state, written every epoch and every ``--checkpoint-every`` steps, for
+``--resume RUN_DIR``), curves.png, confusion.png, mistakes.png (images only) and report.md.
 """
 
 from __future__ import annotations
@@ -18,10 +19,10 @@ from pathlib import Path
 import numpy as np
 
 import chainrule as cr
-from chainrule.cli import DEFAULTS
+from chainrule.cli import CHECKPOINT, DEFAULTS
 from chainrule.cli.runs import (
     RunError, build_loss, build_model, is_image, is_regression, load_raw, normalization, preprocessing,
-    write_json,
+    read_config, write_json,
 )
 
 # learning rates that train an MLP well with each optimizer (PyTorch's defaults, except for plain SGD,
@@ -69,6 +70,7 @@ def resolve_config(args, parser) -> dict:
         "noise": None if image else args.noise,
         "subset": args.subset,
         "seed": args.seed if args.seed is not None else secrets.randbelow(2**31),
+        "checkpoint_every": args.checkpoint_every,
         "name": name,
         "out": str(args.out),
     }
@@ -88,6 +90,8 @@ def build_optimizer(config: dict, params):
 
 
 def run_train(args, parser) -> int:
+    if args.resume is not None:
+        return resume_train(args, parser)
     config = resolve_config(args, parser)
     started = time.perf_counter()
     data = load_data(config, parser)
@@ -99,9 +103,33 @@ def run_train(args, parser) -> int:
               f"{config['train_samples']} train / {config['val_samples']} validation / {len(data['y_test'])} test "
               f"samples; {config['optimizer']} lr {config['lr']:g}, batch {config['batch_size']}, up to "
               f"{config['epochs']} epochs, seed {config['seed']}", flush=True)
+    return finish_run(config, data, run_dir, args.quiet, started)
 
+
+def resume_train(args, parser) -> int:
+    """``chainrule train --resume RUN_DIR``: continue from RUN_DIR's checkpoint with RUN_DIR's config.json."""
+    given = [action.option_strings[0] for action in parser._actions
+             if action.option_strings and action.dest not in ("help", "resume", "quiet")
+             and getattr(args, action.dest) != action.default]
+    if given:
+        parser.error(f"--resume continues a run with its own config.json; drop {', '.join(given)}")
+    run_dir = Path(args.resume)
+    config = read_config(run_dir)
+    if not (run_dir / CHECKPOINT).is_file():
+        raise RunError(f"{run_dir} has no {CHECKPOINT} to resume from (the run stopped before its first "
+                       "checkpoint, or was trained without one); start a new run instead")
+    started = time.perf_counter()
+    data = load_data(config, parser)
+    if not args.quiet:
+        print(f"Resuming {run_dir} from {CHECKPOINT} (seed {config['seed']}, up to {config['epochs']} epochs)",
+              flush=True)
+    return finish_run(config, data, run_dir, args.quiet, started, resume=True)
+
+
+def finish_run(config: dict, data: dict, run_dir: Path, quiet: bool, started: float, resume: bool = False) -> int:
+    """Train (or resume), then write the weights, the evaluation and the report into ``run_dir``."""
     fit_started = time.perf_counter()
-    model, loss_fn, history = train_model(config, data, run_dir, verbose=0 if args.quiet else 1)
+    model, loss_fn, history = train_model(config, data, run_dir, verbose=0 if quiet else 1, resume=resume)
     train_seconds = time.perf_counter() - fit_started
 
     from chainrule import io
@@ -162,8 +190,12 @@ def make_run_dir(config: dict, numbered: bool) -> Path:
     return run_dir
 
 
-def train_model(config: dict, data: dict, run_dir: Path, verbose: int):
-    """Build the model, loss and optimizer from ``config`` (seeded) and fit with the run's callbacks."""
+def train_model(config: dict, data: dict, run_dir: Path, verbose: int, resume: bool = False):
+    """Build the model, loss and optimizer from ``config`` (seeded) and fit with the run's callbacks.
+
+    The training state goes to ``run_dir/checkpoint.safetensors`` after every epoch and every
+    ``checkpoint_every`` steps; ``resume`` continues from it (metrics.csv then continues too).
+    """
     from chainrule.train import fit
     from chainrule.train.callbacks import CSVLogger, EarlyStopping, ReduceLROnPlateau, TerminateOnNaN
 
@@ -180,5 +212,7 @@ def train_model(config: dict, data: dict, run_dir: Path, verbose: int):
     history = fit(model, loss_fn, optimizer, data["train"], epochs=config["epochs"], val_data=data["val"],
                   batch_size=config["batch_size"], callbacks=callbacks,
                   metrics=() if is_regression(config["dataset"]) else ("accuracy",), seed=config["seed"],
-                  verbose=verbose)
+                  verbose=verbose, checkpoint=run_dir / CHECKPOINT,
+                  checkpoint_every=config.get("checkpoint_every") or None,
+                  resume=run_dir / CHECKPOINT if resume else None)
     return model.eval(), loss_fn, history

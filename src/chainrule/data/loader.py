@@ -13,9 +13,9 @@ import collections.abc
 
 import numpy as np
 
-from ._util import as_array, is_tensor, resolve_generator, wrap
+from ._util import as_array, is_tensor, resolve_generator, rng_of, wrap
 from .dataset import supports_gather
-from .sampler import BatchSampler, RandomSampler, SequentialSampler
+from .sampler import BatchSampler, RandomSampler, SequentialSampler, _has_fast_indices
 from .transforms import apply_transform
 
 
@@ -80,11 +80,20 @@ def default_convert(data):
     return data
 
 
+def _len(dataset):
+    try:
+        return len(dataset)
+    except TypeError:
+        return None
+
+
 class DataLoader:
     """Iterate over a dataset in (optionally shuffled) batches of Tensors.
 
     Every ``iter()`` (every epoch) draws a new order when ``shuffle=True``; the same ``seed`` (or a
-    generator seeded the same) gives the same sequence of epochs.
+    generator seeded the same) gives the same sequence of epochs. ``state_dict()`` /
+    ``load_state_dict()`` save and restore the position within an epoch, so that an interrupted
+    training run continues with exactly the batches it would have seen.
 
     Args:
         dataset (Dataset): where the samples come from.
@@ -116,6 +125,10 @@ class DataLoader:
                  collate_fn=None, pin_memory=False, drop_last=False, timeout=0, worker_init_fn=None,
                  multiprocessing_context=None, generator=None, *, prefetch_factor=None, persistent_workers=False,
                  pin_memory_device="", in_order=True, transform=None, seed=None):
+        if batch_size is not None and (isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer))
+                                       or batch_size <= 0):
+            raise ValueError(f"DataLoader: batch_size should be a positive integer value, but got batch_size="
+                             f"{batch_size!r}; e.g. DataLoader(dataset, batch_size=64) (None yields single samples)")
         if isinstance(num_workers, bool) or not isinstance(num_workers, int) or num_workers < 0:
             raise ValueError(f"DataLoader: num_workers must be a non-negative int, got {num_workers!r}")
         if timeout < 0:
@@ -146,30 +159,109 @@ class DataLoader:
         self.collate_fn = collate_fn if collate_fn is not None else (
             default_collate if batch_sampler is not None else default_convert)
         self.transform = transform
+        # where the current pass is (see state_dict): batches yielded, and the pass's order or starting state
+        self._batches_done, self._order, self._pass_start, self._resume = 0, None, None, None
 
     def __len__(self) -> int:
         return len(self.batch_sampler if self.batch_sampler is not None else self.sampler)
 
-    def _index_batches(self):
-        if isinstance(self.batch_sampler, BatchSampler):
-            return self.batch_sampler._batches()
-        return (np.asarray(b, dtype=np.intp) for b in self.batch_sampler)
+    def _index_batches(self, start: int):
+        """The pass's index batches from batch ``start`` on; remembers the pass's order when there is one."""
+        bs = self.batch_sampler
+        if isinstance(bs, BatchSampler) and _has_fast_indices(bs.sampler):
+            order = (self._resume or {}).get("order")
+            self._order = bs.sampler._indices() if order is None else order
+            return bs._slices(self._order, start)
+        batches = (np.asarray(b, dtype=np.intp) for b in bs) if bs is not None else iter(self.sampler)
+        return self._skip(batches, start)
+
+    def _skip(self, batches, start: int):
+        # A sampler without a whole-pass order (a custom one) is replayed: from the generator state at the
+        # start of the pass, draw and drop `start` batches of indices (loading nothing), then continue
+        # from the state saved with them.
+        rng = rng_of(self.generator)
+        if start:
+            now = rng.bit_generator.state
+            rng.bit_generator.state = self._resume["pass_start"]
+        self._pass_start = rng.bit_generator.state
+        batches = iter(batches)
+        for _ in range(start):
+            next(batches, None)
+        if start:
+            rng.bit_generator.state = now
+        return batches
 
     def __iter__(self):
-        if self.batch_sampler is None:  # no auto-batching
-            for i in self.sampler:
-                yield self._finish(self.collate_fn(self.dataset[i]))
-            return
+        start = self._resume["batches_done"] if self._resume else 0
+        self._batches_done = start
+        batches = self._index_batches(start)
+        self._resume = None
         dataset, gen = self.dataset, self.generator
-        if self.collate_fn is default_collate and supports_gather(dataset):
-            for idx in self._index_batches():
+        if self.batch_sampler is None:  # no auto-batching
+            for i in batches:
+                self._batches_done += 1
+                yield self._finish(self.collate_fn(dataset[i]))
+        elif self.collate_fn is default_collate and supports_gather(dataset):
+            for idx in batches:
                 fields = dataset._gather(idx, gen)
                 if self.transform is not None:
                     fields[0] = apply_transform(self.transform, fields[0], gen)
+                self._batches_done += 1
                 yield [f if is_tensor(f) else wrap(f) for f in fields]
         else:
-            for idx in self._index_batches():
-                yield self._finish(self.collate_fn([dataset[i] for i in idx.tolist()]))
+            for idx in batches:
+                batch = self._finish(self.collate_fn([dataset[i] for i in idx.tolist()]))
+                self._batches_done += 1
+                yield batch
+        self._batches_done, self._order, self._pass_start = 0, None, None  # the pass is complete
+
+    # -- resuming ------------------------------------------------------------------------------------
+    def state_dict(self) -> dict:
+        """Where the loader is, to continue a pass later exactly (as torchdata's ``StatefulDataLoader``).
+
+        Holds the state of the loader's ``generator`` (shuffling and random transforms), the number of
+        batches of the current pass already yielded and, in the middle of a pass, the pass's index order
+        (an int64 array; a custom sampler without one is replayed from the generator state at the start
+        of the pass instead). A loader that draws from the global generator (no ``generator``/``seed``)
+        also needs ``chainrule.get_rng_state()`` saved and restored beside this. Between passes it is
+        just the generator state. Values are plain (JSON-friendly) except ``order``.
+
+        >>> state = loader.state_dict()          # e.g. after 5 batches of an epoch
+        >>> loader.load_state_dict(state)        # later, in a new process: the next iter() yields batch 6 on
+        """
+        state = {"batches_done": self._batches_done, "batch_size": self.batch_size, "samples": _len(self.dataset),
+                 "generator": None if self.generator is None else rng_of(self.generator).bit_generator.state}
+        if self._batches_done:
+            if self._order is not None:
+                state["order"] = np.array(self._order, dtype=np.int64)
+            else:
+                state["pass_start"] = self._pass_start
+        return state
+
+    def load_state_dict(self, state: dict) -> None:
+        """Restore a ``state_dict()``: the generator now, the position at the next ``iter()``."""
+        mine = self.state_dict()
+        for key in ("batch_size", "samples"):
+            if state.get(key) != mine[key]:
+                raise ValueError(f"DataLoader.load_state_dict: the state was saved by a loader with {key}="
+                                 f"{state.get(key)!r}, this loader has {key}={mine[key]!r}")
+        if (state.get("generator") is None) != (self.generator is None):
+            raise ValueError("DataLoader.load_state_dict: the state was saved by a loader "
+                             f"{'without' if state.get('generator') is None else 'with'} its own generator; give "
+                             "this loader the same generator= / seed= setting")
+        done = int(state.get("batches_done", 0))
+        order = state.get("order")
+        if done and order is not None:
+            order = np.asarray(getattr(order, "_data", order), dtype=np.intp)
+            if order.ndim != 1 or (len(order) and not 0 <= order.min() <= order.max() < len(self.dataset)):
+                raise ValueError("DataLoader.load_state_dict: 'order' is not a valid index order for this dataset "
+                                 f"of {len(self.dataset)} samples")
+        elif done and state.get("pass_start") is None:
+            raise ValueError("DataLoader.load_state_dict: a state in the middle of a pass needs 'order' or 'pass_start'")
+        if self.generator is not None:
+            rng_of(self.generator).bit_generator.state = state["generator"]
+        self._resume = {"batches_done": done, "order": order, "pass_start": state.get("pass_start")} if done else None
+        self._batches_done, self._order, self._pass_start = done, order, state.get("pass_start")
 
     def _finish(self, batch):
         if self.transform is None:

@@ -141,15 +141,17 @@ class BatchSampler(Sampler):
 
     def _batches(self):
         """Batches as index arrays: slices of one epoch-long array when the sampler has one."""
-        bs = self.batch_size
         if _has_fast_indices(self.sampler):
-            order = self.sampler._indices()
-            stop = len(order) - len(order) % bs if self.drop_last else len(order)
-            for i in range(0, stop, bs):
-                yield order[i:i + bs]
+            yield from self._slices(self.sampler._indices())
         else:
             for batch in self:
                 yield np.asarray(batch, dtype=np.intp)
+
+    def _slices(self, order: np.ndarray, start: int = 0):
+        """The batches of the epoch order ``order``, from batch ``start`` on (a DataLoader resuming mid-epoch)."""
+        bs = self.batch_size
+        stop = len(order) - len(order) % bs if self.drop_last else len(order)
+        return (order[i:i + bs] for i in range(start * bs, stop, bs))
 
     def __iter__(self):
         if _has_fast_indices(self.sampler):

@@ -4,6 +4,7 @@ Layout (readable by any safetensors reader, including ``safetensors.torch.load_f
 
 - tensor ``model.<key>`` for each entry of ``model.state_dict()``;
 - tensor ``optim.<index>.<name>`` for each tensor in ``optimizer.state_dict()["state"][index]``;
+- tensor ``arrays.<name>`` for each entry of ``arrays`` (other arrays of the run, e.g. the data order);
 - metadata ``"chainrule"``: one JSON document with everything else: the optimizer's class,
   ``param_groups`` and number-valued state, the scheduler's class and ``state_dict()``, and ``extra``
   (epoch, step, config, random generator states, ...).
@@ -118,7 +119,8 @@ def _same_kind(saved: Any, current: Any) -> bool:
 # --- saving ----------------------------------------------------------------------------------
 
 def save_checkpoint(path: str | os.PathLike, *, model: Any = None, optimizer: Any = None,
-                    scheduler: Any = None, extra: Mapping[str, Any] | None = None) -> None:
+                    scheduler: Any = None, extra: Mapping[str, Any] | None = None,
+                    arrays: Mapping[str, Any] | None = None) -> None:
     """Save a training run's state to one safetensors file, atomically.
 
     Args:
@@ -128,13 +130,23 @@ def save_checkpoint(path: str | os.PathLike, *, model: Any = None, optimizer: An
         scheduler (optional): a learning-rate scheduler (``state_dict()`` of plain values). Default None.
         extra (dict, optional): anything else JSON-like: epoch, step, config, random generator states
             (``chainrule.get_rng_state()``). Default None.
+        arrays (dict, optional): named arrays or Tensors that are not model or optimizer state (the
+            data loader's order, a callback's best weights); ``load_checkpoint(..., return_arrays=True)``
+            gives them back. Default None.
 
     >>> save_checkpoint("ckpt.safetensors", model=model, optimizer=opt, scheduler=sched,
     ...                 extra={"epoch": 3, "rng": chainrule.get_rng_state()})
     """
     if extra is not None and not isinstance(extra, Mapping):
         raise TypeError(f"save_checkpoint: extra must be a dict, got {type(extra).__name__}")
+    if arrays is not None and not isinstance(arrays, Mapping):
+        raise TypeError(f"save_checkpoint: arrays must be a dict of arrays, got {type(arrays).__name__}")
     tensors: dict[str, Any] = {}
+    for name, value in (arrays or {}).items():
+        if not isinstance(name, str) or not name or not isinstance(value, (Tensor, np.ndarray)):
+            raise TypeError(f"save_checkpoint: arrays must map names to arrays or Tensors, got {name!r}: "
+                            f"{type(value).__name__}")
+        tensors[f"arrays.{name}"] = value
     info: dict[str, Any] = {"format": _FORMAT, "version": _VERSION, "model": model is not None,
                             "optimizer": None, "scheduler": None,
                             "extra": _encode(dict(extra or {}), "extra")}
@@ -262,24 +274,28 @@ def _optimizer_state(path: str, saved: dict[str, Any], tensors: dict[str, np.nda
     return {"state": dict(sorted(state.items())), "param_groups": saved["param_groups"]}
 
 
-def _split_names(path: str, names, param_indices) -> tuple[list[str], list[str]]:
-    model_names, optim_names = [], []
+def _split_names(path: str, names, param_indices) -> tuple[list[str], list[str], list[str]]:
+    model_names, optim_names, array_names = [], [], []
     for name in names:
         if name.startswith("model."):
             model_names.append(name)
             continue
+        if name.startswith("arrays.") and len(name) > len("arrays."):
+            array_names.append(name)
+            continue
         parts = name.split(".", 2)
         if parts[0] != "optim" or len(parts) != 3 or not parts[1].isdecimal() or not parts[2]:
-            raise WeightsFileError(path, f"tensor {name!r} is neither 'model.<key>' nor 'optim.<index>.<name>'")
+            raise WeightsFileError(path, f"tensor {name!r} is neither 'model.<key>' nor 'optim.<index>.<name>' "
+                                         "(nor 'arrays.<name>')")
         if int(parts[1]) not in param_indices:
             raise WeightsFileError(path, f"tensor {name!r} is state of parameter {parts[1]}, which no saved "
                                          "param group holds")
         optim_names.append(name)
-    return model_names, optim_names
+    return model_names, optim_names, array_names
 
 
 def load_checkpoint(path: str | os.PathLike, *, model: Any = None, optimizer: Any = None,
-                    scheduler: Any = None) -> dict[str, Any]:
+                    scheduler: Any = None, return_arrays: bool = False):
     """Restore what ``save_checkpoint`` saved into the given objects and return its ``extra``.
 
     Everything is read and checked (tensor names, shapes and dtypes against the model, param groups
@@ -290,9 +306,11 @@ def load_checkpoint(path: str | os.PathLike, *, model: Any = None, optimizer: An
         model (optional): restored with ``model.load_state_dict``. Default None (not restored).
         optimizer (optional): restored with ``optimizer.load_state_dict``. Default None.
         scheduler (optional): restored with ``scheduler.load_state_dict``. Default None.
+        return_arrays (bool): also return the ``arrays`` given to ``save_checkpoint``. Default False.
 
     Returns:
-        dict: the ``extra`` given to ``save_checkpoint``.
+        dict: the ``extra`` given to ``save_checkpoint``; with ``return_arrays=True`` the pair
+        ``(extra, arrays)``, ``arrays`` a dict of NumPy arrays.
 
     Raises:
         WeightsFileError: the file is damaged, not a checkpoint, lacks a requested part, or does not
@@ -309,7 +327,7 @@ def load_checkpoint(path: str | os.PathLike, *, model: Any = None, optimizer: An
             raise WeightsFileError(path, f"the checkpoint has no {part} state, but a {part} was given to restore")
     saved_opt = info["optimizer"]
     param_indices = set() if saved_opt is None else {p for g in saved_opt["param_groups"] for p in g["params"]}
-    model_names, optim_names = _split_names(path, entries, param_indices)
+    model_names, optim_names, array_names = _split_names(path, entries, param_indices)
     if model_names and not info["model"]:
         raise WeightsFileError(path, f"tensor {model_names[0]!r} is model state, but the metadata says "
                                      "the checkpoint has no model")
@@ -321,7 +339,8 @@ def load_checkpoint(path: str | os.PathLike, *, model: Any = None, optimizer: An
     if scheduler is not None:
         _check_scheduler_fits(path, scheduler, info["scheduler"])
 
-    names = (model_names if model is not None else []) + (optim_names if optimizer is not None else [])
+    names = ((model_names if model is not None else []) + (optim_names if optimizer is not None else [])
+             + (array_names if return_arrays else []))
     arrays = _load_arrays(path, entries, names)
     # The model goes last: its tensors were checked above, while the optimizer and the scheduler may
     # still reject their state (PyTorch-style load_state_dict validates before changing anything).
@@ -338,4 +357,6 @@ def load_checkpoint(path: str | os.PathLike, *, model: Any = None, optimizer: An
         except Exception as e:
             raise WeightsFileError(path, f"{type(obj).__name__}.load_state_dict rejected the saved state "
                                          f"({type(e).__name__}: {e})") from e
+    if return_arrays:
+        return info["extra"], {name[len("arrays."):]: arrays[name] for name in array_names}
     return info["extra"]

@@ -25,7 +25,7 @@ class Dropout(Module):
 
     def __init__(self, p: float = 0.5, inplace: bool = False):
         super().__init__()
-        F._check_p(p)
+        F._check_p(p, where=type(self).__name__)
         self.p = p
         self.inplace = inplace
 

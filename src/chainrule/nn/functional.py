@@ -126,9 +126,10 @@ def softmin(input, dim=None, _stacklevel=3, dtype=None) -> Tensor:
 
 
 # -- dropout --------------------------------------------------------------------------------------
-def _check_p(p, name="dropout"):
+def _check_p(p, name="dropout", where="dropout"):
     if not isinstance(p, numbers.Real) or not 0.0 <= p <= 1.0:
-        raise ValueError(f"{name} probability has to be between 0 and 1, but got {p}")
+        raise ValueError(f"{name} probability has to be between 0 and 1, but got {where}(p={p!r}); "
+                         "p is the fraction of elements zeroed, e.g. p=0.2")
 
 
 def dropout(input, p=0.5, training=True, inplace=False, generator=None) -> Tensor:

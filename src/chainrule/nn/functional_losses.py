@@ -52,7 +52,8 @@ def _tensor(x):
 
 def _float_pair(input, target):
     """Bring input and target to one floating dtype with torch's promotion (float32 stays float32)."""
-    input, target = _tensor(input)._operands(_tensor(target))
+    # broadcast=False: the callers check the shapes themselves, with the loss's name in the message
+    input, target = _tensor(input)._operands(_tensor(target), broadcast=False)
     if input._data.dtype.kind not in "fc":
         input, target = input.to(dtypes.get_default_dtype()), target.to(dtypes.get_default_dtype())
     return input, target
@@ -433,4 +434,5 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
                       UserWarning, stacklevel=2)
     reduction = _reduction(reduction, size_average, reduce, allowed=_REDUCTIONS + ("batchmean",))
     input, target = _float_pair(input, target)
+    _check_broadcast("kl_div", input, target)
     return _ops.KLDiv.apply(input, target, reduction=reduction, log_target=log_target)

@@ -50,6 +50,12 @@ class Linear(Module):
 
     def __init__(self, in_features: int, out_features: int, bias: bool = True, device=None, dtype=None):
         super().__init__()
+        for name, size in (("in_features", in_features), ("out_features", out_features)):
+            if isinstance(size, bool) or not isinstance(size, (int, np.integer)):
+                raise TypeError(f"Linear: {name} must be an int, got {size!r} ({type(size).__name__}); "
+                                f"e.g. nn.Linear(784, 10)")
+            if size < 0:
+                raise ValueError(f"Linear: {name} must be >= 0, got {size}")
         self.in_features = in_features
         self.out_features = out_features
         dtype = np.dtype(dtype) if dtype is not None else dtypes.get_default_dtype()

@@ -82,7 +82,9 @@ class BatchNorm1d(Module):
 
     def _check_input_dim(self, input):
         if input.ndim not in (2, 3):
-            raise ValueError(f"BatchNorm1d: expected 2D or 3D input (got {input.ndim}D input)")
+            raise ValueError(f"BatchNorm1d(num_features={self.num_features}): expected 2D or 3D input (N, C) or "
+                             f"(N, C, L) (got {input.ndim}D input of shape {tuple(input.shape)})"
+                             + ("; flatten it first (x.view(x.shape[0], -1))" if input.ndim > 3 else ""))
         if input.shape[1] != self.num_features:
             raise ValueError(f"BatchNorm1d(num_features={self.num_features}) got input of shape "
                              f"{tuple(input.shape)}; dimension 1 must be the {self.num_features} channels")

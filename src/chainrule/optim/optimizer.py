@@ -12,6 +12,7 @@ int); ``state_dict()`` exports it in PyTorch's layout with chainrule Tensors.
 from __future__ import annotations
 
 import copy
+import numbers
 from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
@@ -203,6 +204,14 @@ class Optimizer:
                 f"but that parameter has shape {p._data.shape}"
             )
         return array
+
+
+def check_lr(lr: Any, where: str) -> None:
+    """Validate a learning rate in ``__init__``: PyTorch's message, plus what is expected and an example."""
+    if isinstance(lr, bool) or not isinstance(lr, (numbers.Real, cr.Tensor)):
+        raise TypeError(f"{where}: lr must be a number, got {lr!r} ({type(lr).__name__}); e.g. lr=0.01")
+    if not 0.0 <= lr:
+        raise ValueError(f"Invalid learning rate: {lr} ({where} needs lr >= 0, e.g. lr=0.01)")
 
 
 def _export(name: str, value: Any) -> Any:

@@ -9,16 +9,17 @@
 
 from . import callbacks, metrics  # noqa: I001 - callbacks first: history.py needs callbacks.base
 from .callbacks import (
-    Callback, CallbackList, CSVLogger, EarlyStopping, LambdaCallback, LRScheduler, ModelCheckpoint, ProgressBar,
-    ReduceLROnPlateau, TerminateOnNaN,
+    BackupAndRestore, Callback, CallbackList, CSVLogger, EarlyStopping, LambdaCallback, LRScheduler, ModelCheckpoint,
+    ProgressBar, ReduceLROnPlateau, TerminateOnNaN,
 )
 from .history import History
-from .loop import evaluate, fit, predict, predict_proba
+from .loop import NonFiniteError, evaluate, fit, predict, predict_proba
 from .metrics import Evaluation, accuracy, confusion_matrix, per_class_accuracy, wilson_interval
 
 __all__ = [
     "fit", "evaluate", "predict", "predict_proba", "History", "Evaluation",
     "accuracy", "wilson_interval", "confusion_matrix", "per_class_accuracy",
     "Callback", "CallbackList", "ProgressBar", "EarlyStopping", "ModelCheckpoint", "LRScheduler",
-    "ReduceLROnPlateau", "TerminateOnNaN", "CSVLogger", "LambdaCallback", "callbacks", "metrics",
+    "ReduceLROnPlateau", "TerminateOnNaN", "CSVLogger", "LambdaCallback", "BackupAndRestore", "NonFiniteError",
+    "callbacks", "metrics",
 ]

@@ -170,8 +170,10 @@ class MNIST(Dataset):
     def _not_found_message(self, dirs, download, attempts) -> str:
         cls = type(self).__name__
         files = ", ".join(f"{s}[.gz]" for s in _SPLITS[self.train])
-        lines = [f"{cls}: cannot find the {'training' if self.train else 'test'} files ({files}).",
-                 "Looked in these folders:"] + [f"  {d}" for d in dirs]
+        lines = [f"{cls}: cannot find the {'training' if self.train else 'test'} files ({files})."]
+        if self.root is not None and not self.root.is_dir():
+            lines.append(f"The folder given as root={str(self.root)!r} does not exist; check the path.")
+        lines += ["Looked in these folders:"] + [f"  {d}" for d in dirs]
         if download:
             lines += ["Download failed:"] + [f"  {url}: {why}" for url, why in attempts]
         else:

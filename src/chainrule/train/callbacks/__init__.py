@@ -5,6 +5,7 @@
 
 from .base import Callback, CallbackList  # noqa: I001 - base first: the others subclass it
 from ..history import History
+from .backup_and_restore import BackupAndRestore
 from .csv_logger import CSVLogger
 from .early_stopping import EarlyStopping
 from .lambda_callback import LambdaCallback
@@ -16,5 +17,5 @@ from .terminate_on_nan import TerminateOnNaN
 
 __all__ = [
     "Callback", "CallbackList", "History", "ProgressBar", "EarlyStopping", "ModelCheckpoint", "LRScheduler",
-    "ReduceLROnPlateau", "TerminateOnNaN", "CSVLogger", "LambdaCallback",
+    "ReduceLROnPlateau", "TerminateOnNaN", "CSVLogger", "LambdaCallback", "BackupAndRestore",
 ]

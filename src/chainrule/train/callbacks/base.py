@@ -13,6 +13,10 @@
 A callback stops training by setting ``self.model.stop_training = True``; the loop finishes the
 current step (or skips its update, when set in ``on_before_backward``), runs validation and
 ``on_epoch_end``, then stops. Nothing is raised, so every callback sees the final logs.
+
+When ``fit`` resumes from a checkpoint, it calls ``on_train_begin``, then every callback's
+``load_state_dict`` with what its ``state_dict()`` returned when the checkpoint was written, then
+continues: a run resumed in the middle of an epoch calls ``on_epoch_begin`` of that epoch again.
 """
 
 from __future__ import annotations
@@ -79,6 +83,17 @@ class Callback:
 
         Setting ``self.model.stop_training = True`` here skips this step's update (see ``TerminateOnNaN``).
         """
+
+    def state_dict(self) -> dict:
+        """What this callback must remember across a resumed run (``fit(..., resume=...)``); default: nothing.
+
+        Plain values (numbers, strings, lists, dicts; infinities are fine) and arrays / Tensors, which
+        go into the checkpoint with the model. PyTorch Lightning's name for the same idea.
+        """
+        return {}
+
+    def load_state_dict(self, state: dict) -> None:
+        """Restore ``state_dict()``; ``fit`` calls it after ``on_train_begin`` when resuming."""
 
 
 # Hooks a subclass may override; an override of the alias counts as one of the main hook.

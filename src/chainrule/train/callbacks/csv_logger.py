@@ -12,7 +12,9 @@ class CSVLogger(Callback):
     """Write each epoch's logs as a CSV row: ``epoch`` (from 0) and the keys of the first epoch's logs.
 
     The header is written from the first row's keys; a key missing in a later epoch is written as
-    ``NA``. The file is flushed after every epoch, so it can be watched while training runs.
+    ``NA``. The file is flushed after every epoch, so it can be watched while training runs. A run
+    resumed from a checkpoint (``fit(..., resume=...)``) continues the file where the checkpoint was
+    written, without repeating epochs.
 
     Args:
         filename (str or PathLike): the CSV file.
@@ -29,20 +31,39 @@ class CSVLogger(Callback):
         self._file = self._writer = None
 
     def on_train_begin(self, logs=None):
-        # append to a non-empty file: its header is already there
-        self._write_header = not (self.append and os.path.isfile(self.filename) and os.path.getsize(self.filename) > 0)
         folder = os.path.dirname(self.filename)
         if folder:
             os.makedirs(folder, exist_ok=True)
-        self._file = open(self.filename, "a" if self.append else "w", newline="", encoding="utf-8")
+        # opened without truncating: a resumed run (load_state_dict) keeps the rows written before its
+        # checkpoint, so the file is cut to its length only at the first row
+        self._file = open(self.filename, "a", newline="", encoding="utf-8")
+        self._keep = None if self.append else 0  # bytes to keep at the first row; None keeps everything
         self.keys, self._writer = None, None
+
+    def state_dict(self) -> dict:
+        if self._file is None:
+            return {}
+        size = self._file.tell()
+        if self._writer is None and self._keep is not None:  # not cut yet: the length it will be cut to
+            size = min(size, self._keep)
+        return {"size": size, "keys": self.keys}
+
+    def load_state_dict(self, state: dict) -> None:
+        # rows written after the checkpoint (before a crash) are dropped: the resumed run writes them again
+        if state.get("size") is not None:
+            self._keep = state["size"]
+            self.keys = state.get("keys")
 
     def on_epoch_end(self, epoch, logs=None):
         logs = logs or {}
         if self._writer is None:
-            self.keys = list(logs)
+            if self._keep is not None and self._keep < os.path.getsize(self.filename):
+                self._file.truncate(self._keep)
+                self._file.seek(0, os.SEEK_END)
+            if self.keys is None:
+                self.keys = list(logs)
             self._writer = csv.writer(self._file, delimiter=self.sep, lineterminator="\n")
-            if self._write_header:
+            if self._file.tell() == 0:  # a new or empty file (with append, the header is already there)
                 self._writer.writerow(["epoch", *self.keys])
         self._writer.writerow([epoch, *(logs.get(k, "NA") for k in self.keys)])
         self._file.flush()

@@ -95,6 +95,18 @@ class EarlyStopping(Callback):
             self.stopped_epoch = epoch
             self.model.stop_training = True
 
+    def state_dict(self) -> dict:
+        return {"wait": self.wait, "stopped_epoch": self.stopped_epoch, "best": self.best,
+                "best_epoch": self.best_epoch, "best_weights": self.best_weights}
+
+    def load_state_dict(self, state: dict) -> None:
+        import chainrule
+
+        self.wait, self.stopped_epoch, self.best = state["wait"], state["stopped_epoch"], state["best"]
+        self.best_epoch, weights = state["best_epoch"], state["best_weights"]
+        self.best_weights = None if weights is None else {
+            k: chainrule.from_numpy(np.array(getattr(v, "_data", v), copy=True)) for k, v in weights.items()}
+
     def on_train_end(self, logs=None):
         if self.stopped_epoch > 0 and self.verbose > 0:
             say(f"Epoch {self.stopped_epoch + 1}: early stopping "

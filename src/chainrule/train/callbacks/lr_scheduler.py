@@ -41,10 +41,28 @@ class LRScheduler(Callback):
         if self.is_function and interval == "step":
             raise ValueError("LRScheduler: a schedule function is called once per epoch; use interval='epoch'")
         self.schedule, self.interval, self.monitor, self.verbose = schedule, interval, monitor, verbose
+        self._applied_epoch = None
+
+    def on_train_begin(self, logs=None):
+        self._applied_epoch = None
+
+    def state_dict(self) -> dict:
+        if self.is_function:
+            return {"applied_epoch": self._applied_epoch}
+        return {"scheduler": self.schedule.state_dict()} if hasattr(self.schedule, "state_dict") else {}
+
+    def load_state_dict(self, state: dict) -> None:
+        if self.is_function:
+            self._applied_epoch = state.get("applied_epoch")
+        elif "scheduler" in state:
+            self.schedule.load_state_dict(state["scheduler"])
 
     def on_epoch_begin(self, epoch, logs=None):
-        if not self.is_function:
+        # once per epoch: a run resumed in the middle of an epoch calls on_epoch_begin again, but the
+        # optimizer's restored rate already has this epoch's schedule applied
+        if not self.is_function or epoch == self._applied_epoch:
             return
+        self._applied_epoch = epoch
         for group in self.optimizer.param_groups:
             old = group["lr"]
             group["lr"] = float(self.schedule(epoch, old))

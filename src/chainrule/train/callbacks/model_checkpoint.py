@@ -18,7 +18,9 @@ class ModelCheckpoint(Callback):
     strings): load it with ``chainrule.io.load_into(model, path)``. With ``False`` it is a full
     training checkpoint (``chainrule.io.save_checkpoint``: weights, optimizer state, and
     ``{"epoch", "logs"}``) to resume from with ``chainrule.io.load_checkpoint``. The model's code is
-    never stored (that would need pickle): rebuild the model in code.
+    never stored (that would need pickle): rebuild the model in code. To continue an interrupted run
+    exactly (data order, random generators, callbacks, mid-epoch), use ``fit(..., checkpoint=...)`` or
+    ``BackupAndRestore`` instead.
 
     Args:
         filepath (str or PathLike): where to save; may contain ``str.format`` fields filled from the
@@ -55,6 +57,12 @@ class ModelCheckpoint(Callback):
             self.best = float(self.initial_value_threshold)
         else:
             self.best = math.inf if self.mode == "min" else -math.inf
+
+    def state_dict(self) -> dict:
+        return {"best": self.best, "last_saved": self.last_saved}
+
+    def load_state_dict(self, state: dict) -> None:
+        self.best, self.last_saved = state["best"], state["last_saved"]
 
     def _improved(self, value: float) -> bool:
         return value < self.best if self.mode == "min" else value > self.best

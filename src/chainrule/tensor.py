@@ -37,7 +37,13 @@ def _as_array(data, dtype=None):
     else:
         if isinstance(data, (list, tuple)) and any(isinstance(x, Tensor) for x in data):
             data = [x._data if isinstance(x, Tensor) else x for x in data]
-        arr = np.asarray(data)
+        try:
+            arr = np.asarray(data)
+        except ValueError:
+            raise ValueError(
+                "tensor(): nested lists must be rectangular (every row the same length, like a matrix); "
+                f"got rows of different lengths in {str(data)[:80]}"
+            ) from None
         if dtype is None:
             if arr.dtype.kind == "f":
                 arr = arr.astype(dtypes.get_default_dtype(), copy=False)
@@ -742,6 +748,7 @@ class Tensor:
 
     def transpose(self, dim0, dim1):
         nd = self._data.ndim
+        (dim0, dim1) = self._axes((dim0, dim1)) or (0, 0)  # validates: IndexError naming the range
         if nd < 2:
             return self
         dims = list(range(nd))

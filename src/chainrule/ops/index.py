@@ -16,7 +16,10 @@ def is_basic_index(index) -> bool:
 class GetItem(Function):
     def forward(ctx, a, index):
         ctx.shape, ctx.dtype, ctx.index = a.shape, a.dtype, index
-        return a[index]
+        try:
+            return a[index]
+        except IndexError as e:  # NumPy says "axis"; say it in PyTorch's words, with the shape
+            raise IndexError(f"{str(e).replace('axis', 'dimension')} (indexing a tensor of shape {tuple(a.shape)})") from None
 
     def backward(ctx, grad):
         out = np.zeros(ctx.shape, dtype=grad.dtype)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from chainrule.optim._fused import adam_kernel
-from chainrule.optim.optimizer import Optimizer
+from chainrule.optim.optimizer import Optimizer, check_lr
 
 
 class Adam(Optimizer):
@@ -41,8 +41,7 @@ class Adam(Optimizer):
         if fused and adam_kernel() is None:
             raise RuntimeError("Adam(fused=True) needs numba: pip install chainrule[fast] (and CHAINRULE_JIT unset)")
         self.fused = fused
-        if not 0.0 <= lr:
-            raise ValueError(f"Invalid learning rate: {lr}")
+        check_lr(lr, type(self).__name__)
         if not 0.0 <= eps:
             raise ValueError(f"Invalid epsilon value: {eps}")
         if not 0.0 <= betas[0] < 1.0:

@@ -13,7 +13,8 @@ from .callbacks import (
     ProgressBar, ReduceLROnPlateau, TerminateOnNaN,
 )
 from .history import History
-from .loop import NonFiniteError, evaluate, fit, predict, predict_proba
+from .evaluate import evaluate, predict, predict_proba
+from .loop import NonFiniteError, fit
 from .metrics import Evaluation, accuracy, confusion_matrix, per_class_accuracy, wilson_interval
 
 __all__ = [

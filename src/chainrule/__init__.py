@@ -31,7 +31,7 @@ def __getattr__(name):
     # Subpackages that pull in more code are imported on first use, keeping `import chainrule` fast.
     import importlib
 
-    if name in ("nn", "optim", "data", "utils", "train", "viz", "io"):
+    if name in ("nn", "optim", "data", "utils", "train", "viz", "io", "models", "cli"):
         return importlib.import_module(f"chainrule.{name}")
     if name == "summary":
         return importlib.import_module("chainrule.nn.summary").summary

@@ -537,3 +537,20 @@ def test_custom_function_with_a_wrong_gradient_shape_is_reported():
     x = cr.ones(3, requires_grad=True)
     with pytest.raises(RuntimeError, match="BadBackward"):
         Bad.apply(x).sum().backward()
+
+
+def test_augmented_assignment_in_place_outside_the_graph_and_rebinding_inside_it():
+    w = cr.ones(3, requires_grad=True)
+    h = w * 2
+    h_before = h
+    h += 1  # a non-leaf in a recorded graph: the out-of-place result, so the gradient stays right
+    assert h is not h_before
+    h.sum().backward()
+    np.testing.assert_array_equal(w.grad.numpy(), [2.0, 2.0, 2.0])
+    data = w._data
+    with cr.no_grad():
+        w -= 0.5 * w.grad  # the lecture's manual SGD step: in place on the same storage
+    assert w._data is data
+    np.testing.assert_array_equal(w.detach().numpy(), [0.0, 0.0, 0.0])
+    with pytest.raises(RuntimeError, match="leaf tensor that requires grad.*no_grad"):
+        w += 1

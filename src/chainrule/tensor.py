@@ -445,25 +445,24 @@ class Tensor:
         ufunc(self._data, _raw(other), out=self._data, casting="same_kind")
         return self
 
+    def _augmented(self, other, ufunc, out_of_place):
+        """``x += y`` and friends: in place, except on a non-leaf in a recorded graph, where the
+        out-of-place result is returned and Python rebinds the name (user code reads the same)."""
+        if GradMode.enabled and self._ctx is not None and (self._requires_grad or getattr(other, "_requires_grad", False)):
+            return out_of_place(self, other)
+        return self._inplace(ufunc, other)
+
     def __iadd__(self, other):
-        if GradMode.enabled and (self._requires_grad or getattr(other, "_requires_grad", False)) and self._ctx is not None:
-            return self + other
-        return self._inplace(np.add, other)
+        return self._augmented(other, np.add, Tensor.__add__)
 
     def __isub__(self, other):
-        if GradMode.enabled and (self._requires_grad or getattr(other, "_requires_grad", False)) and self._ctx is not None:
-            return self - other
-        return self._inplace(np.subtract, other)
+        return self._augmented(other, np.subtract, Tensor.__sub__)
 
     def __imul__(self, other):
-        if GradMode.enabled and (self._requires_grad or getattr(other, "_requires_grad", False)) and self._ctx is not None:
-            return self * other
-        return self._inplace(np.multiply, other)
+        return self._augmented(other, np.multiply, Tensor.__mul__)
 
     def __itruediv__(self, other):
-        if GradMode.enabled and (self._requires_grad or getattr(other, "_requires_grad", False)) and self._ctx is not None:
-            return self / other
-        return self._inplace(np.true_divide, other)
+        return self._augmented(other, np.true_divide, Tensor.__truediv__)
 
     def add_(self, other, alpha=1):
         return self._inplace(np.add, other if alpha == 1 else _raw(other) * alpha)

@@ -35,7 +35,8 @@ def _compile():
         import numpy as np
 
         a = np.zeros(2, np.float32)
-        _fused_numba.adam(a, a.copy(), a.copy(), a.copy(), 1e-3, 0.9, 0.999, 1e-8, 0.0, 1, False, False)
+        c = np.float32(0.5)
+        _fused_numba.adam(a, a.copy(), a.copy(), a.copy(), c, c, c, c, c, c, c, c, False, False)
     except Exception as exc:  # noqa: BLE001 - any JIT failure means: use the NumPy form
         warnings.warn(f"chainrule: numba kernels unavailable ({exc}); using NumPy updates", RuntimeWarning, stacklevel=3)
         return False

@@ -4,20 +4,21 @@ import numba
 import numpy as np
 
 
-# error_model='numpy': no Python division-by-zero checks, so the loop vectorises (97 us vs 760 us here)
+# error_model='numpy': no Python division-by-zero checks, so the loop vectorises (97 us vs 760 us).
+# The coefficients arrive in the parameter's dtype: float32 math in float32, as the NumPy form and
+# PyTorch do, and twice the SIMD width of float64 (37 us vs 102 us for 200k parameters).
 @numba.njit(error_model="numpy", cache=True)
-def adam(p, g, m, v, lr, beta1, beta2, eps, weight_decay, step, maximize, decoupled):
+def adam(p, g, m, v, one_minus_beta1, beta2, one_minus_beta2, step_size, bias_correction2_sqrt, eps,
+         weight_decay, decay, maximize, decoupled):
     """One pass of Adam / AdamW over flat arrays; the same formula as ``Adam.step``'s NumPy form."""
-    step_size = lr / (1 - beta1**step)  # bias corrections
-    bias_correction2_sqrt = np.sqrt(1 - beta2**step)
     for i in range(p.size):
         gi = -g[i] if maximize else g[i]
         if decoupled:
-            p[i] *= 1 - lr * weight_decay
+            p[i] *= decay  # AdamW: p <- p * (1 - lr * weight_decay)
         else:
             gi += weight_decay * p[i]
-        mi = m[i] + (1 - beta1) * (gi - m[i])  # first moment
-        vi = beta2 * v[i] + (1 - beta2) * gi * gi  # second moment
+        mi = m[i] + one_minus_beta1 * (gi - m[i])  # first moment
+        vi = beta2 * v[i] + (gi * gi) * one_minus_beta2  # second moment (same rounding order as NumPy)
         m[i] = mi
         v[i] = vi
-        p[i] -= step_size * (mi / (np.sqrt(vi) / bias_correction2_sqrt + eps))
+        p[i] -= (mi / (np.sqrt(vi) / bias_correction2_sqrt + eps)) * step_size

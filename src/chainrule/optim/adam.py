@@ -76,8 +76,11 @@ class Adam(Optimizer):
                 step, exp_avg, exp_avg_sq = state["step"], state["exp_avg"], state["exp_avg_sq"]
                 if fused is not None and not amsgrad and _flat_ok(p._data, p.grad._data):
                     # the same update in one pass over memory (see _fused.py); the NumPy form below is the reference
+                    dt = p._data.dtype.type  # coefficients rounded to the parameter's dtype, as the NumPy form's
                     fused(p._data.reshape(-1), p.grad._data.reshape(-1), exp_avg.reshape(-1), exp_avg_sq.reshape(-1),
-                          lr, beta1, beta2, eps, weight_decay, step, maximize, decoupled)
+                          dt(1 - beta1), dt(beta2), dt(1 - beta2), dt(lr / (1 - beta1**step)),
+                          dt((1 - beta2**step) ** 0.5), dt(eps), dt(weight_decay), dt(1 - lr * weight_decay),
+                          maximize, decoupled)
                     continue
                 if weight_decay != 0 and decoupled:  # AdamW: shrink the weights themselves
                     p._data *= 1 - lr * weight_decay

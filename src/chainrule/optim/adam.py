@@ -62,6 +62,7 @@ class Adam(Optimizer):
             lr, (beta1, beta2), eps = group["lr"], group["betas"], group["eps"]
             weight_decay, amsgrad, maximize = group["weight_decay"], group["amsgrad"], group["maximize"]
             decoupled = group["decoupled_weight_decay"]
+            coefficients = {}  # (dtype, step) -> the fused kernel's scalars, computed once per group
             for p in group["params"]:
                 if p.grad is None:
                     continue
@@ -76,11 +77,14 @@ class Adam(Optimizer):
                 step, exp_avg, exp_avg_sq = state["step"], state["exp_avg"], state["exp_avg_sq"]
                 if fused is not None and not amsgrad and _flat_ok(p._data, p.grad._data):
                     # the same update in one pass over memory (see _fused.py); the NumPy form below is the reference
-                    dt = p._data.dtype.type  # coefficients rounded to the parameter's dtype, as the NumPy form's
+                    key = (p._data.dtype, step)
+                    if key not in coefficients:  # rounded to the parameter's dtype, as the NumPy form's are
+                        dt = p._data.dtype.type
+                        coefficients[key] = (dt(1 - beta1), dt(beta2), dt(1 - beta2), dt(lr / (1 - beta1**step)),
+                                             dt((1 - beta2**step) ** 0.5), dt(eps), dt(weight_decay),
+                                             dt(1 - lr * weight_decay))
                     fused(p._data.reshape(-1), p.grad._data.reshape(-1), exp_avg.reshape(-1), exp_avg_sq.reshape(-1),
-                          dt(1 - beta1), dt(beta2), dt(1 - beta2), dt(lr / (1 - beta1**step)),
-                          dt((1 - beta2**step) ** 0.5), dt(eps), dt(weight_decay), dt(1 - lr * weight_decay),
-                          maximize, decoupled)
+                          *coefficients[key], maximize, decoupled)
                     continue
                 if weight_decay != 0 and decoupled:  # AdamW: shrink the weights themselves
                     p._data *= 1 - lr * weight_decay

@@ -234,10 +234,13 @@ def test_malformed_file_raises_weights_file_error_naming_the_file(tmp_path, case
     path = tmp_path / "bad.safetensors"
     path.write_bytes(content)
     for load in (load_state_dict, read_metadata):
-        start = time.perf_counter()
-        with pytest.raises(WeightsFileError) as info:
-            load(path)
-        assert time.perf_counter() - start < 0.1
+        elapsed = []
+        for _ in range(3):  # best of 3: the 100 ms bound is about the load, not a busy host's hiccups
+            start = time.perf_counter()
+            with pytest.raises(WeightsFileError) as info:
+                load(path)
+            elapsed.append(time.perf_counter() - start)
+        assert min(elapsed) < 0.1
         message = str(info.value)
         assert message.startswith(f"{path}: "), message
         assert expected_text in message, message

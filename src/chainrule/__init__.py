@@ -22,6 +22,7 @@ from chainrule.dtypes import (
 )
 from chainrule.functions import *  # noqa: F403
 from chainrule.functions import concat, concatenate  # noqa: F401
+from chainrule.threads import get_num_threads, set_num_threads
 from chainrule.random import Generator, default_generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state
 
 __version__ = "0.1.0"

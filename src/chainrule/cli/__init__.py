@@ -167,6 +167,8 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--out", default=DEFAULTS["out"], help="folder for run folders (default: %(default)s)")
     t.add_argument("--name", default=None, help="run folder name (default: <dataset>-<timestamp>)")
     t.add_argument("--quiet", action="store_true", help="print only the final result")
+    t.add_argument("--threads", type=_positive_int, default=None, metavar="N",
+                   help="threads for matrix products (default: BLAS's choice; 1 is steadier on a busy machine)")
     t.add_argument("--checkpoint-every", type=_non_negative_int, default=DEFAULTS["checkpoint_every"],
                    metavar="STEPS", help=f"write RUN_DIR/{CHECKPOINT} every STEPS batches, besides every epoch "
                                          "(0 = at the end of epochs only; default: %(default)s)")

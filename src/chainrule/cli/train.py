@@ -90,6 +90,8 @@ def build_optimizer(config: dict, params):
 
 
 def run_train(args, parser) -> int:
+    if args.threads is not None:
+        cr.set_num_threads(args.threads)
     if args.resume is not None:
         return resume_train(args, parser)
     config = resolve_config(args, parser)
@@ -109,7 +111,7 @@ def run_train(args, parser) -> int:
 def resume_train(args, parser) -> int:
     """``chainrule train --resume RUN_DIR``: continue from RUN_DIR's checkpoint with RUN_DIR's config.json."""
     given = [action.option_strings[0] for action in parser._actions
-             if action.option_strings and action.dest not in ("help", "resume", "quiet")
+             if action.option_strings and action.dest not in ("help", "resume", "quiet", "threads")
              and getattr(args, action.dest) != action.default]
     if given:
         parser.error(f"--resume continues a run with its own config.json; drop {', '.join(given)}")

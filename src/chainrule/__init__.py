@@ -36,4 +36,6 @@ def __getattr__(name):
         return importlib.import_module(f"chainrule.{name}")
     if name == "summary":
         return importlib.import_module("chainrule.nn.summary").summary
+    if name in ("save", "load"):  # torch.save / torch.load, on safetensors (chainrule/io/serialize.py)
+        return getattr(importlib.import_module("chainrule.io.serialize"), name)
     raise AttributeError(f"module 'chainrule' has no attribute {name!r}")

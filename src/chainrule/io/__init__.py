@@ -12,9 +12,10 @@ load raises ``WeightsFileError`` naming the file and what is wrong with it. Need
 
 from chainrule.io.atomic import atomic_path, atomic_write
 from chainrule.io.checkpoint import load_checkpoint, save_checkpoint
+from chainrule.io.serialize import load, save
 from chainrule.io.weights import WeightsFileError, load_into, load_state_dict, read_metadata, save_state_dict
 
 __all__ = [
     "WeightsFileError", "save_state_dict", "load_state_dict", "read_metadata", "load_into",
-    "save_checkpoint", "load_checkpoint", "atomic_write", "atomic_path",
+    "save_checkpoint", "load_checkpoint", "atomic_write", "atomic_path", "save", "load",
 ]

@@ -300,3 +300,30 @@ def test_integer_inputs_give_torch_values_and_dtypes(name, fn):
     data = [[0, 1, 2], [3, 4, 5]]
     out = check_op([cr.tensor(data)], fn, rtol=1e-6, grad=False)  # compares dtypes too
     assert not out.requires_grad
+
+
+def test_float32_normal_cdf_is_accurate_to_about_one_ulp_including_the_left_tail():
+    import math
+
+    from chainrule.ops.activation import normal_cdf
+
+    x = np.linspace(-12, 12, 20001).astype(np.float32)
+    exact = np.array([0.5 * math.erfc(-float(v) / math.sqrt(2)) for v in x])
+    got = normal_cdf(x)
+    assert got.dtype == np.float32
+    assert np.max(np.abs(got - exact) / exact) < 2.5e-7  # float32 rounding (6e-8) plus the fit's 1.1e-7
+
+
+def test_float32_gelu_matches_torch_over_a_wide_range():
+    import torch
+
+    x = np.linspace(-15, 15, 4001).astype(np.float32)
+    ours_x = cr.tensor(x, requires_grad=True)
+    ours = cr.nn.functional.gelu(ours_x)
+    ours.sum().backward()
+    tx = torch.tensor(x, requires_grad=True)
+    theirs = torch.nn.functional.gelu(tx)
+    theirs.sum().backward()
+    np.testing.assert_allclose(ours.detach().numpy(), theirs.detach().numpy(), rtol=2e-6, atol=1e-6)
+    np.testing.assert_allclose(ours_x.grad.numpy(), tx.grad.numpy(), rtol=2e-6, atol=1e-6)
+    assert ours.dtype == cr.float32

@@ -5,7 +5,6 @@ Each is a thin call into a ``Tensor`` method or an op, so there is one implement
 
 from __future__ import annotations
 
-import numpy as np
 
 from chainrule.ops.activation import Elu, Gelu, LeakyRelu, Silu, Softplus
 from chainrule.ops.index import one_hot as _one_hot
@@ -66,29 +65,37 @@ def stack(tensors, dim=0, *, axis=None) -> Tensor:
     return Stack.apply(*tensors, axis=dim % (tensors[0]._data.ndim + 1))
 
 
-def relu(input) -> Tensor:
+# Activations, also ``chainrule.nn.functional``'s (which re-exports these). ``inplace=`` is accepted
+# for PyTorch compatibility; results are always new tensors.
+def relu(input, inplace=False) -> Tensor:
+    """max(0, x), elementwise."""
     return input.relu()
 
 
-def leaky_relu(input, negative_slope=0.01) -> Tensor:
+def leaky_relu(input, negative_slope=0.01, inplace=False) -> Tensor:
+    """x for x > 0, ``negative_slope * x`` otherwise."""
     return LeakyRelu.apply(input, negative_slope=negative_slope)
 
 
-def elu(input, alpha=1.0) -> Tensor:
+def elu(input, alpha=1.0, inplace=False) -> Tensor:
+    """x for x > 0, ``alpha * (exp(x) - 1)`` otherwise."""
     return Elu.apply(input, alpha=alpha)
 
 
 def gelu(input, approximate="none") -> Tensor:
+    """x * Phi(x) (``approximate='tanh'``: PyTorch's tanh formula)."""
     if approximate not in ("none", "tanh"):
         raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
     return Gelu.apply(input, approximate=approximate)
 
 
-def silu(input) -> Tensor:
+def silu(input, inplace=False) -> Tensor:
+    """x * sigmoid(x)."""
     return Silu.apply(input)
 
 
 def softplus(input, beta=1.0, threshold=20.0) -> Tensor:
+    """log(1 + exp(beta * x)) / beta, and x where beta * x > threshold."""
     return Softplus.apply(input, beta=beta, threshold=threshold)
 
 

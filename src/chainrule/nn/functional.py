@@ -15,9 +15,10 @@ import warnings
 
 import numpy as np
 
-from chainrule.functions import one_hot  # noqa: F401
+from chainrule.functions import (  # noqa: F401 - one definition each, re-exported as F.*
+    elu, gelu, leaky_relu, one_hot, relu, sigmoid, silu, softplus, tanh,
+)
 from chainrule.ops import nn as _ops
-from chainrule.ops.activation import Elu, Gelu, LeakyRelu, Relu, Sigmoid, Silu, Softplus, Tanh
 from chainrule.ops.matmul import Linear
 from chainrule.random import rng_of
 from chainrule.tensor import Tensor
@@ -36,48 +37,6 @@ def linear(input, weight, bias=None) -> Tensor:
 
 
 # -- activations (``inplace=`` is accepted for PyTorch compatibility; results are new tensors) -----------
-def relu(input, inplace=False) -> Tensor:
-    """max(0, x), elementwise."""
-    return Relu.apply(input)
-
-
-def leaky_relu(input, negative_slope=0.01, inplace=False) -> Tensor:
-    """x for x > 0, ``negative_slope * x`` otherwise."""
-    return LeakyRelu.apply(input, negative_slope=negative_slope)
-
-
-def elu(input, alpha=1.0, inplace=False) -> Tensor:
-    """x for x > 0, ``alpha * (exp(x) - 1)`` otherwise."""
-    return Elu.apply(input, alpha=alpha)
-
-
-def gelu(input, approximate="none") -> Tensor:
-    """x * Phi(x) (``approximate='tanh'``: PyTorch's tanh formula)."""
-    if approximate not in ("none", "tanh"):
-        raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
-    return Gelu.apply(input, approximate=approximate)
-
-
-def silu(input, inplace=False) -> Tensor:
-    """x * sigmoid(x)."""
-    return Silu.apply(input)
-
-
-def softplus(input, beta=1.0, threshold=20.0) -> Tensor:
-    """log(1 + exp(beta * x)) / beta, and x where beta * x > threshold."""
-    return Softplus.apply(input, beta=beta, threshold=threshold)
-
-
-def sigmoid(input) -> Tensor:
-    """1 / (1 + exp(-x)), elementwise."""
-    return Sigmoid.apply(input)
-
-
-def tanh(input) -> Tensor:
-    """Hyperbolic tangent, elementwise."""
-    return Tanh.apply(input)
-
-
 def relu6(input, inplace=False) -> Tensor:
     """min(max(x, 0), 6), elementwise."""
     return input.clamp(0.0, 6.0)

@@ -173,3 +173,27 @@ def test_clip_grad_norm_option_keeps_a_high_learning_rate_finite():
     assert all(np.isfinite(v).all() for v in weights(model).values())
     with pytest.raises(ValueError, match="clip_grad_norm must be a positive number, got -1"):
         fit(model, nn.CrossEntropyLoss(), optim.SGD(model.parameters(), lr=5.0), (X, y), clip_grad_norm=-1)
+
+
+def test_with_clipping_the_error_still_names_the_parameter_whose_gradient_went_bad(monkeypatch):
+    import numpy as np
+
+    import chainrule as cr
+    from chainrule import nn
+    from chainrule.train import NonFiniteError, fit
+
+    cr.manual_seed(0)
+    model = nn.Sequential(nn.Linear(2, 4), nn.ReLU(), nn.Linear(4, 2))
+    X = np.random.default_rng(0).normal(size=(16, 2)).astype(np.float32)
+    y = np.zeros(16, np.int64)
+    backward = cr.Tensor.backward
+
+    def poisoned(self, *args, **kwargs):
+        backward(self, *args, **kwargs)
+        model[2].bias.grad._data[0] = np.nan  # only this parameter's gradient is bad
+
+    monkeypatch.setattr(cr.Tensor, "backward", poisoned)
+    with pytest.raises(NonFiniteError) as info:
+        fit(model, nn.CrossEntropyLoss(), cr.optim.SGD(model.parameters(), lr=0.1), (X, y), epochs=1,
+            batch_size=8, verbose=0, clip_grad_norm=1.0)
+    assert info.value.parameter == "2.bias"

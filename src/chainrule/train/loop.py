@@ -369,10 +369,10 @@ def _train_epoch(run, loss_fn, hooks, guard, clip_grad_norm) -> dict:
             guard.loss(loss_value, epoch, step)
         optimizer.zero_grad()
         loss.backward()
+        if guard is not None:  # before clipping: one NaN would make the norm, and so every gradient, NaN
+            guard.gradients(loss_value, epoch, step)
         if clipped is not None:
             cr.nn.utils.clip_grad_norm_(clipped, clip_grad_norm)
-        if guard is not None:
-            guard.gradients(loss_value, epoch, step)
         optimizer.step()
         run.step, run.global_step = step + 1, run.global_step + 1
         if batch_end:

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from oracle import assert_close, to_torch
 
 import chainrule as cr
-from chainrule.autograd import Function
+from chainrule.autograd import Op
 
 
 # -- backward ------------------------------------------------------------------------------------------
@@ -489,7 +489,7 @@ def test_grad_works_under_no_grad_and_for_constant_functions():
 
 
 # -- custom Functions ---------------------------------------------------------------------------------
-class Cube(Function):
+class Cube(Op):
     def forward(ctx, a):
         ctx.a = a
         return a**3
@@ -498,7 +498,7 @@ class Cube(Function):
         return grad * 3 * ctx.a**2
 
 
-class ScaleAdd(Function):
+class ScaleAdd(Op):
     def forward(ctx, a, b, alpha=1.0):
         ctx.alpha = alpha
         return a + alpha * b
@@ -527,7 +527,7 @@ def test_custom_function_needs_input_grad_and_broadcasting():
 
 
 def test_custom_function_with_a_wrong_gradient_shape_is_reported():
-    class Bad(Function):
+    class Bad(Op):
         def forward(ctx, a):
             return a * 2
 

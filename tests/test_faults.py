@@ -8,7 +8,7 @@ import pytest
 
 import chainrule as cr
 from chainrule import nn, optim
-from chainrule.autograd import Function
+from chainrule.autograd import Op
 from chainrule.io import load_checkpoint
 from chainrule.train import NonFiniteError, fit
 from chainrule.train.callbacks import LambdaCallback, TerminateOnNaN
@@ -54,7 +54,7 @@ class PoisonGrad(nn.Module):
         return _Poison.apply(x, bad=self.calls == self.k)
 
 
-class _Poison(Function):
+class _Poison(Op):
     def forward(ctx, x, bad=False):
         ctx.bad = bad
         return x.copy()

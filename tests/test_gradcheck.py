@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import chainrule as cr
-from chainrule.autograd import Function, GradcheckError, gradcheck
+from chainrule.autograd import GradcheckError, Op, gradcheck
 
 
 def _inputs(*shapes, seed=0):
@@ -46,7 +46,7 @@ def test_gradcheck_without_any_input_requiring_grad_is_refused():
         gradcheck(lambda x: x * 2, (cr.ones(2, dtype=cr.float64),))
 
 
-class WrongFactor(Function):
+class WrongFactor(Op):
     """x ** 2 with a backward that forgets the factor 2 on the second element."""
 
     def forward(ctx, a):
@@ -93,7 +93,7 @@ def test_gradcheck_raise_exception_false_returns_false():
 
 
 def test_gradcheck_catches_a_missing_broadcast_sum():
-    class SwappedGrads(Function):
+    class SwappedGrads(Op):
         def forward(ctx, a, b):
             ctx.a, ctx.b = a, b
             return a * b
@@ -106,7 +106,7 @@ def test_gradcheck_catches_a_missing_broadcast_sum():
 
 
 def test_gradcheck_report_is_truncated_for_many_errors():
-    class Zero(Function):
+    class Zero(Op):
         def forward(ctx, a):
             return a * 3
 

@@ -88,7 +88,7 @@ def _bad(array) -> bool:
 
 
 def check_forward(node, arrays, out):
-    """Called by ``Function.apply`` in anomaly mode after ``forward``."""
+    """Called by ``Op.apply`` in anomaly mode after ``forward``."""
     if _bad(out) and not any(_bad(a) for a in arrays):
         op = type(node).__name__
         raise AnomalyError(

@@ -6,7 +6,7 @@ import functools
 
 
 class GradMode:
-    """Holds the global switch that ``Function.apply`` reads on every op (a plain class attribute: fast)."""
+    """Holds the global switch that ``Op.apply`` reads on every op (a plain class attribute: fast)."""
 
     enabled = True
     anomaly = False  # detect_anomaly(): check every op's output and gradients for NaN / Inf

@@ -1,1 +1,1 @@
-"""Primitive differentiable operations, one family per file (see ``autograd/function.py``)."""
+"""Primitive differentiable operations, one family per file (see ``autograd/op.py``)."""

@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from chainrule.autograd.function import Function
+from chainrule.autograd.op import Op
 from chainrule.ops.elementwise import erf
 
 
@@ -38,7 +38,7 @@ def normal_cdf(x):
     return np.where(x < 0, half_erfc, 1 - half_erfc).astype(np.float32)
 
 
-class Relu(Function):
+class Relu(Op):
     def forward(ctx, a):
         out = np.maximum(a, 0)
         ctx.out = out
@@ -48,7 +48,7 @@ class Relu(Function):
         return grad * (ctx.out > 0)  # NOTE: relu'(0) := 0, as torch
 
 
-class LeakyRelu(Function):
+class LeakyRelu(Op):
     def forward(ctx, a, negative_slope=0.01):
         ctx.a, ctx.slope = a, negative_slope
         return np.where(a > 0, a, a * negative_slope)
@@ -57,7 +57,7 @@ class LeakyRelu(Function):
         return np.where(ctx.a > 0, grad, grad * ctx.slope)
 
 
-class Elu(Function):
+class Elu(Op):
     def forward(ctx, a, alpha=1.0):
         ctx.a, ctx.alpha = a, alpha
         return np.where(a > 0, a, alpha * np.expm1(np.minimum(a, 0)))
@@ -67,7 +67,7 @@ class Elu(Function):
         return np.where(a > 0, grad, grad * ctx.alpha * np.exp(np.minimum(a, 0)))
 
 
-class Gelu(Function):
+class Gelu(Op):
     """GELU(x) = x * Phi(x); ``approximate='tanh'`` uses PyTorch's tanh formula."""
 
     def forward(ctx, a, approximate="none"):
@@ -88,7 +88,7 @@ class Gelu(Function):
         return grad * (ctx.cdf + a * pdf)
 
 
-class Silu(Function):
+class Silu(Op):
     def forward(ctx, a):
         s = sigmoid(a)
         ctx.a, ctx.s = a, s
@@ -99,7 +99,7 @@ class Silu(Function):
         return grad * (s * (1 + ctx.a * (1 - s)))
 
 
-class Sigmoid(Function):
+class Sigmoid(Op):
     def forward(ctx, a):
         ctx.out = sigmoid(a)
         return ctx.out
@@ -109,7 +109,7 @@ class Sigmoid(Function):
         return grad * out * (1 - out)
 
 
-class Tanh(Function):
+class Tanh(Op):
     def forward(ctx, a):
         ctx.out = np.tanh(a)
         return ctx.out
@@ -119,7 +119,7 @@ class Tanh(Function):
         return grad * (1 - out * out)
 
 
-class Softplus(Function):
+class Softplus(Op):
     """log(1 + e^(beta x)) / beta, and x itself where beta*x > threshold (as torch)."""
 
     def forward(ctx, a, beta=1.0, threshold=20.0):

@@ -10,10 +10,10 @@ import math
 
 import numpy as np
 
-from chainrule.autograd.function import Function
+from chainrule.autograd.op import Op
 
 
-class Add(Function):
+class Add(Op):
     def forward(ctx, a, b):
         return a + b
 
@@ -21,7 +21,7 @@ class Add(Function):
         return grad, grad
 
 
-class Sub(Function):
+class Sub(Op):
     def forward(ctx, a, b):
         return a - b
 
@@ -29,7 +29,7 @@ class Sub(Function):
         return grad, (-grad if ctx.needs_input_grad[1] else None)
 
 
-class Mul(Function):
+class Mul(Op):
     def forward(ctx, a, b):
         ctx.a, ctx.b = a, b
         return a * b
@@ -39,7 +39,7 @@ class Mul(Function):
         return (grad * ctx.b if need_a else None), (grad * ctx.a if need_b else None)
 
 
-class Div(Function):
+class Div(Op):
     def forward(ctx, a, b):
         ctx.a, ctx.b = a, b
         return a / b
@@ -51,7 +51,7 @@ class Div(Function):
         return ga, gb
 
 
-class Pow(Function):
+class Pow(Op):
     """``a ** b`` where either side may be a constant."""
 
     def forward(ctx, a, b):
@@ -77,7 +77,7 @@ class Pow(Function):
         return ga, gb
 
 
-class Neg(Function):
+class Neg(Op):
     def forward(ctx, a):
         return -a
 
@@ -85,7 +85,7 @@ class Neg(Function):
         return -grad
 
 
-class Exp(Function):
+class Exp(Op):
     def forward(ctx, a):
         ctx.out = np.exp(a)
         return ctx.out
@@ -94,7 +94,7 @@ class Exp(Function):
         return grad * ctx.out
 
 
-class Log(Function):
+class Log(Op):
     def forward(ctx, a):
         ctx.a = a
         return np.log(a)
@@ -103,7 +103,7 @@ class Log(Function):
         return grad / ctx.a
 
 
-class Log1p(Function):
+class Log1p(Op):
     def forward(ctx, a):
         ctx.a = a
         return np.log1p(a)
@@ -112,7 +112,7 @@ class Log1p(Function):
         return grad / (1 + ctx.a)
 
 
-class Sqrt(Function):
+class Sqrt(Op):
     def forward(ctx, a):
         ctx.out = np.sqrt(a)
         return ctx.out
@@ -121,7 +121,7 @@ class Sqrt(Function):
         return grad / (2 * ctx.out)
 
 
-class Abs(Function):
+class Abs(Op):
     def forward(ctx, a):
         ctx.a = a
         return np.abs(a)
@@ -130,7 +130,7 @@ class Abs(Function):
         return grad * np.sign(ctx.a)  # NOTE: abs'(0) := 0, as torch
 
 
-class Sin(Function):
+class Sin(Op):
     def forward(ctx, a):
         ctx.a = a
         return np.sin(a)
@@ -139,7 +139,7 @@ class Sin(Function):
         return grad * np.cos(ctx.a)
 
 
-class Cos(Function):
+class Cos(Op):
     def forward(ctx, a):
         ctx.a = a
         return np.cos(a)
@@ -148,7 +148,7 @@ class Cos(Function):
         return -grad * np.sin(ctx.a)
 
 
-class Clamp(Function):
+class Clamp(Op):
     def forward(ctx, a, lo=None, hi=None):
         ctx.a, ctx.lo, ctx.hi = a, lo, hi
         return np.clip(a, lo, hi)
@@ -163,7 +163,7 @@ class Clamp(Function):
         return grad * mask
 
 
-class Maximum(Function):
+class Maximum(Op):
     def forward(ctx, a, b):
         ctx.a, ctx.b = a, b
         return np.maximum(a, b)
@@ -176,7 +176,7 @@ class Maximum(Function):
         return (grad * share if need_a else None), (grad * (1 - share) if need_b else None)
 
 
-class Minimum(Function):
+class Minimum(Op):
     def forward(ctx, a, b):
         ctx.a, ctx.b = a, b
         return np.minimum(a, b)
@@ -188,7 +188,7 @@ class Minimum(Function):
         return (grad * share if need_a else None), (grad * (1 - share) if need_b else None)
 
 
-class Where(Function):
+class Where(Op):
     """``where(cond, a, b)``: ``cond`` is a boolean array and gets no gradient."""
 
     def forward(ctx, cond, a, b):
@@ -204,7 +204,7 @@ class Where(Function):
         return None, ga, gb
 
 
-class Copy(Function):
+class Copy(Op):
     """Identity with a fresh buffer: ``clone()``, and dtype casts (``to``) that keep the graph."""
 
     def forward(ctx, a, dtype=None):

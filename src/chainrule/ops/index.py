@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from chainrule.autograd.function import Function
+from chainrule.autograd.op import Op
 
 
 def is_basic_index(index) -> bool:
@@ -13,7 +13,7 @@ def is_basic_index(index) -> bool:
     return all(i is None or i is Ellipsis or isinstance(i, (int, np.integer, slice)) for i in items)
 
 
-class GetItem(Function):
+class GetItem(Op):
     def forward(ctx, a, index):
         ctx.shape, ctx.dtype, ctx.index = a.shape, a.dtype, index
         try:

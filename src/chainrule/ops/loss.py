@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from chainrule.autograd.function import Function
+from chainrule.autograd.op import Op
 from chainrule.ops.activation import sigmoid
 
 
@@ -39,7 +39,7 @@ def _softplus(x):
 
 
 # -- regression --------------------------------------------------------------------------------------
-class MSE(Function):
+class MSE(Op):
     """(input - target)^2, reduced."""
 
     def forward(ctx, x, t, reduction="mean"):
@@ -60,7 +60,7 @@ class MSE(Function):
         return (g if need_x else None), (-g if need_t else None)
 
 
-class L1(Function):
+class L1(Op):
     """|input - target|, reduced (abs'(0) := 0, as torch)."""
 
     def forward(ctx, x, t, reduction="mean"):
@@ -75,7 +75,7 @@ class L1(Function):
         return (g if need_x else None), (-g if need_t else None)
 
 
-class Huber(Function):
+class Huber(Op):
     """scale * Huber_delta(input - target): 0.5 d^2 where |d| < delta, else delta (|d| - delta / 2).
 
     ``smooth_l1_loss(beta)`` is ``Huber(delta=beta, scale=1 / beta)``.
@@ -97,7 +97,7 @@ class Huber(Function):
         return (g if need_x else None), (-g if need_t else None)
 
 
-class MSLE(Function):
+class MSLE(Op):
     """(log1p(max(input, eps)) - log1p(max(target, eps)))^2, reduced: Keras's definition (eps = 1e-7).
 
     Where a value is below ``eps`` it was clipped and gets no gradient.
@@ -119,7 +119,7 @@ class MSLE(Function):
 
 
 # -- binary classification ---------------------------------------------------------------------------
-class BinaryCrossEntropy(Function):
+class BinaryCrossEntropy(Op):
     """-w (t log(x) + (1 - t) log(1 - x)) with each log clamped at -100, as torch."""
 
     def forward(ctx, x, t, weight=None, reduction="mean"):
@@ -145,7 +145,7 @@ class BinaryCrossEntropy(Function):
         return gx, gt
 
 
-class BinaryCrossEntropyWithLogits(Function):
+class BinaryCrossEntropyWithLogits(Op):
     """(1 - t) x + lw * softplus(-x), lw = 1 + (pos_weight - 1) t: BCE on sigmoid(x) without overflow."""
 
     def forward(ctx, x, t, weight=None, pos_weight=None, reduction="mean"):
@@ -268,7 +268,7 @@ def check_classes(y, c, ignore_index, fn):
     return mask
 
 
-class _ClassIndexLoss(Function):
+class _ClassIndexLoss(Op):
     """Shared bookkeeping for losses on class-index targets: row weights, ignore mask, denominator."""
 
     def _rows(ctx, x, y, weight, ignore_index, fn):
@@ -363,7 +363,7 @@ class CrossEntropy(_ClassIndexLoss):
         return _as_input(g, ctx.x_shape), None
 
 
-class CrossEntropyProbs(Function):
+class CrossEntropyProbs(Op):
     """Cross-entropy of logits against class probabilities (float targets of the input's shape).
 
     loss_i = -sum_c w_c t'_ic log_softmax(x)_ic with t' = (1 - eps) t + eps / C; 'mean' divides by the
@@ -432,7 +432,7 @@ class NLL(_ClassIndexLoss):
         return _as_input(g, ctx.x_shape), None
 
 
-class KLDiv(Function):
+class KLDiv(Op):
     """Pointwise KL divergence t (log t - x) of log-probabilities x (target t, or log t with log_target).
 
     ``reduction`` also takes 'batchmean' (sum / batch size).
@@ -473,7 +473,7 @@ class KLDiv(Function):
 
 
 # -- regularisation penalties ------------------------------------------------------------------------
-class AbsSum(Function):
+class AbsSum(Op):
     """scale * sum over every input of sum(|p|): an L1 penalty of several parameters in one node."""
 
     def forward(ctx, *params, scale=1.0):
@@ -486,7 +486,7 @@ class AbsSum(Function):
         return tuple(np.sign(p) * g if need else None for p, need in zip(ctx.params, ctx.needs_input_grad))
 
 
-class SquareSum(Function):
+class SquareSum(Op):
     """scale * sum over every input of sum(p^2): an L2 penalty of several parameters in one node."""
 
     def forward(ctx, *params, scale=1.0):

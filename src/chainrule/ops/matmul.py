@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from chainrule.autograd.function import Function
+from chainrule.autograd.op import Op
 
 
 def _rows(x):
@@ -14,7 +14,7 @@ def _rows(x):
     return x.reshape(math.prod(x.shape[:-1]), x.shape[-1])
 
 
-class MatMul(Function):
+class MatMul(Op):
     """1-D, 2-D and batched products with broadcast batch dimensions, like ``torch.matmul``."""
 
     def forward(ctx, a, b):
@@ -47,7 +47,7 @@ class MatMul(Function):
         return ga, gb
 
 
-class Linear(Function):
+class Linear(Op):
     """``x @ weight.T + bias`` in one node: one GEMM, an in-place bias add, and three GEMM-ish grads.
 
     Shapes: x (..., in), weight (out, in), bias (out,) or None.

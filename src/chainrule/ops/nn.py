@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from chainrule.autograd.function import Function
+from chainrule.autograd.op import Op
 
 
-class Dropout(Function):
+class Dropout(Op):
     """``x * mask``, where ``mask`` holds 0 (dropped) or ``1 / (1 - p)`` (kept): inverted dropout.
 
     The caller draws the mask, so the op stays deterministic and testable.
@@ -25,7 +25,7 @@ class Dropout(Function):
         return grad * ctx.mask, None
 
 
-class Embedding(Function):
+class Embedding(Op):
     """Rows of ``weight`` picked by integer ``indices``; gradients of repeated rows add up.
 
     Shapes: indices (*), weight (num_embeddings, dim) -> (*, dim).
@@ -58,7 +58,7 @@ def _per_channel(v, ndim):
     return v if ndim == 2 else v.reshape(v.shape + (1,) * (ndim - 2))
 
 
-class BatchNorm(Function):
+class BatchNorm(Op):
     """Normalise each channel with its batch statistics (training) or the given running ones (eval).
 
     Training: xhat = (x - mean) / sqrt(var + eps) with the biased batch variance; y = xhat * w + b.
@@ -108,7 +108,7 @@ class BatchNorm(Function):
         return gx, (gw if need_w else None), (gb if need_b else None)
 
 
-class LayerNorm(Function):
+class LayerNorm(Op):
     """Normalise over the last ``ndims`` axes of each sample, then scale and shift elementwise.
 
     xhat = (x - mean) / sqrt(var + eps) (biased variance over the normalised axes); y = xhat * w + b.

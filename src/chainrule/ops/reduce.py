@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from chainrule.autograd.function import Function
+from chainrule.autograd.op import Op
 
 
 def _expand_back(grad, shape, axes, keepdim):
@@ -20,7 +20,7 @@ def _expand_back(grad, shape, axes, keepdim):
     return grad
 
 
-class Sum(Function):
+class Sum(Op):
     def forward(ctx, a, axes=None, keepdim=False):
         ctx.shape, ctx.axes, ctx.keepdim = a.shape, axes, keepdim
         return np.asarray(a.sum(axis=axes, keepdims=keepdim))
@@ -29,7 +29,7 @@ class Sum(Function):
         return np.broadcast_to(_expand_back(grad, ctx.shape, ctx.axes, ctx.keepdim), ctx.shape)
 
 
-class Mean(Function):
+class Mean(Op):
     def forward(ctx, a, axes=None, keepdim=False):
         ctx.shape, ctx.axes, ctx.keepdim = a.shape, axes, keepdim
         ctx.count = a.size if axes is None else int(np.prod([a.shape[i] for i in axes]))
@@ -40,7 +40,7 @@ class Mean(Function):
         return np.broadcast_to(g, ctx.shape)
 
 
-class MaxAll(Function):
+class MaxAll(Op):
     """max() / min() over every element; tied maxima share the gradient evenly, as torch."""
 
     def forward(ctx, a, largest=True):
@@ -55,7 +55,7 @@ class MaxAll(Function):
         return mask * (grad / mask.sum())
 
 
-class Amax(Function):
+class Amax(Op):
     """amax / amin over ``axes`` (None: all): tied extremes share the gradient evenly, as torch."""
 
     def forward(ctx, a, axes=None, keepdim=False, largest=True):
@@ -74,7 +74,7 @@ class Amax(Function):
         return mask * (g / count)
 
 
-class MaxDim(Function):
+class MaxDim(Op):
     """max(dim) / min(dim): the gradient goes to the element that ``indices`` names."""
 
     def forward(ctx, a, axis, keepdim=False, largest=True):
@@ -94,7 +94,7 @@ class MaxDim(Function):
         return out
 
 
-class Var(Function):
+class Var(Op):
     """Variance with Bessel's ``correction`` (1 = unbiased, PyTorch's default)."""
 
     def forward(ctx, a, axes=None, correction=1, keepdim=False):
@@ -127,7 +127,7 @@ class Std(Var):
         return Var.backward(ctx, g)
 
 
-class LogSumExp(Function):
+class LogSumExp(Op):
     def forward(ctx, a, axes, keepdim=False):
         m = np.max(a, axis=axes, keepdims=True) if a.size else np.zeros((1,) * a.ndim, a.dtype)
         m = np.where(np.isfinite(m), m, 0)  # all -inf rows stay -inf instead of becoming nan
@@ -141,7 +141,7 @@ class LogSumExp(Function):
         return g * np.exp(ctx.a - ctx.out)
 
 
-class Softmax(Function):
+class Softmax(Op):
     def forward(ctx, a, axis):
         ctx.axis = axis
         if a.size == 0:
@@ -158,7 +158,7 @@ class Softmax(Function):
         return s * (grad - (grad * s).sum(axis=ctx.axis, keepdims=True))
 
 
-class LogSoftmax(Function):
+class LogSoftmax(Op):
     def forward(ctx, a, axis):
         ctx.axis = axis
         if a.size == 0:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from chainrule.autograd.function import Function
+from chainrule.autograd.op import Op
 
 
-class Reshape(Function):
+class Reshape(Op):
     """reshape / view / flatten / squeeze / unsqueeze all land here."""
 
     def forward(ctx, a, shape):
@@ -18,7 +18,7 @@ class Reshape(Function):
         return grad.reshape(ctx.shape)
 
 
-class Permute(Function):
+class Permute(Op):
     """permute / transpose / .T: the gradient is permuted back by the inverse permutation."""
 
     def forward(ctx, a, dims):
@@ -29,7 +29,7 @@ class Permute(Function):
         return grad.transpose(ctx.inverse)
 
 
-class Expand(Function):
+class Expand(Op):
     """A broadcast view; the engine's un-broadcasting sums the gradient back to the input shape."""
 
     def forward(ctx, a, shape):
@@ -39,7 +39,7 @@ class Expand(Function):
         return grad
 
 
-class Cat(Function):
+class Cat(Op):
     def forward(ctx, *arrays, axis=0):
         ctx.axis = axis
         ctx.bounds = np.cumsum([a.shape[axis] for a in arrays])[:-1]
@@ -49,7 +49,7 @@ class Cat(Function):
         return tuple(np.split(grad, ctx.bounds, axis=ctx.axis))
 
 
-class Stack(Function):
+class Stack(Op):
     def forward(ctx, *arrays, axis=0):
         ctx.axis = axis
         return np.stack(arrays, axis=axis)

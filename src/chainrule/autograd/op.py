@@ -1,8 +1,8 @@
-"""``Function``: the base class of every differentiable operation.
+"""``Op``: the base class of every differentiable operation.
 
-An op subclasses ``Function`` and writes two methods over raw NumPy arrays::
+An op subclasses ``Op`` and writes two methods over raw NumPy arrays::
 
-    class Mul(Function):
+    class Mul(Op):
         def forward(ctx, a, b):
             ctx.a, ctx.b = a, b
             return a * b
@@ -30,7 +30,7 @@ from chainrule.autograd import anomaly
 from chainrule.autograd.grad_mode import GradMode
 
 
-class Function:
+class Op:
     __slots__ = ("parents", "needs_input_grad", "freed", "retained", "__dict__")
 
     def forward(ctx, *args, **kwargs):  # noqa: N805 - `ctx` reads like the math

@@ -88,7 +88,9 @@ def test_rosenbrock_matches_torch(line_search_fn, lr):
     for step in range(5):
         opt.step(make(opt, xy, cr))
         t_opt.step(make(t_opt, txy, torch))
-        assert_close(xy.detach(), txy, rtol=1e-9, atol=1e-12, what=f"after step {step}")
+        # the same path (equal evaluation counts); rounding differences of 1e-15 grow on this
+        # ill-conditioned valley to ~1e-8 after 40 iterations
+        assert_close(xy.detach(), txy, rtol=1e-7, atol=1e-12, what=f"after step {step}")
         assert opt.state[xy]["func_evals"] == t_opt.state[txy]["func_evals"]
 
 

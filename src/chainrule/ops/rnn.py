@@ -34,8 +34,7 @@ GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
 def _sigmoid_(a):
     """In place, as 1/(1+e^-a) (tiny values keep their relative precision; overflow gives exactly 0)."""
     np.negative(a, out=a)
-    with np.errstate(over="ignore"):
-        np.exp(a, out=a)
+    np.exp(a, out=a)  # the caller silences overflow (to inf, giving exactly 0) once for the whole loop
     a += 1
     return np.reciprocal(a, out=a)
 
@@ -91,6 +90,13 @@ class RNNLayer(Op):
         if bias is not None:
             g += bias
         ctx.x, ctx.w_ih, ctx.w_hh = x, w_ih, w_hh
+        with np.errstate(over="ignore"):
+            y = ctx._loop(x, h0, c0, g, w_hh, b_hh, mode, batch_sizes, offsets, steps, hidden, reverse)
+        ctx.has_bias = b_ih is not None
+        ctx.extra_grads = [None] * len(ctx.extras)
+        return y
+
+    def _loop(ctx, x, h0, c0, g, w_hh, b_hh, mode, batch_sizes, offsets, steps, hidden, reverse):
         n_all = x.shape[0]
         hprev = np.empty((n_all, hidden), x.dtype)
         h_n = np.zeros_like(h0)
@@ -164,8 +170,6 @@ class RNNLayer(Op):
             ctx.extras = [h_n]
         h_n[: h.shape[0]] = h
         ctx.g, ctx.hprev, ctx.y = g, hprev, y
-        ctx.has_bias = b_ih is not None
-        ctx.extra_grads = [None] * len(ctx.extras)
         return y
 
     def backward(ctx, grad):

@@ -5,7 +5,8 @@
 Each row builds the same layer in both libraries (PyTorch's weights copied into chainrule's), float32,
 and times ``out, state = layer(x); (out.sum() + state.sum()).backward()`` with an input that needs no
 gradient (as for a first layer). The libraries alternate repetition by repetition so machine noise
-hits both alike; medians are reported and the ratio chainrule / PyTorch (below 1: chainrule faster).
+hits both alike; medians are reported and the ratio chainrule / PyTorch (below 1: chainrule faster),
+of wall time and of the process's CPU time (steadier when other jobs share the cores).
 """
 
 from __future__ import annotations
@@ -53,9 +54,10 @@ def step(layer, x):
 
 
 def timed(fn, *args):
-    start = time.perf_counter()
+    """(wall seconds, CPU seconds of this process): on a busy machine the CPU time is the steadier one."""
+    wall, cpu = time.perf_counter(), time.process_time()
     fn(*args)
-    return time.perf_counter() - start
+    return time.perf_counter() - wall, time.process_time() - cpu
 
 
 def main():
@@ -69,7 +71,7 @@ def main():
     except ImportError:
         pass
     print(f"forward+backward, float32, median of {args.repeats} alternating repetitions, {args.threads} threads")
-    print(f"{'layer':<34} {'chainrule ms':>13} {'PyTorch ms':>11} {'ratio':>6}")
+    print(f"{'layer':<46} {'chainrule ms':>13} {'PyTorch ms':>11} {'ratio':>6} {'CPU-time ratio':>15}")
     for kind, n_in, hidden, steps, batch, kwargs in ROWS:
         (c, cx), (t, tx) = make(kind, n_in, hidden, steps, batch, kwargs)
         for _ in range(2):  # warm up both
@@ -79,10 +81,11 @@ def main():
         for _ in range(args.repeats):
             ct.append(timed(step, c, cx))
             tt.append(timed(step, t, tx))
-        c_ms, t_ms = 1e3 * statistics.median(ct), 1e3 * statistics.median(tt)
+        c_ms, t_ms = (1e3 * statistics.median(w for w, _ in times) for times in (ct, tt))
+        c_cpu, t_cpu = (statistics.median(c for _, c in times) for times in (ct, tt))
         extra = "".join(f" {k}={v}" for k, v in kwargs.items())
         name = f"{kind} {n_in}->{hidden} T={steps} B={batch}{extra}"
-        print(f"{name:<34} {c_ms:13.2f} {t_ms:11.2f} {c_ms / t_ms:6.2f}")
+        print(f"{name:<46} {c_ms:13.2f} {t_ms:11.2f} {c_ms / t_ms:6.2f} {c_cpu / t_cpu:15.2f}")
 
 
 if __name__ == "__main__":

@@ -116,7 +116,7 @@ def test_gradient_of_final_state_alone(mode):
 def test_retain_graph_backward_twice_accumulates():
     c, _ = twin("LSTM", 3, 4)
     x = cr.tensor(np.random.default_rng(2).standard_normal((4, 2, 3)), requires_grad=True)
-    out, (h, cell) = c(x)
+    out, (_, cell) = c(x)
     loss = out.sum() + cell.sum()
     loss.backward(retain_graph=True)
     first = x.grad.numpy().copy()
@@ -154,7 +154,7 @@ def test_float32_stays_float32_and_matches_torch():
     out, h = c(cr.tensor(x))
     t_out, t_h = t(torch.tensor(x))
     assert out.dtype == cr.float32 and h.dtype == cr.float32
-    assert_close(out, t_out, rtol=1e-5, atol=1e-6)
+    assert_close([out, h], [t_out, t_h], rtol=1e-5, atol=1e-6)
 
 
 def test_dropout_between_layers_only_in_training():
@@ -228,3 +228,15 @@ def test_finite_differences_tiny(mode):
             down = loss().item()
             values[i] = old
             assert abs((up - down) / (2 * eps) - grad[i]) < 1e-6 * max(1.0, abs(grad[i]))
+
+
+@pytest.mark.parametrize("mode", ["LSTM", "GRU"])
+@pytest.mark.parametrize("compiled", [False, True])
+def test_numpy_and_compiled_backward_both_match_torch(mode, compiled, monkeypatch):
+    from chainrule.ops import rnn_fast
+
+    kernels = rnn_fast.kernels()
+    if compiled and kernels is None:
+        pytest.skip("numba is not installed (pip install chainrule[fast])")
+    monkeypatch.setattr(rnn_fast, "_kernels", kernels if compiled else False)
+    check_against_torch(mode, {"num_layers": 2, "bidirectional": True}, (6, 3, 5))

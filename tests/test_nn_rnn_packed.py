@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import torch
 import torch.nn.utils.rnn as trnn
 
 import chainrule as cr
@@ -121,3 +120,11 @@ def test_packed_gives_each_sequence_its_own_last_state():
     for i, s in enumerate(seqs):
         _, h_alone = c(s.detach())
         np.testing.assert_allclose(h_n.detach().numpy()[0, i], h_alone.detach().numpy()[0], rtol=1e-12)
+
+
+@pytest.mark.parametrize("mode", ["LSTM", "GRU"])
+def test_packed_with_the_numpy_backward(mode, monkeypatch):
+    from chainrule.ops import rnn_fast
+
+    monkeypatch.setattr(rnn_fast, "_kernels", False)  # the form used without numba
+    test_layers_on_packed_sequences(mode, enforce_sorted=False)

@@ -26,6 +26,7 @@ import functools
 import numpy as np
 
 from chainrule.autograd.op import Op
+from chainrule.ops import rnn_fast
 from chainrule.tensor import Tensor
 
 GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
@@ -183,6 +184,7 @@ class RNNLayer(Op):
         dg = np.empty_like(g)
         w = ctx.w_hh
         steps = list(ctx.steps)
+        fast = rnn_fast.kernels() if mode in ("LSTM", "GRU") else None
         first_m = 0 if ctx.reverse else h0_shape[0]
         # the state flowing backward has the size of the state leaving the step being undone
         m_last = offsets[steps[-1] + 1] - offsets[steps[-1]]
@@ -191,49 +193,56 @@ class RNNLayer(Op):
             dc_n = np.zeros(h0_shape, grad.dtype) if dc_n is None else dc_n
             dc0 = np.zeros(h0_shape, grad.dtype)
             dcs = dc_n[:m_last]
-            tc = ctx.tc
-            fac = g.copy()  # the gates' derivatives: s(1-s) for the sigmoids, 1-g^2 for tanh
-            fac[:, : 3 * hidden] *= 1 - g[:, : 3 * hidden]
-            np.multiply(g[:, 3 * hidden:], g[:, 3 * hidden:], out=fac[:, 3 * hidden:])
-            np.subtract(1, fac[:, 3 * hidden:], out=fac[:, 3 * hidden:])
-            oq = g[:, 2 * hidden:3 * hidden] * (1 - tc * tc)  # dh'/dc' = o * tanh'(c')
-            for k in range(len(steps) - 1, -1, -1):
-                t = steps[k]
-                lo, hi = offsets[t], offsets[t + 1]
-                gt = g[lo:hi]
-                dh = grad[lo:hi] + ds
-                dc = dh * oq[lo:hi]
-                dc += dcs
-                d = dg[lo:hi]
-                np.multiply(dc, gt[:, 3 * hidden:], out=d[:, :hidden])
-                np.multiply(dc, ctx.cprev[lo:hi], out=d[:, hidden:2 * hidden])
-                np.multiply(dh, tc[lo:hi], out=d[:, 2 * hidden:3 * hidden])
-                np.multiply(dc, gt[:, :hidden], out=d[:, 3 * hidden:])
-                d *= fac[lo:hi]
-                dcs = dc * gt[:, hidden:2 * hidden]
-                ds = d @ w
-                ds, dcs = ctx._undo_resize(k, steps, ds, dh_n, dh0, first_m), \
-                    ctx._undo_resize(k, steps, dcs, dc_n, dc0, first_m)
+            if fast is not None:
+                dg, ds, dcs = rnn_fast.lstm_backward(ctx, fast, grad, steps, ds, dcs, dh_n, dc_n, dh0, dc0,
+                                                     first_m)
+            else:
+                tc = ctx.tc
+                fac = g.copy()  # the gates' derivatives: s(1-s) for the sigmoids, 1-g^2 for tanh
+                fac[:, : 3 * hidden] *= 1 - g[:, : 3 * hidden]
+                np.multiply(g[:, 3 * hidden:], g[:, 3 * hidden:], out=fac[:, 3 * hidden:])
+                np.subtract(1, fac[:, 3 * hidden:], out=fac[:, 3 * hidden:])
+                oq = g[:, 2 * hidden:3 * hidden] * (1 - tc * tc)  # dh'/dc' = o * tanh'(c')
+                for k in range(len(steps) - 1, -1, -1):
+                    t = steps[k]
+                    lo, hi = offsets[t], offsets[t + 1]
+                    gt = g[lo:hi]
+                    dh = grad[lo:hi] + ds
+                    dc = dh * oq[lo:hi]
+                    dc += dcs
+                    d = dg[lo:hi]
+                    np.multiply(dc, gt[:, 3 * hidden:], out=d[:, :hidden])
+                    np.multiply(dc, ctx.cprev[lo:hi], out=d[:, hidden:2 * hidden])
+                    np.multiply(dh, tc[lo:hi], out=d[:, 2 * hidden:3 * hidden])
+                    np.multiply(dc, gt[:, :hidden], out=d[:, 3 * hidden:])
+                    d *= fac[lo:hi]
+                    dcs = dc * gt[:, hidden:2 * hidden]
+                    ds = d @ w
+                    ds, dcs = ctx._undo_resize(k, steps, ds, dh_n, dh0, first_m), \
+                        ctx._undo_resize(k, steps, dcs, dc_n, dc0, first_m)
             dg_h = dg
         elif mode == "GRU":
-            r, z, n = g[:, :hidden], g[:, hidden:2 * hidden], g[:, 2 * hidden:]
-            fac_n = (1 - z) * (1 - n * n)  # dh'/da_n
-            fac_r = ctx.hn * r * (1 - r)  # da_n/da_r
-            fac_z = (hprev - n) * z * (1 - z)  # dh'/da_z
-            dg_h = np.empty_like(g)  # the gradient of h W_hh^T + b_hh; differs from dg in the n block
-            for k in range(len(steps) - 1, -1, -1):
-                t = steps[k]
-                lo, hi = offsets[t], offsets[t + 1]
-                dh = grad[lo:hi] + ds
-                dan = np.multiply(dh, fac_n[lo:hi], out=dg[lo:hi, 2 * hidden:])
-                d = dg_h[lo:hi]
-                np.multiply(dan, fac_r[lo:hi], out=d[:, :hidden])
-                np.multiply(dh, fac_z[lo:hi], out=d[:, hidden:2 * hidden])
-                np.multiply(dan, r[lo:hi], out=d[:, 2 * hidden:])
-                ds = d @ w
-                ds += dh * z[lo:hi]
-                ds = ctx._undo_resize(k, steps, ds, dh_n, dh0, first_m)
-            dg[:, : 2 * hidden] = dg_h[:, : 2 * hidden]
+            if fast is not None:
+                dg, dg_h, ds = rnn_fast.gru_backward(ctx, fast, grad, steps, ds, dh_n, dh0, first_m)
+            else:
+                r, z, n = g[:, :hidden], g[:, hidden:2 * hidden], g[:, 2 * hidden:]
+                fac_n = (1 - z) * (1 - n * n)  # dh'/da_n
+                fac_r = ctx.hn * r * (1 - r)  # da_n/da_r
+                fac_z = (hprev - n) * z * (1 - z)  # dh'/da_z
+                dg_h = np.empty_like(g)  # the gradient of h W_hh^T + b_hh; differs from dg in the n block
+                for k in range(len(steps) - 1, -1, -1):
+                    t = steps[k]
+                    lo, hi = offsets[t], offsets[t + 1]
+                    dh = grad[lo:hi] + ds
+                    dan = np.multiply(dh, fac_n[lo:hi], out=dg[lo:hi, 2 * hidden:])
+                    d = dg_h[lo:hi]
+                    np.multiply(dan, fac_r[lo:hi], out=d[:, :hidden])
+                    np.multiply(dh, fac_z[lo:hi], out=d[:, hidden:2 * hidden])
+                    np.multiply(dan, r[lo:hi], out=d[:, 2 * hidden:])
+                    ds = d @ w
+                    ds += dh * z[lo:hi]
+                    ds = ctx._undo_resize(k, steps, ds, dh_n, dh0, first_m)
+                dg[:, : 2 * hidden] = dg_h[:, : 2 * hidden]
         else:
             y = ctx.y
             fac = 1 - y * y if mode == "RNN_TANH" else (y > 0).astype(y.dtype)

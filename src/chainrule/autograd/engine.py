@@ -50,11 +50,11 @@ def _unbroadcast(grad, shape, node):
     if grad.shape == shape:
         return grad
     lead = grad.ndim - len(shape)
+    if lead < 0:  # before the axes below index grad.shape with it
+        raise RuntimeError(f"{node.name()} returned a gradient of shape {grad.shape} for an input of shape {shape}")
     axes = tuple(range(lead)) + tuple(
         lead + i for i, n in enumerate(shape) if n == 1 and grad.shape[lead + i] != 1
     )
-    if lead < 0:
-        raise RuntimeError(f"{node.name()} returned a gradient of shape {grad.shape} for an input of shape {shape}")
     grad = grad.sum(axis=axes, keepdims=True)
     if lead:
         grad = grad.reshape(grad.shape[lead:])

@@ -1,7 +1,7 @@
-"""The numba kernels behind ``rnn_fast.py``: one time step of backward's gate math in one call.
+"""The numba kernels behind ``rnn_fast.py``: one time step's gate arithmetic in one call.
 
-Each kernel does in one pass what the NumPy backward in ``rnn.py`` does in about ten calls; the
-matrix products stay in NumPy (BLAS). The forward buffers hold the gate activations in the op's
+Each kernel does in one pass what the NumPy form in ``rnn.py`` does in several calls; the matrix
+products, exp and tanh stay in NumPy. The forward buffers hold the gate activations in the op's
 layout: LSTM blocks (i, f, o, g), GRU blocks (r, z, n).
 """
 
@@ -40,3 +40,19 @@ def gru_backward_step(gates, grad, ds, hprev, hn, dg, dgh, direct):
             dg[b, j], dg[b, hidden + j], dg[b, 2 * hidden + j] = dar, daz, dan
             dgh[b, j], dgh[b, hidden + j], dgh[b, 2 * hidden + j] = dar, daz, dan * r
             direct[b, j] = dh * z
+
+
+@numba.njit(error_model="numpy", cache=True)
+def lstm_forward_gates(a, h, c, hprev, cprev):
+    """The LSTM step between NumPy's vectorised exp and tanh: a's i, f, o blocks hold e^-x, its g
+    block tanh(x); they become the gate values, c becomes f*c + i*g in place, h and c are saved."""
+    n, hidden = c.shape
+    for b in range(n):
+        for j in range(hidden):
+            i = 1 / (1 + a[b, j])
+            f = 1 / (1 + a[b, hidden + j])
+            a[b, j], a[b, hidden + j] = i, f
+            a[b, 2 * hidden + j] = 1 / (1 + a[b, 2 * hidden + j])
+            hprev[b, j] = h[b, j]
+            cprev[b, j] = c[b, j]
+            c[b, j] = f * c[b, j] + i * a[b, 3 * hidden + j]

@@ -108,6 +108,9 @@ class RNNLayer(Op):
             cprev, tc = np.empty_like(hprev), np.empty_like(hprev)
             c_n = np.zeros_like(c0)
             c = c0[: h.shape[0]]
+            fast = rnn_fast.kernels()
+            if fast is not None:
+                c = c.copy()  # updated in place by the kernel
             for t in steps:
                 lo, hi = offsets[t], offsets[t + 1]
                 h, done = _resize(h, hi - lo, h0)
@@ -116,14 +119,20 @@ class RNNLayer(Op):
                 c, done = _resize(c, hi - lo, c0)
                 if done is not None:
                     c_n[hi - lo:hi - lo + done.shape[0]] = done
-                hprev[lo:hi] = h
-                cprev[lo:hi] = c
                 a = g[lo:hi]
                 a += h @ w_t
-                _sigmoid_(a[:, : 3 * hidden])
-                np.tanh(a[:, 3 * hidden:], out=a[:, 3 * hidden:])
-                c = a[:, hidden:2 * hidden] * c
-                c += a[:, :hidden] * a[:, 3 * hidden:]
+                if fast is not None:  # exp and tanh in NumPy (SIMD), the rest in one compiled pass
+                    s = a[:, : 3 * hidden]
+                    np.exp(np.negative(s, out=s), out=s)
+                    np.tanh(a[:, 3 * hidden:], out=a[:, 3 * hidden:])
+                    fast.lstm_forward_gates(a, h, c, hprev[lo:hi], cprev[lo:hi])
+                else:
+                    hprev[lo:hi] = h
+                    cprev[lo:hi] = c
+                    _sigmoid_(a[:, : 3 * hidden])
+                    np.tanh(a[:, 3 * hidden:], out=a[:, 3 * hidden:])
+                    c = a[:, hidden:2 * hidden] * c
+                    c += a[:, :hidden] * a[:, 3 * hidden:]
                 np.tanh(c, out=tc[lo:hi])
                 h = np.multiply(a[:, 2 * hidden:3 * hidden], tc[lo:hi], out=y[lo:hi])
             c_n[: c.shape[0]] = c

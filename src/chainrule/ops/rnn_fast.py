@@ -1,11 +1,12 @@
-"""The LSTM and GRU backward time loops with compiled gate math (numba, ``pip install chainrule[fast]``).
+"""Compiled gate math for the LSTM and GRU time loops (numba, ``pip install chainrule[fast]``).
 
 Per time step the NumPy backward in ``rnn.py`` makes about ten NumPy calls, each a pass over memory
-plus Python overhead; here a step is one compiled kernel (one pass) and one matrix product (BLAS).
-Only backward is compiled: its gate math is plain arithmetic, while forward's exp and tanh are faster
-in NumPy's SIMD loops than in numba's scalar ones (forward of a 32->128 LSTM, T=50, B=32 took
-16 ms compiled against 7 ms in NumPy). Both backward forms read the same forward buffers and are
-tested against each other and against PyTorch. ``CHAINRULE_JIT=0`` selects the NumPy form.
+plus Python overhead; with the kernels a backward step is one compiled pass and one matrix product
+(BLAS). Backward's gate math is plain arithmetic. Forward's needs exp and tanh, which NumPy's SIMD
+loops compute faster than numba's scalar ones (a fully compiled forward of a 32->128 LSTM, T=50,
+B=32 took 16 ms against NumPy's 7 ms), so the LSTM forward keeps exp and tanh in NumPy and compiles
+only the rest of the step. Both forms fill the same buffers and are tested against each other and
+against PyTorch. ``CHAINRULE_JIT=0`` selects the NumPy form.
 """
 
 from __future__ import annotations

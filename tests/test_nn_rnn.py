@@ -13,6 +13,16 @@ from oracle import assert_close
 TOL = dict(rtol=1e-10, atol=1e-12)
 
 
+@pytest.fixture(autouse=True)
+def one_torch_thread():
+    """Thousands of tiny torch ops: on a busy 2-core machine a second thread only waits for a core
+    (40 times slower); the values do not depend on it."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
 def twin(mode, *args, **kwargs):
     """The same layer in both libraries: torch's float64 initial weights loaded into chainrule's."""
     torch.manual_seed(0)

@@ -9,7 +9,7 @@ import torch
 import chainrule as cr
 from chainrule import nn
 from oracle import assert_close
-from test_nn_rnn import TOL, pair, twin, weighted_sum
+from test_nn_rnn import TOL, one_torch_thread, pair, twin, weighted_sum  # noqa: F401 (a fixture)
 
 
 @pytest.mark.parametrize("mode", ["RNNCell", "LSTMCell", "GRUCell"])

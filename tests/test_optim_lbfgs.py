@@ -11,6 +11,16 @@ from chainrule import nn, optim
 from oracle import assert_close
 
 
+@pytest.fixture(autouse=True)
+def one_torch_thread():
+    """Thousands of tiny torch ops: on a busy 2-core machine a second thread only waits for a core
+    (40 times slower); the values do not depend on it."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
 def twin_mlp(seed=0):
     torch.manual_seed(seed)
     t = torch.nn.Sequential(torch.nn.Linear(3, 8), torch.nn.Tanh(), torch.nn.Linear(8, 1)).double()

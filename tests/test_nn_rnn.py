@@ -155,16 +155,21 @@ def test_repr_matches_torch():
         assert repr(getattr(nn, mode)(10, 20, **kwargs)) == repr(getattr(torch.nn, mode)(10, 20, **kwargs))
 
 
-def test_float32_stays_float32_and_matches_torch():
+@pytest.mark.parametrize("mode", ["RNN", "LSTM", "GRU"])
+def test_float32_stays_float32_and_matches_torch(mode):
     torch.manual_seed(0)
-    t = torch.nn.GRU(3, 4, batch_first=True)
-    c = nn.GRU(3, 4, batch_first=True)
+    t = getattr(torch.nn, mode)(3, 4, batch_first=True)
+    c = getattr(nn, mode)(3, 4, batch_first=True)
     c.load_state_dict({k: cr.tensor(v.detach().numpy().copy()) for k, v in t.state_dict().items()})
     x = np.random.default_rng(0).standard_normal((2, 5, 3)).astype(np.float32)
-    out, h = c(cr.tensor(x))
-    t_out, t_h = t(torch.tensor(x))
-    assert out.dtype == cr.float32 and h.dtype == cr.float32
-    assert_close([out, h], [t_out, t_h], rtol=1e-5, atol=1e-6)
+    x, tx = cr.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    outs, t_outs = flat(c(x)), flat(t(tx))
+    assert all(o.dtype == cr.float32 for o in outs)
+    assert_close(outs, t_outs, rtol=1e-5, atol=1e-6)
+    sum(o.sum() for o in outs).backward()
+    sum(o.sum() for o in t_outs).backward()
+    assert x.grad.dtype == cr.float32 and c.weight_hh_l0.grad.dtype == cr.float32
+    assert_close([x.grad, c.weight_hh_l0.grad], [tx.grad, t.weight_hh_l0.grad], rtol=1e-4, atol=1e-5)
 
 
 def test_dropout_between_layers_only_in_training():

@@ -64,6 +64,13 @@ def test_pack_and_pad_round_trip(batch_first, enforce_sorted):
     assert_close(x.grad, tx.grad, **TOL)  # zero where the input was padding
 
 
+def test_lengths_as_a_tensor():
+    x = cr.tensor(np.arange(12.0).reshape(4, 3, 1))
+    packed = crnn.pack_padded_sequence(x, cr.tensor([2, 4, 1]), enforce_sorted=False)
+    assert packed.batch_sizes.tolist() == [3, 2, 1, 1]
+    assert packed.data.reshape(-1).tolist() == [1.0, 0.0, 2.0, 4.0, 3.0, 7.0, 10.0]
+
+
 def test_pack_errors_like_torch():
     x = cr.zeros(4, 3, 2)
     with pytest.raises(RuntimeError, match="sorted in decreasing order"):

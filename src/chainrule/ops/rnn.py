@@ -15,8 +15,8 @@ Gate math (PyTorch's): LSTM gates i, f, g, o with c' = f*c + i*g, h' = o*tanh(c'
 with n = tanh(x_n + r*(h W_hn^T + b_hn)), h' = (1-z)*n + z*h. Inside the LSTM op the gate blocks are
 reordered to i, f, o, g so the three sigmoids are one contiguous block.
 
-A layer has up to three outputs (y, h_n, c_n) while an ``Op`` has one; ``apply_with_extras`` gives the
-others as ``Extra`` nodes that hand their gradient straight to the main node (see there).
+A layer has up to three outputs (y, h_n, c_n) while an ``Op`` has one; ``ops/outputs.py`` gives the
+others as ``Extra`` nodes that hand their gradient straight to the main node.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ import numpy as np
 
 from chainrule.autograd.op import Op
 from chainrule.ops import rnn_fast
-from chainrule.tensor import Tensor
+from chainrule.ops.outputs import apply_with_extras
 
 GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
 
@@ -296,36 +296,6 @@ class RNNLayer(Op):
         return {"LSTM": "LSTM", "GRU": "GRU"}.get(self.mode, "RNN") + "LayerBackward"
 
 
-class Extra(Op):
-    """Output ``k`` of a multi-output node beyond its first.
-
-    The engine sees one output per node, so each further output is a node of its own whose only input
-    is the main output (which makes the main node run after it in backward). Its backward files its
-    gradient with the main node (``extra_grads[k]``) and passes a zero gradient to the main output, so
-    that the main node runs even when only this output was used.
-    """
-
-    def forward(ctx, primary, node, k):
-        ctx.node, ctx.k, ctx.shape = node, k, primary.shape
-        return node.extras[k]
-
-    def backward(ctx, grad):
-        grads = ctx.node.extra_grads
-        grads[ctx.k] = grad if grads[ctx.k] is None else grads[ctx.k] + grad
-        return np.broadcast_to(np.zeros((), grad.dtype), ctx.shape)
-
-
-def apply_with_extras(cls, *args, keep=None, **kwargs):
-    """``cls.apply(...)`` followed by its extra outputs (those numbered in ``keep``, default all)."""
-    box = []
-    out = cls.apply(*args, box=box, **kwargs)
-    ctx = box[0]
-    keep = range(len(ctx.extras)) if keep is None else keep
-    if out._ctx is None:
-        return (out,) + tuple(Tensor._wrap(ctx.extras[k]) for k in keep)
-    return (out,) + tuple(Extra.apply(out, ctx, k) for k in keep)
-
-
 def rnn_layer(mode, x, h0, c0, w_ih, w_hh, b_ih, b_hh, batch_sizes, reverse=False, keep=None):
     """One direction of one layer: (y, h_n) or, for LSTM, (y, h_n, c_n); ``keep`` picks extras.
 
@@ -333,25 +303,3 @@ def rnn_layer(mode, x, h0, c0, w_ih, w_hh, b_ih, b_hh, batch_sizes, reverse=Fals
     """
     return apply_with_extras(RNNLayer, x, h0, c0, w_ih, w_hh, b_ih, b_hh, mode=mode,
                              batch_sizes=batch_sizes, reverse=reverse, keep=keep)
-
-
-class PadGather(Op):
-    """Rows of ``a`` picked by an integer ``index`` of any shape; -1 gives a row of ``padding_value``.
-
-    The op behind packing and padding sequences: every row is picked at most once, so backward puts
-    the gradient back by assignment (no ``np.add.at``); padding rows pass no gradient.
-    """
-
-    def forward(ctx, a, index, padding_value=0.0):
-        ctx.shape, ctx.index = a.shape, index
-        ctx.pad = pad = index < 0
-        out = a[np.where(pad, 0, index)] if a.shape[0] else np.zeros(index.shape + a.shape[1:], a.dtype)
-        if pad.any():
-            out[pad] = padding_value
-        return out
-
-    def backward(ctx, grad):
-        out = np.zeros(ctx.shape, grad.dtype)
-        keep = ~ctx.pad
-        out[ctx.index[keep]] = grad[keep]
-        return out

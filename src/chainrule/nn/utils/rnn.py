@@ -19,7 +19,7 @@ from typing import NamedTuple
 import numpy as np
 
 from chainrule.functions import cat
-from chainrule.ops.rnn import PadGather
+from chainrule.ops.sequence import PadGather
 from chainrule.tensor import Tensor
 
 __all__ = ["PackedSequence", "pack_padded_sequence", "pad_packed_sequence", "pad_sequence", "pack_sequence",

@@ -217,6 +217,10 @@ def test_bad_arguments_raise_like_torch():
         lstm(cr.randn(2, 2, 3), (cr.zeros(2, 2, 4), cr.zeros(2, 2, 4)))
     with pytest.raises(RuntimeError, match="3-D"):
         lstm(cr.randn(2, 2, 3), (cr.zeros(2, 4), cr.zeros(2, 4)))
+    with pytest.raises(RuntimeError, match="sequence length"):
+        lstm(cr.zeros(0, 2, 3))
+    out, (h, _) = lstm(cr.zeros(4, 0, 3))  # an empty batch is fine, as in torch
+    assert tuple(out.shape) == (4, 0, 4) and tuple(h.shape) == (1, 0, 4)
 
 
 @pytest.mark.parametrize("mode", ["RNN", "LSTM", "GRU"])

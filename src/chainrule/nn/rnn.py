@@ -103,6 +103,9 @@ class RNNBase(Module):
             unbatched = input.dim() == 2
             x = input.unsqueeze(1) if unbatched else (input.transpose(0, 1) if self.batch_first else input)
             steps, batch = x.shape[0], x.shape[1]
+            if steps == 0:
+                raise RuntimeError(f"{name}: Expected sequence length to be larger than 0 in RNN, got input of "
+                                   f"shape {tuple(input.shape)}")
             batch_sizes = (batch,) * steps
             x = x.reshape(steps * batch, x.shape[2])
         self._check_input(x, name)

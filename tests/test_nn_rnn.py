@@ -58,10 +58,11 @@ def check_against_torch(mode, kwargs, shape, with_state=True, seed=0):
     x, tx = pair(rng.standard_normal(shape))
     layers = kwargs.get("num_layers", 1) * (2 if kwargs.get("bidirectional") else 1)
     state_shape = (layers, 4) if len(shape) == 2 else (layers, shape[0 if kwargs.get("batch_first") else 1], 4)
+    h_shape = state_shape[:-1] + (kwargs.get("proj_size") or 4,)
     args, t_args = [x], [tx]
     inputs, t_inputs = [x], [tx]
     if with_state:
-        h0, th0 = pair(rng.standard_normal(state_shape))
+        h0, th0 = pair(rng.standard_normal(h_shape))
         inputs.append(h0)
         t_inputs.append(th0)
         if mode == "LSTM":
@@ -97,6 +98,18 @@ CONFIGS = [
 @pytest.mark.parametrize("kwargs, shape", CONFIGS)
 def test_layers_match_torch(mode, kwargs, shape):
     check_against_torch(mode, kwargs, shape)
+
+
+@pytest.mark.parametrize("kwargs, shape", [
+    ({"proj_size": 3}, (6, 3, 5)),
+    ({"proj_size": 2, "num_layers": 2, "bidirectional": True, "batch_first": True}, (3, 6, 5)),
+    ({"proj_size": 3, "bias": False}, (7, 5)),
+])
+def test_lstm_with_projections_matches_torch(kwargs, shape):
+    check_against_torch("LSTM", kwargs, shape)
+    c, t = twin("LSTM", 5, 4, **kwargs)
+    assert list(c.state_dict()) == list(t.state_dict())  # weight_hr_l0 last in each layer, as torch
+    assert repr(c) == repr(t)
 
 
 @pytest.mark.parametrize("mode", ["RNN", "LSTM", "GRU"])
@@ -198,8 +211,8 @@ def test_no_grad_builds_no_graph():
 
 
 def test_bad_arguments_raise_like_torch():
-    with pytest.raises(NotImplementedError, match="proj_size"):
-        nn.LSTM(3, 4, proj_size=2)
+    with pytest.raises(ValueError, match="proj_size has to be smaller"):
+        nn.LSTM(3, 4, proj_size=4)
     with pytest.raises(ValueError, match="nonlinearity"):
         nn.RNN(3, 4, nonlinearity="sigmoid")
     with pytest.raises(ValueError, match="dropout"):

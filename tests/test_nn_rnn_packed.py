@@ -91,17 +91,21 @@ def test_pack_sequence_and_unpack():
         assert_close(a, c.detach(), **TOL)
 
 
-@pytest.mark.parametrize("mode", ["RNN", "LSTM", "GRU"])
+@pytest.mark.parametrize("mode", ["RNN", "LSTM", "GRU", "LSTM-proj"])
 @pytest.mark.parametrize("enforce_sorted", [False, True])
 def test_layers_on_packed_sequences(mode, enforce_sorted):
-    c, t = twin(mode, 5, 4, num_layers=2, bidirectional=True, batch_first=True)
+    proj = 3 if mode == "LSTM-proj" else 0
+    mode = mode.removesuffix("-proj")
+    kwargs = {"proj_size": proj} if proj else {}
+    c, t = twin(mode, 5, 4, num_layers=2, bidirectional=True, batch_first=True, **kwargs)
     lengths = sorted(LENGTHS, reverse=True) if enforce_sorted else LENGTHS
     rng = np.random.default_rng(3)
     x, tx = pair(rng.standard_normal((len(lengths), max(lengths), 5)))
-    h0, th0 = pair(rng.standard_normal((4, len(lengths), 4)))
+    h0, th0 = pair(rng.standard_normal((4, len(lengths), proj or 4)))
+    c0, tc0 = pair(rng.standard_normal((4, len(lengths), 4)))
     packed = crnn.pack_padded_sequence(x, lengths, batch_first=True, enforce_sorted=enforce_sorted)
     t_packed = trnn.pack_padded_sequence(tx, lengths, batch_first=True, enforce_sorted=enforce_sorted)
-    state, t_state = ((h0, h0 * 2), (th0, th0 * 2)) if mode == "LSTM" else (h0, th0)
+    state, t_state = ((h0, c0), (th0, tc0)) if mode == "LSTM" else (h0, th0)
     out, t_out = c(packed, state), t(t_packed, t_state)
     assert isinstance(out[0], crnn.PackedSequence)
     assert out[0].batch_sizes.tolist() == t_out[0].batch_sizes.tolist()
@@ -115,6 +119,8 @@ def test_layers_on_packed_sequences(mode, enforce_sorted):
     t_loss.backward()
     assert_close(x.grad, tx.grad, what="gradient of the input", **TOL)
     assert_close(h0.grad, th0.grad, what="gradient of h0", **TOL)
+    if mode == "LSTM":
+        assert_close(c0.grad, tc0.grad, what="gradient of c0", **TOL)
     for name, p in t.named_parameters():
         assert_close(getattr(c, name).grad, p.grad, what=f"gradient of {name}", **TOL)
 

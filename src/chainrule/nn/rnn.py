@@ -44,9 +44,12 @@ class RNNBase(Module):
             warnings.warn("dropout option adds dropout after all but last recurrent layer, so non-zero dropout "
                           f"expects num_layers greater than 1, but got dropout={dropout} and num_layers={num_layers}",
                           stacklevel=2)
-        if proj_size:
-            raise NotImplementedError(f"{name}: proj_size (LSTM with projections) is not supported by chainrule; "
-                                      "use proj_size=0 and an nn.Linear on the output instead")
+        if isinstance(proj_size, bool) or not isinstance(proj_size, numbers.Integral) or proj_size < 0:
+            raise ValueError(f"{name}: proj_size should be a positive integer or zero to disable projections, "
+                             f"got {proj_size!r}")
+        if proj_size >= hidden_size:
+            raise ValueError(f"{name}: proj_size has to be smaller than hidden_size, got proj_size={proj_size} "
+                             f"and hidden_size={hidden_size}")
         self.mode = mode
         self.input_size, self.hidden_size, self.num_layers = input_size, hidden_size, num_layers
         self.bias, self.batch_first, self.dropout = bias, batch_first, float(dropout)
@@ -54,17 +57,23 @@ class RNNBase(Module):
         dtype = np.dtype(dtype) if dtype is not None else dtypes.get_default_dtype()
         gates = GATES[mode] * hidden_size
         directions = 2 if bidirectional else 1
-        self._flat_weights_names = []
+        state = proj_size or hidden_size  # the size of h (an LSTM with projections carries a smaller h)
+        self._flat_weights_names, self._names = [], []
         for layer in range(num_layers):
-            layer_input = input_size if layer == 0 else hidden_size * directions
+            layer_input = input_size if layer == 0 else state * directions
             for direction in range(directions):
                 suffix = f"_l{layer}" + ("_reverse" if direction else "")
-                shapes = {"weight_ih": (gates, layer_input), "weight_hh": (gates, hidden_size)}
+                shapes = {"weight_ih": (gates, layer_input), "weight_hh": (gates, state)}
                 if bias:
                     shapes.update(bias_ih=(gates,), bias_hh=(gates,))
+                if proj_size:
+                    shapes["weight_hr"] = (proj_size, hidden_size)
                 for prefix, shape in shapes.items():
                     setattr(self, prefix + suffix, Parameter(np.empty(shape, dtype=dtype)))
                     self._flat_weights_names.append(prefix + suffix)
+                # per layer and direction: the names of w_ih, w_hh, b_ih, b_hh, w_hr (None when absent)
+                self._names.append([p + suffix if p in shapes else None
+                                    for p in ("weight_ih", "weight_hh", "bias_ih", "bias_hh", "weight_hr")])
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
@@ -83,7 +92,7 @@ class RNNBase(Module):
     @property
     def all_weights(self):
         """The parameters grouped per layer and direction: [[w_ih, w_hh, b_ih, b_hh], ...]."""
-        per = 4 if self.bias else 2
+        per = (4 if self.bias else 2) + (1 if self.proj_size else 0)
         flat = self._flat_weights
         return [flat[i:i + per] for i in range(0, len(flat), per)]
 
@@ -109,29 +118,29 @@ class RNNBase(Module):
             batch_sizes = (batch,) * steps
             x = x.reshape(steps * batch, x.shape[2])
         self._check_input(x, name)
-        hidden_shape = (self.num_layers * directions, batch, self.hidden_size)
+        cell_shape = (self.num_layers * directions, batch, self.hidden_size)
+        hidden_shape = (cell_shape[0], batch, self.proj_size or self.hidden_size)
         h0 = c0 = None
         if hx is not None:
             h0, c0 = (hx if lstm else (hx, None))
             h0 = self._check_hidden(h0, hidden_shape, unbatched, "hx" if not lstm else "hx[0]", x)
-            c0 = self._check_hidden(c0, hidden_shape, unbatched, "hx[1]", x) if lstm else None
+            c0 = self._check_hidden(c0, cell_shape, unbatched, "hx[1]", x) if lstm else None
             if packed and input.sorted_indices is not None:
                 order = np.asarray(input.sorted_indices._data)
                 h0 = h0[:, order]
                 c0 = c0[:, order] if lstm else None
         zeros = np.zeros(hidden_shape[1:], dtype=x.dtype)
-        weights = self._flat_weights
-        per = len(weights) // (self.num_layers * directions)
+        cell_zeros = np.zeros(cell_shape[1:], dtype=x.dtype) if lstm else None
         layer_input = x
         h_n, c_n = [], []
         for layer in range(self.num_layers):
             outputs = []
             for direction in range(directions):
                 k = layer * directions + direction
-                w = weights[k * per:(k + 1) * per] + [None, None]
+                w = [None if n is None else getattr(self, n) for n in self._names[k]]
                 res = rnn_layer(self.mode, layer_input, zeros if h0 is None else h0[k],
-                                (zeros if c0 is None else c0[k]) if lstm else None,
-                                w[0], w[1], w[2], w[3], batch_sizes, reverse=direction == 1)
+                                (cell_zeros if c0 is None else c0[k]) if lstm else None,
+                                w[0], w[1], w[2], w[3], batch_sizes, reverse=direction == 1, w_hr=w[4])
                 outputs.append(res[0])
                 h_n.append(res[1])
                 if lstm:
@@ -181,6 +190,8 @@ class RNNBase(Module):
 
     def extra_repr(self) -> str:
         s = f"{self.input_size}, {self.hidden_size}"
+        if self.proj_size:
+            s += f", proj_size={self.proj_size}"
         if self.num_layers != 1:
             s += f", num_layers={self.num_layers}"
         if not self.bias:
@@ -231,9 +242,10 @@ class LSTM(RNNBase):
     ``c_t = f * c_{t-1} + i * g`` and ``h_t = o * tanh(c_t)``, with i, f, o sigmoids and g a tanh of
     ``x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh`` (the four gates stacked in that order in the weights).
 
-    Args: as ``RNN`` without nonlinearity; ``proj_size`` must be 0 (projections are not supported).
+    Args: as ``RNN`` without nonlinearity, and ``proj_size`` (int): when > 0, h_t is projected to this
+    size by ``weight_hr_l[k]`` (proj_size, hidden_size), so outputs and h have proj_size features.
 
-    Shape: as ``RNN``; ``hx`` and the second result are pairs (h, c) of that shape.
+    Shape: as ``RNN``; ``hx`` and the second result are pairs (h, c), h with proj_size features when set.
 
     >>> lstm = nn.LSTM(10, 20, batch_first=True)
     >>> output, (h_n, c_n) = lstm(chainrule.randn(3, 5, 10))

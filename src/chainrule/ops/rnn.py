@@ -69,14 +69,15 @@ def _resize(s, n, init):
 class RNNLayer(Op):
     """One direction of one recurrent layer over a packed sequence; output y (N, hidden).
 
-    forward(x, h0, c0, w_ih, w_hh, b_ih, b_hh, mode, batch_sizes, reverse, box): ``c0`` is None except
-    for LSTM, the biases may be None; ``box`` (a list) receives the node so the caller can read the
-    extra outputs ``ctx.extras`` = [h_n] (+ [c_n] for LSTM).
+    forward(x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr, mode, batch_sizes, reverse, box): ``c0`` is None
+    except for LSTM, the biases may be None, ``w_hr`` is an LSTM's projection (proj_size, hidden) or None;
+    ``box`` (a list) receives the node so the caller can read the extra outputs ``ctx.extras`` = [h_n]
+    (+ [c_n] for LSTM).
     """
 
-    def forward(ctx, x, h0, c0, w_ih, w_hh, b_ih, b_hh, mode, batch_sizes, reverse, box):
+    def forward(ctx, x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr, mode, batch_sizes, reverse, box):
         box.append(ctx)
-        hidden = w_hh.shape[1]
+        hidden = w_hh.shape[0] // GATES[mode]
         ctx.mode, ctx.batch_sizes, ctx.reverse = mode, batch_sizes, reverse
         offsets = _offsets(batch_sizes)
         steps = range(len(batch_sizes) - 1, -1, -1) if reverse else range(len(batch_sizes))
@@ -90,7 +91,7 @@ class RNNLayer(Op):
         g = x @ w_ih.T  # the input projection of every step in one GEMM
         if bias is not None:
             g += bias
-        ctx.x, ctx.w_ih, ctx.w_hh = x, w_ih, w_hh
+        ctx.x, ctx.w_ih, ctx.w_hh, ctx.w_hr = x, w_ih, w_hh, w_hr
         with np.errstate(over="ignore"):
             y = ctx._loop(x, h0, c0, g, w_hh, b_hh, mode, batch_sizes, offsets, steps, hidden, reverse)
         ctx.has_bias = b_ih is not None
@@ -99,16 +100,18 @@ class RNNLayer(Op):
 
     def _loop(ctx, x, h0, c0, g, w_hh, b_hh, mode, batch_sizes, offsets, steps, hidden, reverse):
         n_all = x.shape[0]
-        hprev = np.empty((n_all, hidden), x.dtype)
+        hprev = np.empty((n_all, w_hh.shape[1]), x.dtype)  # the state h: hidden, or an LSTM's proj_size
         h_n = np.zeros_like(h0)
         h = h0[: 0 if reverse else h0.shape[0]]
         w_t = w_hh.T
         if mode == "LSTM":
-            y = np.empty((n_all, hidden), x.dtype)
-            cprev, tc = np.empty_like(hprev), np.empty_like(hprev)
+            y = np.empty_like(hprev)
+            w_hr = ctx.w_hr
+            cprev, tc = np.empty((n_all, hidden), x.dtype), np.empty((n_all, hidden), x.dtype)
+            hraw = None if w_hr is None else np.empty_like(tc)  # o * tanh(c), before the projection
             c_n = np.zeros_like(c0)
             c = c0[: h.shape[0]]
-            fast = rnn_fast.kernels()
+            fast = rnn_fast.kernels() if w_hr is None else None
             if fast is not None:
                 c = c.copy()  # updated in place by the kernel
             for t in steps:
@@ -134,9 +137,13 @@ class RNNLayer(Op):
                     c = a[:, hidden:2 * hidden] * c
                     c += a[:, :hidden] * a[:, 3 * hidden:]
                 np.tanh(c, out=tc[lo:hi])
-                h = np.multiply(a[:, 2 * hidden:3 * hidden], tc[lo:hi], out=y[lo:hi])
+                if w_hr is None:
+                    h = np.multiply(a[:, 2 * hidden:3 * hidden], tc[lo:hi], out=y[lo:hi])
+                else:
+                    r = np.multiply(a[:, 2 * hidden:3 * hidden], tc[lo:hi], out=hraw[lo:hi])
+                    h = np.matmul(r, w_hr.T, out=y[lo:hi])
             c_n[: c.shape[0]] = c
-            ctx.cprev, ctx.tc = cprev, tc
+            ctx.cprev, ctx.tc, ctx.hraw = cprev, tc, hraw
             ctx.extras = [h_n, c_n]
         elif mode == "GRU":
             y = np.empty((n_all, hidden), x.dtype)
@@ -183,7 +190,8 @@ class RNNLayer(Op):
         return y
 
     def backward(ctx, grad):
-        mode, hidden = ctx.mode, ctx.hprev.shape[1]
+        mode = ctx.mode
+        hidden = ctx.g.shape[1] // GATES[mode]
         dh_n, dc_n = (ctx.extra_grads + [None])[:2]
         ctx.extra_grads = [None] * len(ctx.extras)  # a retained graph starts afresh next time
         h0_shape = ctx.extras[0].shape
@@ -193,14 +201,17 @@ class RNNLayer(Op):
         dg = np.empty_like(g)
         w = ctx.w_hh
         steps = list(ctx.steps)
-        fast = rnn_fast.kernels() if mode in ("LSTM", "GRU") else None
+        w_hr = ctx.w_hr
+        fast = rnn_fast.kernels() if mode in ("LSTM", "GRU") and w_hr is None else None
         first_m = 0 if ctx.reverse else h0_shape[0]
         # the state flowing backward has the size of the state leaving the step being undone
         m_last = offsets[steps[-1] + 1] - offsets[steps[-1]]
         ds = dh_n[:m_last]
         if mode == "LSTM":
-            dc_n = np.zeros(h0_shape, grad.dtype) if dc_n is None else dc_n
-            dc0 = np.zeros(h0_shape, grad.dtype)
+            c0_shape = ctx.extras[1].shape
+            dc_n = np.zeros(c0_shape, grad.dtype) if dc_n is None else dc_n
+            dc0 = np.zeros(c0_shape, grad.dtype)
+            dy = None if w_hr is None else np.empty_like(grad)  # the gradient of the projected h
             dcs = dc_n[:m_last]
             if fast is not None:
                 dg, ds, dcs = rnn_fast.lstm_backward(ctx, fast, grad, steps, ds, dcs, dh_n, dc_n, dh0, dc0,
@@ -217,6 +228,9 @@ class RNNLayer(Op):
                     lo, hi = offsets[t], offsets[t + 1]
                     gt = g[lo:hi]
                     dh = grad[lo:hi] + ds
+                    if w_hr is not None:
+                        dy[lo:hi] = dh
+                        dh = dh @ w_hr
                     dc = dh * oq[lo:hi]
                     dc += dcs
                     d = dg[lo:hi]
@@ -269,8 +283,10 @@ class RNNLayer(Op):
         gw_hh = dg_h.T @ hprev if need[4] else None
         gb_ih = dg.sum(axis=0) if ctx.has_bias and (need[5] or need[6]) else None
         gb_hh = dg_h.sum(axis=0) if ctx.has_bias and (need[5] or need[6]) else None
-        gc0 = None
+        gc0 = gw_hr = None
         if mode == "LSTM":
+            if w_hr is not None and need[7]:
+                gw_hr = dy.T @ ctx.hraw
             back = _lstm_order_back(hidden)
             gw_ih = None if gw_ih is None else gw_ih[back]
             gw_hh = None if gw_hh is None else gw_hh[back]
@@ -278,7 +294,7 @@ class RNNLayer(Op):
             gb_hh = gb_ih
             dc0[:first_m] = dcs
             gc0 = dc0
-        return gx, dh0, gc0, gw_ih, gw_hh, gb_ih, gb_hh
+        return gx, dh0, gc0, gw_ih, gw_hh, gb_ih, gb_hh, gw_hr
 
     def _undo_resize(ctx, k, steps, ds, d_final, d_init, first_m):
         """The gradient of the state leaving step k-1, from that of the state entering step k."""
@@ -296,10 +312,10 @@ class RNNLayer(Op):
         return {"LSTM": "LSTM", "GRU": "GRU"}.get(self.mode, "RNN") + "LayerBackward"
 
 
-def rnn_layer(mode, x, h0, c0, w_ih, w_hh, b_ih, b_hh, batch_sizes, reverse=False, keep=None):
+def rnn_layer(mode, x, h0, c0, w_ih, w_hh, b_ih, b_hh, batch_sizes, reverse=False, keep=None, w_hr=None):
     """One direction of one layer: (y, h_n) or, for LSTM, (y, h_n, c_n); ``keep`` picks extras.
 
     ``batch_sizes`` is a tuple of ints (hashable: the step offsets are cached per tuple).
     """
-    return apply_with_extras(RNNLayer, x, h0, c0, w_ih, w_hh, b_ih, b_hh, mode=mode,
+    return apply_with_extras(RNNLayer, x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr, mode=mode,
                              batch_sizes=batch_sizes, reverse=reverse, keep=keep)

@@ -147,6 +147,14 @@ def test_retain_graph_backward_twice_accumulates():
     np.testing.assert_allclose(x.grad.numpy(), 2 * first, rtol=1e-12)
 
 
+def test_second_backward_through_a_freed_layer_raises():
+    lstm = nn.LSTM(3, 4)
+    out, (h, _) = lstm(cr.randn(4, 2, 3, requires_grad=True))
+    out.sum().backward()  # frees the layer's node
+    with pytest.raises(RuntimeError, match="second time"):
+        h.sum().backward()
+
+
 def test_state_dict_names_shapes_and_init():
     c = nn.LSTM(10, 20, num_layers=2, bidirectional=True)
     t = torch.nn.LSTM(10, 20, num_layers=2, bidirectional=True)

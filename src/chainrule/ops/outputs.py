@@ -29,6 +29,12 @@ class Extra(Op):
         return node.extras[k]
 
     def backward(ctx, grad):
+        if ctx.node.freed:  # an earlier backward through the main output freed the shared node
+            raise RuntimeError(
+                f"Trying to backward through the graph a second time (at {ctx.node.name()}): its saved "
+                "values were freed after the first backward. Call backward(retain_graph=True) the "
+                "first time if you need to go through it again."
+            )
         grads = ctx.node.extra_grads
         grads[ctx.k] = grad if grads[ctx.k] is None else grads[ctx.k] + grad
         return np.broadcast_to(np.zeros((), grad.dtype), ctx.shape)

@@ -309,7 +309,8 @@ class RNNLayer(Op):
         return ds
 
     def name(self):
-        return {"LSTM": "LSTM", "GRU": "GRU"}.get(self.mode, "RNN") + "LayerBackward"
+        mode = self.__dict__.get("mode")  # gone once backward has freed the node's saved values
+        return {"LSTM": "LSTM", "GRU": "GRU"}.get(mode, "RNN") + "LayerBackward"
 
 
 def rnn_layer(mode, x, h0, c0, w_ih, w_hh, b_ih, b_hh, batch_sizes, reverse=False, keep=None, w_hr=None):

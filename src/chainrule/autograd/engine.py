@@ -23,6 +23,7 @@ import numpy as np
 
 from chainrule.autograd import anomaly
 from chainrule.autograd.grad_mode import GradMode
+from chainrule.autograd.quiet import IGNORE, reset_state, set_state
 
 
 def _topological_order(roots):
@@ -68,7 +69,16 @@ def run_backward(roots, root_grads, retain_graph=False, capture=None):
 
     With ``capture`` (a list of tensors) nothing is accumulated into ``.grad``; the gradients
     reaching those tensors are returned instead, in the same order (None where none arrives).
+    NumPy's floating-point warnings are off during the pass (``detect_anomaly`` reports inf and nan).
     """
+    token = set_state(IGNORE)
+    try:
+        return _run_backward(roots, root_grads, retain_graph, capture)
+    finally:
+        reset_state(token)
+
+
+def _run_backward(roots, root_grads, retain_graph, capture):
     pending = {}  # node -> gradient of that node's output
     held = {}  # id of an array (its base for views) -> number of pending entries holding it
     leaf_owned = set()  # ids of arrays that became some leaf's .grad buffer

@@ -28,6 +28,7 @@ import numpy as np
 
 from chainrule.autograd import anomaly
 from chainrule.autograd.grad_mode import GradMode
+from chainrule.autograd.quiet import IGNORE, reset_state, set_state
 
 
 class Op:
@@ -58,7 +59,11 @@ class Op:
         if not GradMode.enabled:
             any_needs = False
         ctx.needs_input_grad = needs
-        out = ctx.forward(*arrays, **kwargs)
+        token = set_state(IGNORE)  # no NumPy floating-point warnings: inf and nan are results, as in PyTorch
+        try:
+            out = ctx.forward(*arrays, **kwargs)
+        finally:
+            reset_state(token)
         if type(out) is not np.ndarray:  # NumPy turns 0-d results into scalars
             out = np.asarray(out)
         if GradMode.anomaly:

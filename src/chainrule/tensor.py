@@ -13,6 +13,19 @@ from collections import namedtuple
 import numpy as np
 
 from chainrule import dtypes
+from chainrule.autograd import engine, op
+from chainrule.autograd.functional import grad as _grad
+from chainrule.autograd.grad_mode import GradMode
+from chainrule.ops.activation import Relu, Sigmoid, Tanh
+from chainrule.ops.elementwise import (
+    Abs, Add, Clamp, Copy, Cos, Div, Exp, FloorDivide, Log, Log1p, Maximum, Minimum, Mul, Neg, Pow, Remainder, Sin,
+    Sqrt, Sub, Where,
+)
+from chainrule.ops.index import GetItem
+from chainrule.ops.matmul import MatMul
+from chainrule.ops.reduce import Amax, LogSoftmax, LogSumExp, MaxAll, MaxDim, Mean, Softmax, Std, Sum, Var
+from chainrule.ops.shape import Expand, Permute, Reshape
+from chainrule.random import rng_of
 
 ValuesIndices = namedtuple("ValuesIndices", ["values", "indices"])
 _NUMBER = (builtins.int, builtins.float, builtins.bool)
@@ -132,16 +145,12 @@ class Tensor:
 
     def backward(self, gradient=None, retain_graph=False, inputs=None):
         """Accumulate d(self)/d(leaf) into every leaf's ``.grad`` (see ``autograd/engine.py``)."""
-        from chainrule.autograd import engine
-
         if not self._requires_grad:
             raise RuntimeError(
                 "element 0 of tensors does not require grad and does not have a grad_fn: nothing "
                 "in its computation has requires_grad=True (or it was computed under no_grad())"
             )
         if inputs is not None:
-            from chainrule.autograd.functional import grad as _grad
-
             inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
             grads = _grad([self], inputs, [gradient] if gradient is not None else None,
                           retain_graph=retain_graph, allow_unused=True)
@@ -499,15 +508,11 @@ class Tensor:
         return self
 
     def uniform_(self, a=0.0, b=1.0, generator=None):
-        from chainrule.random import rng_of
-
         self._check_inplace()
         self._data[...] = rng_of(generator).uniform(a, b, self._data.shape)
         return self
 
     def normal_(self, mean=0.0, std=1.0, generator=None):
-        from chainrule.random import rng_of
-
         self._check_inplace()
         self._data[...] = rng_of(generator).normal(mean, std, self._data.shape)
         return self
@@ -898,11 +903,4 @@ def where(condition, input, other):
     return Where.apply(cond, input, other)
 
 
-# autograd and the ops import this module: bind them last (methods look names up at call time).
-from chainrule.autograd.grad_mode import GradMode  # noqa: E402
-from chainrule.ops.elementwise import Abs, Add, Clamp, Copy, Cos, Div, Exp, FloorDivide, Log, Log1p, Maximum, Minimum, Mul, Neg, Pow, Remainder, Sin, Sqrt, Sub, Where  # noqa: E402
-from chainrule.ops.activation import Relu, Sigmoid, Tanh  # noqa: E402
-from chainrule.ops.reduce import Amax, LogSoftmax, LogSumExp, MaxAll, MaxDim, Mean, Softmax, Std, Sum, Var  # noqa: E402
-from chainrule.ops.shape import Expand, Permute, Reshape  # noqa: E402
-from chainrule.ops.index import GetItem  # noqa: E402
-from chainrule.ops.matmul import MatMul  # noqa: E402
+op.bind_tensor(Tensor)  # the ops wrap their results in this class (they never import this module)

@@ -30,6 +30,14 @@ from chainrule.autograd import anomaly
 from chainrule.autograd.grad_mode import GradMode
 from chainrule.autograd.quiet import IGNORE, reset_state, set_state
 
+Tensor = None  # the Tensor class, handed over by chainrule.tensor (which imports the ops, never the reverse)
+
+
+def bind_tensor(cls) -> None:
+    """Called once by ``chainrule.tensor``: the class ``apply`` wraps its results in."""
+    global Tensor
+    Tensor = cls
+
 
 class Op:
     __slots__ = ("parents", "needs_input_grad", "freed", "retained", "__dict__")
@@ -99,5 +107,3 @@ class Op:
     def __repr__(self) -> str:
         return f"<{self.name()}>"
 
-
-from chainrule.tensor import Tensor  # noqa: E402  (tensor.py imports the ops, which import us)

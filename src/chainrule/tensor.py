@@ -12,7 +12,10 @@ from collections import namedtuple
 
 import numpy as np
 
-from chainrule import dtypes
+from chainrule import arguments, dtypes
+from chainrule.arguments import check_device as _check_device
+from chainrule.arguments import index as _index
+from chainrule.arguments import shape as _shape_arg
 from chainrule.autograd import engine, op
 from chainrule.autograd.functional import grad as _grad
 from chainrule.autograd.grad_mode import GradMode
@@ -67,10 +70,6 @@ def _as_array(data, dtype=None):
     if dtype is not None:
         arr = arr.astype(dtype, copy=False)
     return arr
-
-
-def _category(dtype):
-    return {"b": 0, "u": 1, "i": 1, "f": 2, "c": 3}[dtype.kind]
 
 
 class Tensor:
@@ -342,16 +341,15 @@ class Tensor:
             da, db = self._data.dtype, other._data.dtype
             if da is db or da == db:
                 return self, other
-            target = _result_dtype(self, other)
+            target = dtypes.result_type(self._data, other._data)
             return self.to(target), other.to(target)
         if isinstance(other, _NUMBER) or isinstance(other, np.generic):
             if isinstance(other, np.generic):
                 other = other.item()
-            kind = self._data.dtype.kind
-            if isinstance(other, builtins.float) and kind in "biu":
-                return self.to(dtypes.get_default_dtype()), other
-            if isinstance(other, builtins.int) and not isinstance(other, builtins.bool) and kind == "b":
-                return self.to(dtypes.int64), other
+            if self._data.dtype.kind in "biu":  # a Python number never widens a float tensor
+                target = dtypes.scalar_result_type(self._data.dtype, other)
+                if target is not None:
+                    return self.to(target), other
             return self, other
         return self._operands(Tensor(_as_array(other)), broadcast)
 
@@ -636,17 +634,7 @@ class Tensor:
     # -- reductions ---------------------------------------------------------------------------------
     def _axes(self, dim, axis=None):
         """Normalise ``dim`` (int, tuple, negative, or None) to a tuple of axes or None."""
-        if dim is None:
-            dim = axis
-        if dim is None:
-            return None
-        nd = self._data.ndim
-        dims = (dim,) if isinstance(dim, (builtins.int, np.integer)) else tuple(dim)
-        span = builtins.max(nd, 1)
-        for d in dims:
-            if not -span <= d < span:
-                raise IndexError(f"Dimension out of range (expected to be in range of [{-span}, {span - 1}], but got {d})")
-        return () if nd == 0 else tuple(d % nd for d in dims)
+        return arguments.dims(dim, self._data.ndim, axis)
 
     def sum(self, dim=None, keepdim=False, *, axis=None, dtype=None):
         src = self.to(dtype) if dtype is not None else self
@@ -713,10 +701,7 @@ class Tensor:
         return LogSoftmax.apply(_floating(self), axis=self._one_axis(dim, axis, "log_softmax"))
 
     def _one_axis(self, dim, axis, name):
-        axes = self._axes(dim, axis)
-        if axes is None:
-            raise TypeError(f"{name}() needs the dim to normalise over, e.g. {name}(dim=1) for (batch, classes) rows")
-        return axes[0] if axes else None
+        return arguments.one_dim(dim, self._data.ndim, axis, name)
 
     # -- shape --------------------------------------------------------------------------------------
     def reshape(self, *shape):
@@ -827,42 +812,6 @@ def _raw(x):
     return x._data if isinstance(x, Tensor) else x
 
 
-def _index(index):
-    """Turn tensors and lists inside an index into arrays NumPy understands."""
-    if isinstance(index, tuple):
-        return tuple(_index(i) for i in index)
-    if isinstance(index, Tensor):
-        return index._data
-    if isinstance(index, list):
-        arr = np.asarray([i._data if isinstance(i, Tensor) else i for i in index])
-        return arr.astype(np.intp) if arr.size == 0 else arr  # x[[]] selects nothing (np.asarray([]) is float)
-    return index
-
-
-def _shape_arg(shape):
-    if len(shape) == 1 and isinstance(shape[0], (tuple, list, Size)):
-        shape = shape[0]
-    return tuple(builtins.int(n) for n in shape)
-
-
-def _result_dtype(a, b):
-    da, db = a._data.dtype, b._data.dtype
-    if _category(da) == _category(db):
-        if a._data.ndim == 0 and b._data.ndim != 0:  # 0-d tensors do not widen, as in torch
-            return db
-        if b._data.ndim == 0 and a._data.ndim != 0:
-            return da
-    return _promote_dtypes(da, db)
-
-
-def _promote_dtypes(da, db):
-    """torch's promotion of two dimensioned tensors: the higher category wins (int64 + float32 is float32)."""
-    ca, cb = _category(da), _category(db)
-    if ca != cb:
-        return da if ca > cb else db
-    return np.promote_types(da, db)
-
-
 def _float_operands(a, b):
     """True division of integers gives the default float dtype, as torch."""
     if isinstance(a, Tensor) and a._data.dtype.kind in "biu":
@@ -882,11 +831,6 @@ def _arg_reduce(fn, t, dim, keepdim):
     (ax,) = t._axes(dim) or (None,)
     out = fn(t._data, axis=ax, keepdims=keepdim) if ax is not None else fn(t._data)
     return Tensor._wrap(np.asarray(out, dtype=np.int64))
-
-
-def _check_device(device):
-    if device is not None and str(device) not in ("cpu", "cpu:0"):
-        raise RuntimeError(f"chainrule runs on the CPU only; got device {device!r}")
 
 
 def where(condition, input, other):

@@ -178,12 +178,12 @@ class RNNBase(Module):
         if h.dim() != want:
             raise RuntimeError(f"{name}: for {'unbatched 2-D' if unbatched else 'batched 3-D'} input, {what} should "
                                f"also be {want}-D but got {h.dim()}-D tensor")
+        given = list(h.shape)
         if unbatched:
             h = h.unsqueeze(1)
         if tuple(h.shape) != expected:
             shown = expected if not unbatched else (expected[0], expected[2])
-            raise RuntimeError(f"{name}: Expected hidden size {shown}, got {list(h.shape if not unbatched else h.squeeze(1).shape)} "
-                               f"for {what}")
+            raise RuntimeError(f"{name}: Expected hidden size {shown}, got {given} for {what}")
         if h.dtype != x.dtype:
             raise ValueError(f"{name}: {what} must have the type {x.dtype}, got type {h.dtype}")
         return h

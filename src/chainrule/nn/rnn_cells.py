@@ -19,7 +19,8 @@ from chainrule.ops.rnn import GATES, rnn_layer
 
 
 class RNNCellBase(Module):
-    """Parameters ``weight_ih`` (gates*hidden, input), ``weight_hh`` (gates*hidden, hidden), ``bias_ih``, ``bias_hh``."""
+    """Parameters ``weight_ih`` (gates*hidden, input), ``weight_hh`` (gates*hidden, hidden), and the biases
+    ``bias_ih``, ``bias_hh`` (gates*hidden,); gates is 1 (RNN), 4 (LSTM) or 3 (GRU)."""
 
     def __init__(self, mode, input_size, hidden_size, bias=True, device=None, dtype=None):
         super().__init__()

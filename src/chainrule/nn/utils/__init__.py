@@ -122,4 +122,4 @@ def vector_to_parameters(vec, parameters) -> None:
         p._data[...] = data[offset:offset + n].reshape(p._data.shape)
         offset += n
 
-from chainrule.nn.utils import rnn  # noqa: E402  (a subpackage, as torch.nn.utils.rnn)
+from chainrule.nn.utils import rnn  # noqa: E402, F401  (a subpackage, as torch.nn.utils.rnn)

@@ -62,6 +62,10 @@ def write_outputs(run_dir, config: dict, result: dict) -> list[str]:
                 viz.plot_mistakes(result["images"], result["y_true"], result["y_pred"], result["probs"],
                                   config["classes"], run_dir / "mistakes.png")
                 plots.append(("Most confident mistakes", "mistakes.png"))
+        if "data" in result:
+            from chainrule.cli.boundary import write_boundary
+
+            write_boundary(run_dir, config, result["data"], result["model"], plots, notes)
     except ImportError as e:
         notes.append(f"plots skipped: {e}")
     write_text(run_dir / "report.md", render_report(config, result, plots))

@@ -142,6 +142,7 @@ def finish_run(config: dict, data: dict, run_dir: Path, quiet: bool, started: fl
     result = evaluate_run(model, loss_fn, data["test"], data["y_test"], config, probabilities=is_image(config["dataset"]))
     result.update(history=getattr(history, "history", history), images=data["X_test"], y_true=data["y_test"],
                   train_seconds=train_seconds, total_seconds=time.perf_counter() - started)
+    result.update(model=model, data=data)  # for boundary.png / boundary.gif (toy 2-D sets)
     for note in write_outputs(run_dir, config, result):
         print(f"note: {note}", file=sys.stderr)
     print(f"{result['headline']}\n{result['diagnosis'].message}\nwrote {run_dir}/ in {time.perf_counter() - started:.0f} s")
@@ -211,6 +212,9 @@ def train_model(config: dict, data: dict, run_dir: Path, verbose: int, resume: b
         callbacks.append(ReduceLROnPlateau(monitor=monitor, factor=0.5, patience=config["reduce_lr"]))
     if config["early_stopping"]:
         callbacks.append(EarlyStopping(monitor=monitor, patience=config["early_stopping"], restore_best_weights=True))
+    from chainrule.cli.boundary import boundary_callbacks
+
+    callbacks += boundary_callbacks(config, data)  # toy 2-D sets: the decision boundary per epoch, for boundary.gif
     history = fit(model, loss_fn, optimizer, data["train"], epochs=config["epochs"], val_data=data["val"],
                   batch_size=config["batch_size"], callbacks=callbacks,
                   metrics=() if is_regression(config["dataset"]) else ("accuracy",), seed=config["seed"],

@@ -193,6 +193,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--invert", action="store_true", help="invert the gray levels (for dark objects on white)")
     p.add_argument("--top", type=_positive_int, default=3, help="how many classes to show (default: %(default)s)")
     parser.subcommands = {"train": t, "evaluate": e, "predict": p}  # for errors found after parsing
+    from chainrule.cli.lr_find import add_parser as add_lr_find  # noqa: I001 - issue 12's subcommands
+
+    parser.subcommands["lr-find"] = add_lr_find(commands, t)
     return parser
 
 
@@ -211,6 +214,10 @@ def main(argv=None) -> int:
             from chainrule.cli.train import run_train
 
             return run_train(args, sub)
+        if args.command == "lr-find":
+            from chainrule.cli.lr_find import run_lr_find
+
+            return run_lr_find(args, sub)
         if args.command == "evaluate":
             from chainrule.cli.evaluate import run_evaluate
 

@@ -8,6 +8,7 @@ from .base import Callback, CallbackList
 from .csv_logger import CSVLogger
 from .early_stopping import EarlyStopping
 from .history import History
+from .inside import InsideRecorder
 from .lambda_callback import LambdaCallback
 from .lr_scheduler import LRScheduler
 from .model_checkpoint import ModelCheckpoint
@@ -19,4 +20,5 @@ from .terminate_on_nan import TerminateOnNaN
 __all__ = [
     "Callback", "CallbackList", "History", "ProgressBar", "EarlyStopping", "ModelCheckpoint", "LRScheduler",
     "ReduceLROnPlateau", "TerminateOnNaN", "CSVLogger", "LambdaCallback", "BackupAndRestore", "MonitorCallback",
+    "InsideRecorder",
 ]

@@ -6,6 +6,7 @@ imports the ops, the ops import ``autograd.op``, and ``tensor.py`` hands its cla
 """
 
 from chainrule.autograd.anomaly import AnomalyError, detect_anomaly, is_anomaly_enabled
+from chainrule.autograd.explain import explain  # noqa: E402,I001 - issue 12: the chain rule in words
 from chainrule.autograd.functional import grad, grad_of, value_and_grad
 from chainrule.autograd.grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from chainrule.autograd.gradcheck import GradcheckError, gradcheck
@@ -14,4 +15,5 @@ from chainrule.autograd.op import Op
 __all__ = [
     "AnomalyError", "Op", "GradcheckError", "detect_anomaly", "is_anomaly_enabled", "enable_grad", "grad",
     "grad_of", "gradcheck", "inference_mode", "is_grad_enabled", "no_grad", "set_grad_enabled", "value_and_grad",
+    "explain",
 ]

@@ -196,6 +196,9 @@ def build_parser() -> argparse.ArgumentParser:
     from chainrule.cli.lr_find import add_parser as add_lr_find  # noqa: I001 - issue 12's subcommands
 
     parser.subcommands["lr-find"] = add_lr_find(commands, t)
+    from chainrule.cli.figures import add_parser as add_figures
+
+    parser.subcommands["figures"] = add_figures(commands)
     return parser
 
 
@@ -214,6 +217,10 @@ def main(argv=None) -> int:
             from chainrule.cli.train import run_train
 
             return run_train(args, sub)
+        if args.command == "figures":
+            from chainrule.cli.figures import run_figures
+
+            return run_figures(args, sub)
         if args.command == "lr-find":
             from chainrule.cli.lr_find import run_lr_find
 

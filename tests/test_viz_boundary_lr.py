@@ -122,4 +122,16 @@ def test_cli_lr_find_and_toy_run_boundary(tmp_path, capsys):
     assert (run / "boundary.png").stat().st_size > 1000
     if __import__("importlib").util.find_spec("PIL"):
         assert (run / "boundary.gif").read_bytes()[:4] == b"GIF8"
-    assert "boundary.png" in (run / "report.md").read_text()
+    report = (run / "report.md").read_text()
+    assert "boundary.png" in report and "**Inside the network:** (epoch 3) dead ReLUs:" in report
+    assert (run / "inside.png").stat().st_size > 1000
+
+
+def test_cli_figures_quick_subset(tmp_path, capsys):
+    out = tmp_path / "figs"
+    assert main(["figures", str(out), "--only", "graph,lectures", "--quick", "--dpi", "40"]) == 0
+    for name in ("graph.png", "explain.txt", "curve_zoo.png", "mae_vs_mse.png", "loss_vs_weight.png", "softmax.png"):
+        assert (out / name).stat().st_size > 200, name
+    assert "dL/dw" in (out / "explain.txt").read_text()
+    with pytest.raises(SystemExit):
+        main(["figures", str(out), "--only", "nope"])

@@ -78,7 +78,7 @@ def graph(out, quick, save):
     from chainrule.viz.graph import draw_graph
 
     x = cr.tensor([1.0, -2.0], requires_grad=True)
-    w = cr.tensor([0.5, 3.0], requires_grad=True)
+    w = cr.tensor([0.5, -0.25], requires_grad=True)
     b = cr.tensor(0.1, requires_grad=True)
     names = {x: "x", w: "w", b: "b"}
     loss = ((x * w).sum() + b).tanh()

@@ -66,6 +66,9 @@ def write_outputs(run_dir, config: dict, result: dict) -> list[str]:
             from chainrule.cli.boundary import write_boundary
 
             write_boundary(run_dir, config, result["data"], result["model"], plots, notes)
+            from chainrule.cli.inside import write_inside
+
+            write_inside(run_dir, result["data"], result, plots)
     except ImportError as e:
         notes.append(f"plots skipped: {e}")
     write_text(run_dir / "report.md", render_report(config, result, plots))
@@ -84,6 +87,8 @@ def render_report(config: dict, result: dict, plots) -> str:
         lines += [f"**Test MSE: {result['mse']:.4g}**, MAE {result['mae']:.4g}, R^2 {result['r2']:.4f} "
                   f"(n = {result['n']} test samples).", ""]
     lines += [f"**Diagnosis:** {result['diagnosis'].message}", ""]
+    if result.get("inside"):
+        lines += [f"**Inside the network:** {result['inside']}", ""]
     stopped = ""
     val = history.get("val_loss") or []
     if config["early_stopping"] and epochs < config["epochs"]:

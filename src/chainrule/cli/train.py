@@ -215,6 +215,9 @@ def train_model(config: dict, data: dict, run_dir: Path, verbose: int, resume: b
     from chainrule.cli.boundary import boundary_callbacks
 
     callbacks += boundary_callbacks(config, data)  # toy 2-D sets: the decision boundary per epoch, for boundary.gif
+    from chainrule.cli.inside import inside_callbacks
+
+    callbacks += inside_callbacks(config, data)  # histograms, dead ReLUs, gradient flow: inside.png, report.md
     history = fit(model, loss_fn, optimizer, data["train"], epochs=config["epochs"], val_data=data["val"],
                   batch_size=config["batch_size"], callbacks=callbacks,
                   metrics=() if is_regression(config["dataset"]) else ("accuracy",), seed=config["seed"],

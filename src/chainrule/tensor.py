@@ -12,6 +12,7 @@ from collections import namedtuple
 
 import numpy as np
 
+from chainrule import devices as _device
 from chainrule import dtypes
 
 ValuesIndices = namedtuple("ValuesIndices", ["values", "indices"])
@@ -194,8 +195,8 @@ class Tensor:
         return self._data.itemsize
 
     @property
-    def device(self) -> str:
-        return "cpu"
+    def device(self):
+        return _device.CPU
 
     @property
     def T(self) -> Tensor:
@@ -223,7 +224,7 @@ class Tensor:
         for a in args:
             if isinstance(a, Tensor):
                 dtype = a.dtype
-            elif isinstance(a, str) or a is None:
+            elif isinstance(a, (str, _device.device)) or a is None:
                 _check_device(a)
             else:
                 dtype = a
@@ -641,13 +642,15 @@ class Tensor:
                 raise IndexError(f"Dimension out of range (expected to be in range of [{-span}, {span - 1}], but got {d})")
         return () if nd == 0 else tuple(d % nd for d in dims)
 
-    def sum(self, dim=None, keepdim=False, *, axis=None, dtype=None):
+    def sum(self, dim=None, keepdim=False, *, axis=None, dtype=None, keepdims=False):
+        keepdim = keepdim or keepdims  # NumPy's spelling, which PyTorch accepts
         src = self.to(dtype) if dtype is not None else self
         if src._data.dtype.kind in "bu" or src._data.dtype in (dtypes.int8, dtypes.int16, dtypes.int32):
             src = src.long()  # integer sums accumulate in int64, as torch
         return Sum.apply(src, axes=self._axes(dim, axis), keepdim=keepdim)
 
-    def mean(self, dim=None, keepdim=False, *, axis=None, dtype=None):
+    def mean(self, dim=None, keepdim=False, *, axis=None, dtype=None, keepdims=False):
+        keepdim = keepdim or keepdims
         src = self.to(dtype) if dtype is not None else self
         if src._data.dtype.kind not in "fc":
             raise RuntimeError(f"mean(): could not infer output dtype; input dtype is {src.dtype}, use .float() first")
@@ -810,6 +813,176 @@ class Tensor:
         index[dim] = slice(builtins.int(start), builtins.int(start) + builtins.int(length))
         return self[tuple(index)]
 
+    # -- PyTorch API that real programs use (issue 20): devices, products, math, norms, sampling ----------
+    def cuda(self, device=None, non_blocking=False):
+        """Raises ``DeviceError``: chainrule runs on the CPU only (``.to(device)`` with a CPU device works)."""
+        _device.check("cuda" if device is None else device if isinstance(device, (str, _device.device)) else f"cuda:{device}", "Tensor.cuda")
+        return self
+
+    @property
+    def is_cpu(self) -> bool:
+        return True
+
+    @property
+    def is_cuda(self) -> bool:
+        return False
+
+    def get_device(self) -> int:
+        """-1, PyTorch's answer for a CPU tensor."""
+        return -1
+
+    def nelement(self) -> int:
+        return self._data.size
+
+    def type(self, dtype=None, non_blocking=False):
+        """Without arguments the legacy type name (``'torch.FloatTensor'``); else a cast to ``dtype``.
+
+        ``dtype`` may be a dtype or a name such as ``'torch.DoubleTensor'``.
+        """
+        if dtype is None:
+            return "torch." + _LEGACY_NAMES.get(self._data.dtype, "Tensor")
+        if isinstance(dtype, str):
+            name = dtype.rsplit(".", 1)[-1]
+            if ".cuda." in dtype:
+                _device.check("cuda", "Tensor.type")
+            target = next((d for d, n in _LEGACY_NAMES.items() if n == name), None)
+            if target is None:
+                raise ValueError(f"invalid type: {dtype!r}")
+            dtype = target
+        return self.to(dtype)
+
+    def __format__(self, format_spec):
+        # as PyTorch: a 0-d tensor formats like its number (f"{loss:.4f}"); others only with an empty spec
+        if self._data.ndim == 0:
+            return self.item().__format__(format_spec)
+        return object.__format__(self, format_spec)
+
+    def new_tensor(self, data, dtype=None, requires_grad=False, device=None):
+        t = Tensor._wrap(np.array(_as_array(data), dtype=dtype or self._data.dtype))
+        return t.requires_grad_(requires_grad) if requires_grad else t
+
+    def new_zeros(self, *size, dtype=None, requires_grad=False, device=None):
+        return Tensor._wrap(np.zeros(_shape_arg(size), dtype or self._data.dtype)).requires_grad_(requires_grad)
+
+    def new_ones(self, *size, dtype=None, requires_grad=False, device=None):
+        return Tensor._wrap(np.ones(_shape_arg(size), dtype or self._data.dtype)).requires_grad_(requires_grad)
+
+    def new_full(self, size, fill_value, dtype=None, requires_grad=False, device=None):
+        return Tensor._wrap(np.full(_shape_arg((size,)), fill_value, dtype or self._data.dtype)).requires_grad_(requires_grad)
+
+    def new_empty(self, *size, dtype=None, requires_grad=False, device=None):
+        return Tensor._wrap(np.empty(_shape_arg(size), dtype or self._data.dtype)).requires_grad_(requires_grad)
+
+    def mm(self, mat2):
+        """Matrix product of two 2-D tensors, ``(n, m) @ (m, p) -> (n, p)``."""
+        if self._data.ndim != 2 or _raw(mat2).ndim != 2:
+            raise RuntimeError(f"{'self' if self._data.ndim != 2 else 'mat2'} must be a matrix")
+        (n, m), (m2, p) = self._data.shape, mat2._data.shape
+        if m != m2:
+            raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({n}x{m} and {m2}x{p})")
+        return self.matmul(mat2)
+
+    def bmm(self, mat2):
+        """Batched matrix product of 3-D tensors, ``(b, n, m) @ (b, m, p) -> (b, n, p)`` (no broadcasting)."""
+        if self._data.ndim != 3:
+            raise RuntimeError("batch1 must be a 3D tensor")
+        if _raw(mat2).ndim != 3:
+            raise RuntimeError("batch2 must be a 3D tensor")
+        b, _, m = self._data.shape
+        if mat2._data.shape[:2] != (b, m):
+            raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: [{b}, {m}] "
+                               f"but got: {list(mat2._data.shape[:2])}.")
+        return self.matmul(mat2)
+
+    def mv(self, vec):
+        """Matrix-vector product, ``(n, m) @ (m,) -> (n,)``."""
+        if self._data.ndim != 2 or _raw(vec).ndim != 1:
+            raise RuntimeError(f"vector + matrix @ vector expected, got {self._data.ndim}D matrix and {_raw(vec).ndim}D vector")
+        if self._data.shape[1] != vec._data.shape[0]:
+            raise RuntimeError(f"size mismatch, got input ({self._data.shape[0]}), mat "
+                               f"({self._data.shape[0]}x{self._data.shape[1]}), vec ({vec._data.shape[0]})")
+        return self.matmul(vec)
+
+    def dot(self, other):
+        """Inner product of two 1-D tensors of the same length (a 0-d result)."""
+        if self._data.ndim != 1 or _raw(other).ndim != 1:
+            raise RuntimeError(f"1D tensors expected, but got {self._data.ndim}D and {_raw(other).ndim}D tensors")
+        n, m = self._data.shape[0], other._data.shape[0]
+        if n != m:
+            raise RuntimeError(f"inconsistent tensor size, expected tensor [{n}] and src [{m}] to have the same "
+                               f"number of elements, but got {n} and {m} elements respectively")
+        return self.matmul(other)
+
+    inner = dot
+
+    def outer(self, vec2):
+        """Outer product of two 1-D tensors, ``(n,) x (m,) -> (n, m)``."""
+        for name, v in (("self", self), ("vec2", vec2)):
+            if _raw(v).ndim != 1:
+                raise RuntimeError(f"outer: Expected 1-D argument {name}, but got {_raw(v).ndim}-D")
+        return self.reshape(-1, 1) * vec2.reshape(1, -1)
+
+    ger = outer
+
+    def addmm(self, mat1, mat2, *, beta=1, alpha=1):
+        """``beta * self + alpha * (mat1 @ mat2)``."""
+        prod = mat1.mm(mat2)
+        prod = prod if alpha == 1 else prod * alpha
+        return prod + (self if beta == 1 else self * beta) if beta != 0 else prod + self * 0
+
+    def log2(self):
+        return Log2.apply(_floating(self))
+
+    def log10(self):
+        return Log10.apply(_floating(self))
+
+    def expm1(self):
+        return Expm1.apply(_floating(self))
+
+    def norm(self, p="fro", dim=None, keepdim=False, dtype=None):
+        """The p-norm over ``dim`` (all elements by default), as ``torch.norm``: ``p`` is a number,
+        ``inf``, ``-inf``, ``'fro'`` (the 2-norm of the elements) or ``'nuc'`` (nuclear norm of a matrix)."""
+        from chainrule import linalg
+
+        if p == "nuc":
+            return linalg.matrix_norm(self, "nuc", dim if dim is not None else (-2, -1), keepdim, dtype=dtype)
+        return linalg.vector_norm(self, 2 if p == "fro" or p is None else p, dim, keepdim, dtype=dtype)
+
+    def multinomial(self, num_samples, replacement=False, *, generator=None):
+        from chainrule.sampling import multinomial
+
+        return multinomial(self, num_samples, replacement, generator=generator)
+
+    def bernoulli(self, p=None, *, generator=None):
+        from chainrule.sampling import bernoulli
+
+        return bernoulli(self, p, generator=generator)
+
+    def bernoulli_(self, p=0.5, *, generator=None):
+        """Fill with 1 (probability ``p``, a number or tensor) or 0, in place."""
+        from chainrule.sampling import bernoulli
+
+        self._check_inplace()
+        self._data[...] = bernoulli(self, p, generator=generator)._data
+        return self
+
+    def exponential_(self, lambd=1.0, *, generator=None):
+        from chainrule.random import rng_of
+
+        self._check_inplace()
+        self._data[...] = rng_of(generator).exponential(1.0 / lambd, self._data.shape)
+        return self
+
+    def random_(self, from_=0, to=None, *, generator=None):
+        """Fill with integers drawn uniformly from ``[from_, to)`` (``random_(to)`` means ``[0, to)``)."""
+        from chainrule.random import rng_of
+
+        if to is None:
+            from_, to = 0, from_
+        self._check_inplace()
+        self._data[...] = rng_of(generator).integers(from_, to, self._data.shape)
+        return self
+
     # -- indexing -----------------------------------------------------------------------------------
     def __getitem__(self, index):
         return GetItem.apply(self, index=_index(index))
@@ -878,8 +1051,7 @@ def _arg_reduce(fn, t, dim, keepdim):
 
 
 def _check_device(device):
-    if device is not None and str(device) not in ("cpu", "cpu:0"):
-        raise RuntimeError(f"chainrule runs on the CPU only; got device {device!r}")
+    _device.check(device, "Tensor.to")
 
 
 def where(condition, input, other):
@@ -904,3 +1076,8 @@ from chainrule.ops.reduce import Amax, LogSoftmax, LogSumExp, MaxAll, MaxDim, Me
 from chainrule.ops.shape import Expand, Permute, Reshape  # noqa: E402
 from chainrule.ops.index import GetItem  # noqa: E402
 from chainrule.ops.matmul import MatMul  # noqa: E402
+from chainrule.ops.elementwise import Expm1, Log2, Log10  # noqa: E402
+
+_LEGACY_NAMES = {dtypes.float32: "FloatTensor", dtypes.float64: "DoubleTensor", dtypes.float16: "HalfTensor",
+                 dtypes.int64: "LongTensor", dtypes.int32: "IntTensor", dtypes.int16: "ShortTensor",
+                 dtypes.int8: "CharTensor", dtypes.uint8: "ByteTensor", dtypes.bool: "BoolTensor"}

@@ -16,7 +16,7 @@ import warnings
 import numpy as np
 
 from ._util import as_array, is_tensor, resolve_generator, rng_of, wrap
-from .transforms import apply_transform
+from .transforms import apply_to_sample, apply_transform, is_batchable
 
 
 class Dataset:
@@ -56,8 +56,9 @@ class TensorDataset(Dataset):
 
     Args:
         *tensors: tensors or arrays with the same size in dimension 0.
-        transform (callable, optional): batch transform applied to the first tensor (the inputs).
-            Default: None.
+        transform (callable, optional): transform of the first tensor (the inputs), applied per sample
+            as torchvision's are; chainrule's batchable transforms run on whole batches in the
+            ``DataLoader`` (same result, faster). Default: None.
 
     Shape:
         - tensors: ``(N, *)`` each.
@@ -89,8 +90,11 @@ class TensorDataset(Dataset):
     def __getitem__(self, index):
         items = [np.asarray(a[index]) for a in self._arrays]
         if self.transform is not None:
-            items[0] = _transform_one(self.transform, items[0])
-        return tuple(wrap(x) for x in items)
+            items[0] = apply_to_sample(self.transform, items[0])
+        return tuple(wrap(x) if isinstance(x, np.ndarray) else x for x in items)
+
+    def _can_gather(self) -> bool:
+        return self.transform is None or is_batchable(self.transform)
 
     def _gather(self, indices: np.ndarray, generator=None) -> list:
         batch = [np.take(a, indices, axis=0) for a in self._arrays]
@@ -100,8 +104,8 @@ class TensorDataset(Dataset):
 
 
 def _transform_one(transform, x):
-    # transforms work on batches: give the sample a batch axis of 1 and take it off again
-    return np.asarray(as_array(apply_transform(transform, x[None], None)))[0]
+    """``transform`` applied to one sample (see ``transforms.apply_to_sample``)."""
+    return apply_to_sample(transform, x)
 
 
 class Subset(Dataset):

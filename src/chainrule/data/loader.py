@@ -107,8 +107,10 @@ class DataLoader:
         pin_memory (bool): accepted for compatibility, ignored. Default: False.
         drop_last (bool): drop the last batch if it is smaller than ``batch_size``. Default: False.
         generator (Generator, optional): for shuffling and random transforms. Default: the global one.
-        transform (callable, optional): batch transform applied to the inputs (the first field of
-            each batch), after the dataset's own transform. Default: None.
+        batch_transform (callable, optional): chainrule's fast path: a function (or batch transform
+            from ``chainrule.data.transforms``) of the whole batch of inputs (the first field of each
+            batch), applied after the dataset's own per-sample ``transform``. Default: None.
+        transform (callable, optional): the former name of ``batch_transform``. Default: None.
         seed (int, optional): shorthand for ``generator=Generator().manual_seed(seed)``. Default: None.
 
     Shape:
@@ -124,7 +126,7 @@ class DataLoader:
     def __init__(self, dataset, batch_size=1, shuffle=False, sampler=None, batch_sampler=None, num_workers=0,
                  collate_fn=None, pin_memory=False, drop_last=False, timeout=0, worker_init_fn=None,
                  multiprocessing_context=None, generator=None, *, prefetch_factor=None, persistent_workers=False,
-                 pin_memory_device="", in_order=True, transform=None, seed=None):
+                 pin_memory_device="", in_order=True, transform=None, seed=None, batch_transform=None):
         if batch_size is not None and (isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer))
                                        or batch_size <= 0):
             raise ValueError(f"DataLoader: batch_size should be a positive integer value, but got batch_size="
@@ -158,7 +160,9 @@ class DataLoader:
         self.persistent_workers = persistent_workers
         self.collate_fn = collate_fn if collate_fn is not None else (
             default_collate if batch_sampler is not None else default_convert)
-        self.transform = transform
+        if transform is not None and batch_transform is not None:
+            raise ValueError("DataLoader: give batch_transform= only (transform= is its former name)")
+        self.batch_transform = self.transform = batch_transform if batch_transform is not None else transform
         # where the current pass is (see state_dict): batches yielded, and the pass's order or starting state
         self._batches_done, self._order, self._pass_start, self._resume = 0, None, None, None
 

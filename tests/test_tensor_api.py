@@ -6,9 +6,9 @@ import math
 import numpy as np
 import pytest
 import torch
+from oracle import check_finite_differences, check_op
 
 import chainrule as cr
-from oracle import check_finite_differences, check_op
 
 PRODUCTS = [
     ([(3, 4), (4, 5)], lambda a, b, lib: lib.mm(a, b)),
@@ -49,7 +49,8 @@ PRODUCTS = [
     ([(2, 3, 4)], lambda a, lib: lib.linalg.vector_norm(a, ord=0.5)),
     ([(2, 3, 4)], lambda a, lib: lib.linalg.vector_norm(a, ord=float("-inf"), dim=-1)),
     ([(2, 3)], lambda a: a.sum(1, keepdims=True) + a.mean(0, keepdims=True)),
-    ([(3, 4), (4,)], lambda a, b, lib: lib.add(a, b, alpha=2) + lib.sub(a, b, alpha=0.5) + lib.mul(a, b) + lib.div(a, b)),
+    ([(3, 4), (4,)],
+     lambda a, b, lib: lib.add(a, b, alpha=2) + lib.sub(a, b, alpha=0.5) + lib.mul(a, b) + lib.div(a, b)),
 ]
 
 

@@ -85,7 +85,8 @@ def div(input, other, *, rounding_mode=None, out=None) -> Tensor:
         q = np.trunc(q) if rounding_mode == "trunc" else np.floor(q)
         result = Tensor._wrap(q.astype(a._data.dtype))  # operands are already promoted: int // int stays int
     else:
-        raise RuntimeError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found {rounding_mode!r}")
+        raise RuntimeError("div expected rounding_mode to be one of None, 'trunc', or 'floor' "
+                           f"but found {rounding_mode!r}")
     return _write(result, out, "div", (input, other))
 
 

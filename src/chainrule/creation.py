@@ -135,8 +135,10 @@ def randperm(n, generator=None, dtype=None, device=None, requires_grad=False) ->
 
 
 def randn_like(input, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
-    return randn(input.shape, generator=generator, dtype=dtype or input.dtype, requires_grad=requires_grad, device=device)
+    return randn(input.shape, generator=generator, dtype=dtype or input.dtype, requires_grad=requires_grad,
+                 device=device)
 
 
 def rand_like(input, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
-    return rand(input.shape, generator=generator, dtype=dtype or input.dtype, requires_grad=requires_grad, device=device)
+    return rand(input.shape, generator=generator, dtype=dtype or input.dtype, requires_grad=requires_grad,
+                device=device)

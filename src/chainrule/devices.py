@@ -52,7 +52,8 @@ class device:  # noqa: N801 - PyTorch's name
             name, sep, idx = type.partition(":")
             if sep:
                 if index is not None:
-                    raise RuntimeError(f"type (string) must not include an index because index was passed explicitly: {type}")
+                    raise RuntimeError("type (string) must not include an index because index was passed "
+                                       f"explicitly: {type}")
                 if not idx.isdigit():
                     raise RuntimeError(f"Invalid device string: {type!r}")
                 index = int(idx)

@@ -91,18 +91,23 @@ REASONS = [
     (None, r"(_cuda|cudnn|_mps|mkldnn|miopen|_xpu|_mtia|_ipu|_vulkan|_xla|_maia|fbgemm|_nnpack)", _NO_GPU),
     ("torch.Tensor", r"^(is_cuda|is_mps|is_xpu|is_mtia|is_ipu|is_maia|is_xla|is_vulkan|is_meta|pin_memory|is_pinned|record_stream)$", _NO_GPU),
     (None, r"^(q_|quantize|dequantize|quantized|fake_quantize|int_repr|qscheme|fused_moving_avg|choose_qparams|per_channel|per_tensor|qint|quint|QInt|QUInt)", _NO_QUANT),
-    (None, r"(quant|_qparams)", _NO_QUANT),
+    (None, r"(quantiz|fake_quant|_qparams)", _NO_QUANT),
     (None, r"(sparse|coalesce|_indices_copy|^indices$|^values$|^crow_indices|^col_indices|^ccol_indices|^row_indices|nested|to_padded_tensor|^smm$|^sspaddmm$|^jagged$)", _NO_SPARSE),
     (None, r"(complex|^conj|^angle$|^imag$|^real$|^view_as_real|^view_as_complex|^polar$|^chalf|^cfloat|^cdouble|^is_conj|^resolve_conj|^resolve_neg|^is_neg$|^adjoint$|^mH$|^H$|^sgn_?$|^isreal$)", _NO_COMPLEX),
     (None, r"(Storage|storage|^data_ptr|^const_data_ptr|^untyped|^set_$|^is_set_to$|^share_memory_|^is_shared$|^stride$|^as_strided|^storage_offset|^dim_order$|^[A-Z][a-z]*Tensor$)", _NO_STORAGE),
-    (None, r"^(jit|compile|compiler|fx|export|onnx|library|ops|classes|func|_dynamo|overrides|package|profiler|autocast|amp|Script|Graph|Node|Block|Value|Use|Type|.*Type$|FunctionSchema|Argument|AliasDb|CompilationUnit|ConcreteModuleType|ErrorReport|FileCheck|Code|CallStack|Capsule|Tag|DispatchKey|DispatchKeySet|ExcludeDispatchKeyGuard|DisableTorchFunction|TracingState|ExecutionPlan|GraphExecutorState|StaticModule|ThroughputBenchmark|Benchmark|LiteScriptModule|PyTorchFile|IODescriptor|OperatorInfo|Sym|sym_|AggregationType|AVG|SUM|Gradient|DeepCopyMemoTable|Deserialization|Serialization|InferredType|JITException|LockingLogger|NoopLogger|LoggerBase|PRIVATE_OPS|Stream|Event|Future|wait|fork|cond|while_loop|vmap|aoti|_export|cpp|ao|futures|return_types|torch_version|merge_type_from_type_comment|import_ir_module.*|classproperty|ScriptObject.*|BufferDict|ModuleDict|ParameterDict|ArgumentSpec|CompleteArgumentSpec|ConcreteModuleTypeBuilder|DisableTorchFunctionSubclass|ScriptClass.*|ScriptDict.*|ScriptList.*|ScriptFunction|ScriptMethod|ScriptModule.*|SymBool|SymFloat|SymInt)$", _NO_JIT),
+    ("torch", r"^(jit|compile|compiler|fx|export|onnx|library|ops|classes|func|_dynamo|overrides|package|profiler|autocast|amp|Script|Graph|Node|Block|Value|Use|Type|.*Type$|FunctionSchema|Argument|AliasDb|CompilationUnit|ConcreteModuleType|ErrorReport|FileCheck|Code|CallStack|Capsule|Tag|DispatchKey|DispatchKeySet|ExcludeDispatchKeyGuard|DisableTorchFunction|TracingState|ExecutionPlan|GraphExecutorState|StaticModule|ThroughputBenchmark|Benchmark|LiteScriptModule|PyTorchFile|IODescriptor|OperatorInfo|Sym|sym_|AggregationType|AVG|SUM|Gradient|DeepCopyMemoTable|Deserialization|Serialization|InferredType|JITException|LockingLogger|NoopLogger|LoggerBase|PRIVATE_OPS|Stream|Event|Future|wait|fork|cond|while_loop|vmap|aoti|_export|cpp|ao|futures|return_types|torch_version|merge_type_from_type_comment|import_ir_module.*|classproperty|ScriptObject.*|BufferDict|ModuleDict|ParameterDict|ArgumentSpec|CompleteArgumentSpec|ConcreteModuleTypeBuilder|DisableTorchFunctionSubclass|ScriptClass.*|ScriptDict.*|ScriptList.*|ScriptFunction|ScriptMethod|ScriptModule.*|SymBool|SymFloat|SymInt)$", _NO_JIT),
     ("torch", r"^(autocast.*|clear_autocast_cache|get_autocast.*|set_autocast.*|is_autocast.*|GradScaler)$", "mixed-precision autocast (float32 is chainrule's training dtype)"),
     ("torch", r"^(hub|monitor|testing|mobile|package|profiler|multiprocessing|version|types|serialization)$", "tooling outside a NumPy library's scope"),
     ("torch", r"^(float8_.*|float4_.*|bfloat16|bits.*|int[1-7]|uint[1-7]|uint16|uint32|uint64|qint.*|quint.*)$", "dtype NumPy does not have"),
-    (None, r"^(batch_norm_|native_|_|cudnn|miopen|mkldnn|slow_conv|thnn_|conv_tbc|convolution$|affine_grid_generator|embedding_renorm_|quantized_|fbgemm|rnn_tanh_cell|rnn_relu_cell|lstm_cell|gru_cell|_?fused|segment_reduce|constant_pad_nd|alias_copy|.*_copy$|.*_scatter$|.*_backward.*)", _NO_INTERNAL),
+    ("torch", r"^(batch_norm_|native_|_|cudnn|miopen|mkldnn|slow_conv|thnn_|conv_tbc|convolution$|affine_grid_generator|embedding_renorm_|quantized_|fbgemm|rnn_tanh_cell|rnn_relu_cell|lstm_cell|gru_cell|_?fused|segment_reduce|constant_pad_nd|alias_copy|.*_copy$|.*_scatter$|.*_backward.*)", _NO_INTERNAL),
     (None, r"(distributed|DataParallel|SyncBatchNorm|^broadcast_coalesced|reduce_add)", _NO_DIST),
     ("torch.nn", r"^(Lazy|Uninitialized|intrinsic|qat|quantizable|quantized|modules|common_types|factory_kwargs|parameter|attention|Container)", "lazy modules and internal submodules"),
-    ("torch.utils.data", r"^(DistributedSampler|get_worker_info|IterDataPipe|MapDataPipe|DataChunk|datapipes|dataloader|sampler|dataset|graph|graph_settings|communication|functional_datapipe|guaranteed_datapipes_determinism|non_deterministic|argument_validation|runtime_validation|runtime_validation_disabled|StackDataset)$", "multi-process workers and DataPipes (the loader runs in-process)"),
+    ("torch.utils.data", r"^(DistributedSampler|get_worker_info|IterDataPipe|MapDataPipe|DataChunk|datapipes|dataloader|sampler|dataset|graph|graph_settings|communication|functional_datapipe|guaranteed_datapipes_determinism|non_deterministic|argument_validation|runtime_validation|runtime_validation_disabled|DFIterDataPipe)$", "multi-process workers and DataPipes (the loader runs in-process)"),
+]
+REASONS += [
+    ("torch.nn.functional", r"^(BroadcastingList\d|Callable|handle_torch_function|has_torch_function.*|boolean_dispatch|assert_int_or_pair|.*_notes|torch|DType|ScalingType|SwizzleType|grouped_mm|scaled_.*mm)$", "typing aliases, dispatch helpers and documentation strings, not API"),
+    ("torch.nn", r"^(grad|parallel)$", "internal submodules (gradients of convolutions; multi-device parallelism)"),
+    ("torch.optim", r"^(swap_in_optimizer_params_and_state|SparseAdam)$", "internal helper / sparse tensors"),
 ]
 _COMPILED = [(ns, re.compile(rx), why) for ns, rx, why in REASONS]
 
@@ -206,7 +211,7 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     text = generate()
     if args.summary:
-        print("\n".join(line for line in text.splitlines() if line.startswith("| `torch")))
+        print("\n".join(line for line in text.splitlines() if line.startswith("| `torch") and "%" in line))
         return 0
     if args.check:
         current = OUTPUT.read_text() if OUTPUT.exists() else ""

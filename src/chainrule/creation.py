@@ -126,6 +126,8 @@ def randint(low, high=None, size=(), generator=None, dtype=None, device=None, re
         low, high = 0, low
     elif isinstance(high, (tuple, list)):  # randint(high, size)
         low, high, size = 0, low, high
+    if low >= high:
+        raise RuntimeError(f"randint: expected low < high, got low={low} and high={high}")
     arr = rng_of(generator).integers(low, high, size=_shape_arg((size,)), dtype=np.int64)
     return _new(arr, dtype, device=device)
 

@@ -15,6 +15,7 @@ import warnings
 
 import numpy as np
 
+from ..errors import SizeMismatchError
 from ._util import as_array, is_tensor, resolve_generator, rng_of, wrap
 from .transforms import apply_to_sample, apply_transform, is_batchable
 
@@ -79,7 +80,8 @@ class TensorDataset(Dataset):
                 raise ValueError(f"TensorDataset: tensor {k} must have at least one dimension, got a scalar")
         sizes = [len(a) for a in arrays]
         if len(set(sizes)) != 1:
-            raise ValueError(f"TensorDataset: all tensors must have the same size in dimension 0, got sizes {sizes}")
+            raise SizeMismatchError(
+                f"TensorDataset: all tensors must have the same size in dimension 0, got sizes {sizes}")
         self.tensors = tuple(t if is_tensor(t) else wrap(a) for t, a in zip(tensors, arrays))
         self.transform = transform
         self._arrays = arrays

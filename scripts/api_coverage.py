@@ -191,11 +191,17 @@ def generate() -> str:
         )
     lines += [
         "",
-        "Where PyTorch returns a view, chainrule returns a view too for `detach`, `data`, basic "
-        "indexing and slicing (`t[1:3]`, `t[:, 0]`), `T`/`t`/`transpose`/`permute`, `expand`, `numpy()` "
-        "and `from_numpy`; `view`/`reshape`/`flatten`/`squeeze`/`unsqueeze` share memory whenever NumPy "
-        "can (contiguous input) and copy otherwise (PyTorch's `view` would raise there instead). "
-        "Advanced indexing (`t[[0, 2]]`, `t[mask]`) copies, as in PyTorch.",
+        "**Views.** Where PyTorch returns a view, chainrule shares memory too for `detach`, `data`, "
+        "basic indexing and slicing (`t[1:3]`, `t[:, 0]`), `narrow`, `split`, `chunk`, "
+        "`T`/`t`/`transpose`/`permute`, `expand` (read-only), `numpy()` and `from_numpy`; "
+        "`view`/`reshape`/`flatten`/`squeeze`/`unsqueeze` share memory whenever NumPy can (contiguous "
+        "input) and copy otherwise, where PyTorch's `view` would raise. Advanced indexing (`t[[0, 2]]`, "
+        "`t[mask]`), `clone` and dtype conversions copy, as in PyTorch. `tests/test_views.py` checks each "
+        "case on both libraries.",
+        "",
+        "**Exceptions.** Where PyTorch raises, chainrule raises the same type (`tests/test_exception_types.py` "
+        "runs common mistakes on both); where chainrule's own type differed (ValueError for a shape "
+        "mismatch), the error is now both (`chainrule.errors`).",
     ]
     for title, rows in rows_by_ns.items():
         lines += ["", f"## `{title}`", "", "| name | status | note |", "| --- | --- | --- |"]

@@ -25,6 +25,7 @@ from chainrule.functions import concat, concatenate  # noqa: F401
 from chainrule.threads import get_num_threads, set_num_threads
 from chainrule.random import Generator, default_generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state
 from chainrule.arith import *  # noqa: F403 - add/mul/... with out=, mm, bmm, einsum ... (after functions: matmul(out=))
+from chainrule.tensor_functions import *  # noqa: F403 - floor, sort, topk, gather, hstack, meshgrid, pi ...
 from chainrule.devices import device, get_default_device, set_default_device
 from chainrule.sampling import bernoulli, multinomial, normal, poisson
 

@@ -985,6 +985,322 @@ class Tensor:
         self._data[...] = rng_of(generator).integers(from_, to, self._data.shape)
         return self
 
+    # -- more of PyTorch's tensor API (issue 20): rounding, trigonometry, scans, sorting, gathering ------
+    def floor(self):
+        return Round.apply(self, fn=np.floor)
+
+    def ceil(self):
+        return Round.apply(self, fn=np.ceil)
+
+    def round(self, decimals=0):
+        return Round.apply(self, fn=np.round, decimals=decimals)
+
+    def trunc(self):
+        return Round.apply(self, fn=np.trunc)
+
+    fix = trunc
+
+    def frac(self):
+        return self - self.trunc()
+
+    def reciprocal(self):
+        return Reciprocal.apply(_floating(self))
+
+    def rsqrt(self):
+        return Rsqrt.apply(_floating(self))
+
+    def tan(self):
+        return Tan.apply(_floating(self))
+
+    def sinh(self):
+        return Sinh.apply(_floating(self))
+
+    def cosh(self):
+        return Cosh.apply(_floating(self))
+
+    def asin(self):
+        return Asin.apply(_floating(self))
+
+    def acos(self):
+        return Acos.apply(_floating(self))
+
+    def atan(self):
+        return Atan.apply(_floating(self))
+
+    arcsin, arccos, arctan = asin, acos, atan
+
+    def atan2(self, other):
+        a, b = _float_operands(*self._operands(other))
+        return Atan2.apply(a, b)
+
+    arctan2 = atan2
+
+    def erf(self):
+        return Erf.apply(_floating(self))
+
+    def exp2(self):
+        return Exp2.apply(_floating(self))
+
+    def clamp_min(self, min):
+        return self.clamp(min=min)
+
+    def clamp_max(self, max):
+        return self.clamp(max=max)
+
+    def lerp(self, end, weight):
+        """``self + weight * (end - self)``."""
+        return self + weight * (end - self)
+
+    def addcmul(self, tensor1, tensor2, *, value=1):
+        return self + value * tensor1 * tensor2
+
+    def addcdiv(self, tensor1, tensor2, *, value=1):
+        return self + value * tensor1 / tensor2
+
+    def cumsum(self, dim, *, dtype=None):
+        src = self.to(dtype) if dtype is not None else self
+        if src._data.dtype.kind in "bu" or src._data.dtype in (dtypes.int8, dtypes.int16, dtypes.int32):
+            src = src.long()  # integer sums accumulate in int64, as torch
+        (axis,) = self._axes(dim) or (0,)
+        return Cumsum.apply(src, axis=axis) if self._data.ndim else src.clone()
+
+    def prod(self, dim=None, keepdim=False, *, dtype=None):
+        src = self.to(dtype) if dtype is not None else self
+        if src._data.dtype.kind in "bu" or src._data.dtype in (dtypes.int8, dtypes.int16, dtypes.int32):
+            src = src.long()
+        axis = None if dim is None or not self._data.ndim else self._axes(dim)[0]
+        return Prod.apply(src, axis=axis, keepdim=keepdim and axis is not None)
+
+    def flip(self, *dims):
+        return Flip.apply(self, axes=self._axes(_shape_arg(dims)))
+
+    def fliplr(self):
+        return self.flip(1)
+
+    def flipud(self):
+        return self.flip(0)
+
+    def roll(self, shifts, dims=None):
+        axes = None if dims is None else self._axes(dims)
+        if isinstance(shifts, (list, tuple)):
+            shifts = tuple(builtins.int(s) for s in shifts)
+        return Roll.apply(self, shifts=shifts, axes=axes if axes is None or len(axes) > 1 else axes[0])
+
+    def repeat(self, *sizes):
+        """Tile the tensor ``sizes[i]`` times along each dimension (new leading dimensions allowed)."""
+        sizes = _shape_arg(sizes)
+        if len(sizes) < self._data.ndim:
+            raise RuntimeError("Number of dimensions of repeat dims can not be smaller than number of dimensions "
+                               f"of tensor (repeat dims {list(sizes)}, tensor of {self._data.ndim} dims)")
+        shape = (1,) * (len(sizes) - self._data.ndim) + self._data.shape
+        x = self.reshape(tuple(n for s in shape for n in (1, s)))
+        x = x.expand(tuple(n for r, s in zip(sizes, shape) for n in (r, s)))
+        return x.reshape(tuple(r * s for r, s in zip(sizes, shape)))
+
+    def tile(self, *dims):
+        dims = _shape_arg(dims)
+        return self.repeat((1,) * (self._data.ndim - len(dims)) + dims)
+
+    def gather(self, dim, index):
+        """Values along ``dim`` at ``index`` (int64, same number of dimensions), as ``torch.gather``."""
+        idx = _raw(index)
+        if idx.dtype.kind not in "iu":
+            raise RuntimeError(f"gather(): Expected dtype int64 for index, got {idx.dtype}")
+        if idx.ndim != self._data.ndim:
+            raise RuntimeError("Index tensor must have the same number of dimensions as input tensor")
+        return Gather.apply(self, idx, axis=self._axes(dim)[0])
+
+    def take_along_dim(self, indices, dim=None):
+        if dim is None:
+            return self.reshape(-1).gather(0, indices.reshape(-1))
+        return self.gather(dim, indices)
+
+    def index_select(self, dim, index):
+        axis = self._axes(dim)[0]
+        return self[(slice(None),) * axis + (_raw(index),)]
+
+    def masked_select(self, mask):
+        m = _raw(mask)
+        x = self.expand(np.broadcast_shapes(self._data.shape, m.shape)) if m.shape != self._data.shape else self
+        return x[np.broadcast_to(m, x._data.shape)]
+
+    def sort(self, dim=-1, descending=False, stable=False):
+        """(values, indices) sorted along ``dim``; values keep their gradient."""
+        axis = self._axes(dim)[0] if self._data.ndim else None
+        if axis is None:
+            return ValuesIndices(self.clone(), Tensor._wrap(np.zeros((), np.int64)))
+        key = -self._data if descending and self._data.dtype.kind != "b" else self._data
+        idx = np.argsort(key, axis=axis, kind="stable").astype(np.int64)
+        return ValuesIndices(self.gather(axis, Tensor._wrap(idx)), Tensor._wrap(idx))
+
+    def argsort(self, dim=-1, descending=False, stable=False):
+        return self.sort(dim, descending, stable).indices
+
+    def topk(self, k, dim=-1, largest=True, sorted=True):
+        """The ``k`` largest (or smallest) values along ``dim`` and their indices."""
+        axis = self._axes(dim)[0] if self._data.ndim else 0
+        n = self._data.shape[axis] if self._data.ndim else 1
+        if not 0 <= k <= n:
+            raise RuntimeError(f"selected index k out of range (k={k}, size {n})")
+        values, idx = self.sort(dim, descending=largest)
+        idx = idx.narrow(axis, 0, k) if self._data.ndim else idx
+        return ValuesIndices(self.gather(axis, idx) if self._data.ndim else values, idx)
+
+    def tril(self, diagonal=0):
+        return self * Tensor._wrap(np.tril(np.ones(self._data.shape[-2:], self._data.dtype), diagonal))
+
+    def triu(self, diagonal=0):
+        return self * Tensor._wrap(np.triu(np.ones(self._data.shape[-2:], self._data.dtype), diagonal))
+
+    def diag(self, diagonal=0):
+        """A 1-D tensor's values on a diagonal of a new square matrix, or a matrix's diagonal."""
+        if self._data.ndim == 1:
+            from chainrule.functions import cat
+
+            k = abs(diagonal)
+            n = self._data.shape[0] + k
+            padded = cat([self, Tensor._wrap(np.zeros(k, self._data.dtype))]) if k else self
+            # row r holds x[r] on diagonal k >= 0 (column r + k); column c holds x[c] below it
+            spread = padded.unsqueeze(1) if diagonal >= 0 else padded.unsqueeze(0)
+            return spread * Tensor._wrap(np.eye(n, dtype=self._data.dtype, k=diagonal))
+        if self._data.ndim == 2:
+            return self.diagonal(diagonal)
+        raise RuntimeError(f"diag(): Supports 1D or 2D tensors. Got {self._data.ndim}D")
+
+    def diagonal(self, offset=0, dim1=0, dim2=1):
+        rows, cols = self._data.shape[dim1], self._data.shape[dim2]
+        i = np.arange(max(0, -offset), min(rows, cols - offset))
+        index = [slice(None)] * self._data.ndim
+        index[dim1], index[dim2] = i, i + offset
+        out = self[tuple(index)]
+        return out if dim1 == 0 and dim2 == 1 or out.ndim == 1 else out.movedim(0, -1)
+
+    def trace(self):
+        return self.diagonal().sum()
+
+    def unbind(self, dim=0):
+        axis = self._axes(dim)[0]
+        return tuple(self[(slice(None),) * axis + (i,)] for i in range(self._data.shape[axis]))
+
+    def movedim(self, source, destination):
+        src, dst = self._axes(source), self._axes(destination)
+        if len(src) != len(dst):
+            raise RuntimeError(f"movedim: Invalid source or destination dims: source ({list(src)} dims) should "
+                               f"contain the same number of dims as destination ({list(dst)} dims)")
+        order = [d for d in range(self._data.ndim) if d not in src]
+        for d, s in sorted(zip(dst, src)):
+            order.insert(d, s)
+        return self.permute(*order)
+
+    moveaxis = movedim
+
+    def nonzero(self, *, as_tuple=False):
+        found = np.nonzero(self._data)
+        if as_tuple:
+            return tuple(Tensor._wrap(i.astype(np.int64)) for i in found)
+        return Tensor._wrap(np.stack(found, axis=1).astype(np.int64))
+
+    def argwhere(self):
+        return self.nonzero()
+
+    def count_nonzero(self, dim=None):
+        return Tensor._wrap(np.asarray(np.count_nonzero(self._data, axis=self._axes(dim)), np.int64))
+
+    def unique(self, sorted=True, return_inverse=False, return_counts=False, dim=None):
+        """The distinct values (sorted), optionally with the inverse indices and counts; no gradient."""
+        out = np.unique(self._data, return_inverse=True, return_counts=True, axis=dim)
+        result = [Tensor._wrap(out[0])]
+        if return_inverse:
+            result.append(Tensor._wrap(out[1].reshape(self._data.shape if dim is None else -1).astype(np.int64)))
+        if return_counts:
+            result.append(Tensor._wrap(out[2].astype(np.int64)))
+        return result[0] if len(result) == 1 else tuple(result)
+
+    def isinf(self):
+        return Tensor._wrap(np.isinf(self._data))
+
+    def isposinf(self):
+        return Tensor._wrap(np.isposinf(self._data))
+
+    def isneginf(self):
+        return Tensor._wrap(np.isneginf(self._data))
+
+    def isclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+        return Tensor._wrap(np.isclose(self._data, _raw(other), rtol=rtol, atol=atol, equal_nan=equal_nan))
+
+    def logical_and(self, other):
+        return Tensor._wrap(np.logical_and(self._data, _raw(other)))
+
+    def logical_or(self, other):
+        return Tensor._wrap(np.logical_or(self._data, _raw(other)))
+
+    def logical_xor(self, other):
+        return Tensor._wrap(np.logical_xor(self._data, _raw(other)))
+
+    def logical_not(self):
+        return Tensor._wrap(np.logical_not(self._data))
+
+    def __xor__(self, other):
+        return Tensor._wrap(self._data ^ _raw(other))
+
+    def masked_fill_(self, mask, value):
+        self._check_inplace()
+        self._data[np.broadcast_to(_raw(mask), self._data.shape)] = _raw(value)
+        return self
+
+    def scatter_(self, dim, index, src=None, *, value=None, reduce=None):
+        """In place: ``self[i][index[i][j]] = src[i][j]`` along ``dim`` (``src`` a tensor or ``value``)."""
+        self._check_inplace(src)
+        axis, idx = self._axes(dim)[0], _raw(index)
+        vals = src if src is not None else value
+        vals = np.broadcast_to(_raw(vals), idx.shape) if np.ndim(_raw(vals)) == 0 else \
+            _raw(vals)[tuple(slice(0, n) for n in idx.shape)]
+        target = [np.arange(n).reshape([-1 if d == i else 1 for d in range(idx.ndim)]) for i, n in enumerate(idx.shape)]
+        target[axis] = idx
+        if reduce == "add":
+            np.add.at(self._data, tuple(target), vals)
+        elif reduce == "multiply":
+            np.multiply.at(self._data, tuple(target), vals)
+        else:
+            self._data[tuple(target)] = vals
+        return self
+
+    def scatter_add_(self, dim, index, src):
+        return self.scatter_(dim, index, src, reduce="add")
+
+    def index_fill_(self, dim, index, value):
+        self._check_inplace()
+        self._data[(slice(None),) * self._axes(dim)[0] + (_raw(index),)] = _raw(value)
+        return self
+
+    def apply_(self, callable):
+        self._check_inplace()
+        self._data[...] = np.vectorize(callable, otypes=[self._data.dtype])(self._data)
+        return self
+
+    def is_contiguous(self, memory_format=None) -> bool:
+        return True
+
+    def is_complex(self) -> bool:
+        return self._data.dtype.kind == "c"
+
+    def is_signed(self) -> bool:
+        return self._data.dtype.kind in "if"
+
+    def ndimension(self) -> int:
+        return self._data.ndim
+
+    @property
+    def itemsize(self) -> int:
+        return self._data.itemsize
+
+    @property
+    def nbytes(self) -> int:
+        return self._data.nbytes
+
+    absolute, multiply, divide, subtract, true_divide, negative = abs, mul, div, sub, div, neg
+    greater, greater_equal, less, less_equal, not_equal = __gt__, __ge__, __lt__, __le__, __ne__
+
     # -- indexing -----------------------------------------------------------------------------------
     def __getitem__(self, index):
         return GetItem.apply(self, index=_index(index))
@@ -1079,6 +1395,9 @@ from chainrule.ops.shape import Expand, Permute, Reshape  # noqa: E402
 from chainrule.ops.index import GetItem  # noqa: E402
 from chainrule.ops.matmul import MatMul  # noqa: E402
 from chainrule.ops.elementwise import Expm1, Log2, Log10  # noqa: E402
+from chainrule.ops.math import (  # noqa: E402
+    Acos, Asin, Atan, Atan2, Cosh, Cumsum, Erf, Exp2, Flip, Gather, Prod, Reciprocal, Roll, Round, Rsqrt, Sinh, Tan,
+)
 
 _LEGACY_NAMES = {dtypes.float32: "FloatTensor", dtypes.float64: "DoubleTensor", dtypes.float16: "HalfTensor",
                  dtypes.int64: "LongTensor", dtypes.int32: "IntTensor", dtypes.int16: "ShortTensor",

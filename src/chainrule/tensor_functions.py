@@ -1,0 +1,241 @@
+"""Top-level forms of more Tensor methods (``torch.floor(x)``, ``torch.sort(x)`` ...), array helpers
+(``hstack``, ``meshgrid``, ``broadcast_to`` ...), constants and reproducibility switches.
+
+Each function calls the Tensor method or composes existing ops, so there is one implementation.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from chainrule.functions import _method, cat, stack
+from chainrule.tensor import Tensor, _as_array
+
+__all__ = [
+    "floor", "ceil", "round", "trunc", "fix", "frac", "reciprocal", "rsqrt", "tan", "sinh", "cosh", "asin", "acos",
+    "atan", "arcsin", "arccos", "arctan", "atan2", "arctan2", "erf", "exp2", "clamp_min", "clamp_max", "lerp",
+    "addcmul", "addcdiv", "cumsum", "prod", "flip", "fliplr", "flipud", "roll", "tile", "gather", "take_along_dim",
+    "index_select", "masked_select", "sort", "argsort", "topk", "tril", "triu", "diag", "diagonal", "trace", "unbind",
+    "movedim", "moveaxis", "nonzero", "argwhere", "count_nonzero", "unique", "isinf", "isposinf", "isneginf",
+    "isclose", "isnan", "isfinite", "logical_and", "logical_or", "logical_xor", "logical_not", "sign", "square",
+    "absolute", "negative", "neg", "pow", "sigmoid", "all", "any", "hstack", "vstack", "dstack", "column_stack",
+    "meshgrid", "broadcast_to", "broadcast_tensors", "broadcast_shapes", "atleast_1d", "atleast_2d", "clone",
+    "detach", "numel", "pi", "e", "inf", "nan", "newaxis", "finfo", "iinfo", "use_deterministic_algorithms",
+    "are_deterministic_algorithms_enabled", "set_printoptions", "is_floating_point", "is_nonzero", "logspace",
+    "diff", "cumprod",
+]
+
+floor = _method("floor")
+ceil = _method("ceil")
+round = _method("round")  # noqa: A001
+trunc = _method("trunc")
+fix = _method("fix")
+frac = _method("frac")
+reciprocal = _method("reciprocal")
+rsqrt = _method("rsqrt")
+tan = _method("tan")
+sinh = _method("sinh")
+cosh = _method("cosh")
+asin = _method("asin")
+acos = _method("acos")
+atan = _method("atan")
+arcsin = _method("arcsin")
+arccos = _method("arccos")
+arctan = _method("arctan")
+atan2 = _method("atan2")
+arctan2 = _method("arctan2")
+erf = _method("erf")
+exp2 = _method("exp2")
+clamp_min = _method("clamp_min")
+clamp_max = _method("clamp_max")
+lerp = _method("lerp")
+addcmul = _method("addcmul")
+addcdiv = _method("addcdiv")
+cumsum = _method("cumsum")
+prod = _method("prod")
+flip = _method("flip")
+fliplr = _method("fliplr")
+flipud = _method("flipud")
+roll = _method("roll")
+tile = _method("tile")
+gather = _method("gather")
+take_along_dim = _method("take_along_dim")
+index_select = _method("index_select")
+masked_select = _method("masked_select")
+sort = _method("sort")
+argsort = _method("argsort")
+topk = _method("topk")
+tril = _method("tril")
+triu = _method("triu")
+diag = _method("diag")
+diagonal = _method("diagonal")
+trace = _method("trace")
+unbind = _method("unbind")
+movedim = _method("movedim")
+moveaxis = _method("moveaxis")
+nonzero = _method("nonzero")
+argwhere = _method("argwhere")
+count_nonzero = _method("count_nonzero")
+unique = _method("unique")
+isinf = _method("isinf")
+isposinf = _method("isposinf")
+isneginf = _method("isneginf")
+isclose = _method("isclose")
+isnan = _method("isnan")
+isfinite = _method("isfinite")
+logical_and = _method("logical_and")
+logical_or = _method("logical_or")
+logical_xor = _method("logical_xor")
+logical_not = _method("logical_not")
+sign = _method("sign")
+square = _method("square")
+absolute = _method("absolute")
+negative = _method("negative")
+neg = _method("neg")
+pow = _method("pow")  # noqa: A001
+sigmoid = _method("sigmoid")
+all = _method("all")  # noqa: A001
+any = _method("any")  # noqa: A001
+clone = _method("clone")
+detach = _method("detach")
+is_floating_point = _method("is_floating_point")
+
+pi = math.pi
+e = math.e
+inf = math.inf
+nan = math.nan
+newaxis = None
+finfo = np.finfo  # finfo(chainrule.float32).eps, .max, .tiny: chainrule's dtypes are NumPy's
+iinfo = np.iinfo
+
+_deterministic = False
+
+
+def numel(input) -> int:
+    return input.numel()
+
+
+def is_nonzero(input) -> bool:
+    if input.numel() != 1:
+        raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
+    return bool(input.item())
+
+
+def use_deterministic_algorithms(mode: bool, *, warn_only: bool = False) -> None:
+    """Accepted: chainrule's CPU algorithms are deterministic already (same inputs, same bits)."""
+    global _deterministic
+    _deterministic = bool(mode)
+
+
+def are_deterministic_algorithms_enabled() -> bool:
+    return _deterministic
+
+
+def set_printoptions(precision=None, threshold=None, edgeitems=None, linewidth=None, profile=None, sci_mode=None):
+    """Printing options, as ``torch.set_printoptions`` (NumPy's printer underneath)."""
+    options = {k: v for k, v in dict(precision=precision, threshold=threshold, edgeitems=edgeitems,
+                                     linewidth=linewidth).items() if v is not None}
+    if sci_mode is not None:
+        options["suppress"] = not sci_mode
+    np.set_printoptions(**options)
+
+
+def _tensors(tensors):
+    return [t if isinstance(t, Tensor) else Tensor(_as_array(t)) for t in tensors]
+
+
+def atleast_1d(*tensors):
+    out = [t.reshape(1) if t.ndim == 0 else t for t in _tensors(tensors)]
+    return out[0] if len(out) == 1 else tuple(out)
+
+
+def atleast_2d(*tensors):
+    out = [t.reshape(1, -1) if t.ndim < 2 else t for t in _tensors(tensors)]
+    return out[0] if len(out) == 1 else tuple(out)
+
+
+def hstack(tensors) -> Tensor:
+    """Join along dimension 1 (dimension 0 for 1-D tensors)."""
+    tensors = [atleast_1d(t) for t in _tensors(tensors)]
+    return cat(tensors, 0 if tensors[0].ndim == 1 else 1)
+
+
+def vstack(tensors) -> Tensor:
+    return cat([atleast_2d(t) for t in _tensors(tensors)], 0)
+
+
+def dstack(tensors) -> Tensor:
+    ts = [t.reshape(1, -1, 1) if t.ndim == 1 else t.unsqueeze(-1) if t.ndim == 2 else t for t in _tensors(tensors)]
+    return cat(ts, 2)
+
+
+def column_stack(tensors) -> Tensor:
+    return cat([t.reshape(-1, 1) if t.ndim <= 1 else t for t in _tensors(tensors)], 1)
+
+
+def meshgrid(*tensors, indexing="ij"):
+    """Coordinate grids; ``indexing='ij'`` (matrix, PyTorch's default) or ``'xy'`` (Cartesian)."""
+    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
+        tensors = tuple(tensors[0])
+    if indexing not in ("ij", "xy"):
+        raise RuntimeError(f"torch.meshgrid: indexing must be one of \"xy\" or \"ij\", but received: {indexing}")
+    ts = _tensors(tensors)
+    n = len(ts)
+    shape = [t.numel() for t in ts]
+    if indexing == "xy" and n >= 2:
+        shape[0], shape[1] = shape[1], shape[0]
+    out = []
+    for i, t in enumerate(ts):
+        axis = i if indexing == "ij" or n < 2 or i > 1 else 1 - i
+        view = [1] * n
+        view[axis] = t.numel()
+        out.append(t.reshape(view).expand(shape))
+    return tuple(out)
+
+
+def broadcast_shapes(*shapes):
+    from chainrule.tensor import Size
+
+    try:
+        return Size(np.broadcast_shapes(*[tuple(s) if not isinstance(s, int) else (s,) for s in shapes]))
+    except ValueError:
+        raise RuntimeError(f"Shape mismatch: objects cannot be broadcast to a single shape: {list(shapes)}") from None
+
+
+def broadcast_to(input, size) -> Tensor:
+    return input.expand(size)
+
+
+def broadcast_tensors(*tensors):
+    ts = _tensors(tensors)
+    shape = broadcast_shapes(*[t.shape for t in ts])
+    return tuple(t.expand(shape) for t in ts)
+
+
+def logspace(start, end, steps, base=10.0, dtype=None, requires_grad=False, device=None) -> Tensor:
+    from chainrule.creation import linspace
+
+    return linspace(start, end, steps, dtype=dtype or np.float64, device=device).mul(math.log(base)).exp() \
+        .to(dtype or __import__("chainrule").get_default_dtype()).requires_grad_(requires_grad)
+
+
+def diff(input, n=1, dim=-1) -> Tensor:
+    """Differences of neighbours along ``dim``, ``n`` times."""
+    out = input
+    for _ in range(n):
+        size = out.shape[dim]
+        out = out.narrow(dim, 1, size - 1) - out.narrow(dim, 0, size - 1)
+    return out
+
+
+def cumprod(input, dim, *, dtype=None) -> Tensor:
+    """Running products along ``dim`` (a product per step: exact with zeros, gradients included)."""
+    x = input.to(dtype) if dtype is not None else input
+    parts = x.unbind(dim)
+    acc, out = parts[0], [parts[0]]
+    for p in parts[1:]:
+        acc = acc * p
+        out.append(acc)
+    return stack(out, dim)

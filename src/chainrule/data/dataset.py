@@ -39,6 +39,76 @@ class Dataset:
         return ConcatDataset([self, other])
 
 
+class IterableDataset(Dataset):
+    """Base class of datasets that are streams: subclasses define ``__iter__`` (PyTorch's ``IterableDataset``).
+
+    The ``DataLoader`` batches what the iterator yields, in order (``shuffle`` and samplers do not
+    apply); ``a + b`` chains two streams.
+
+    >>> class Count(IterableDataset):
+    ...     def __iter__(self): return iter(range(5))
+    >>> [b.tolist() for b in DataLoader(Count(), batch_size=2)]  # doctest: +SKIP
+    [[0, 1], [2, 3], [4]]
+    """
+
+    def __iter__(self):
+        raise NotImplementedError(f"{type(self).__name__} must implement __iter__")
+
+    def __add__(self, other):
+        return ChainDataset([self, other])
+
+
+class ChainDataset(IterableDataset):
+    """Several iterable datasets one after the other.
+
+    Args:
+        datasets (iterable of IterableDataset): the streams, in order.
+    """
+
+    def __init__(self, datasets):
+        self.datasets = datasets
+
+    def __iter__(self):
+        for d in self.datasets:
+            if not isinstance(d, IterableDataset):
+                raise AssertionError("ChainDataset only supports IterableDataset")
+            yield from d
+
+    def __len__(self) -> int:
+        return sum(len(d) for d in self.datasets)
+
+
+class StackDataset(Dataset):
+    """Datasets of the same length side by side: sample ``i`` is a tuple (``*args``) or dict (``**kwargs``)
+    of each dataset's sample ``i``.
+
+    >>> ds = StackDataset(images=TensorDataset(np.zeros((3, 2))), labels=[0, 1, 2])
+    >>> sorted(ds[1])
+    ['images', 'labels']
+    """
+
+    def __init__(self, *args, **kwargs):
+        if args and kwargs:
+            raise ValueError("StackDataset: give the datasets either positionally (tuple samples) or by "
+                             "keyword (dict samples), not both")
+        parts = list(args) or list(kwargs.values())
+        if not parts:
+            raise ValueError("At least one dataset should be passed")
+        sizes = {len(d) for d in parts}
+        if len(sizes) != 1:
+            raise ValueError(f"Size mismatch between datasets: {sorted(sizes)}")
+        self._length = sizes.pop()
+        self.datasets = args if args else kwargs
+
+    def __len__(self) -> int:
+        return self._length
+
+    def __getitem__(self, index):
+        if isinstance(self.datasets, dict):
+            return {k: d[index] for k, d in self.datasets.items()}
+        return tuple(d[index] for d in self.datasets)
+
+
 def supports_gather(dataset) -> bool:
     """Whether ``dataset`` can deliver whole batches with ``_gather`` (its ``__getitem__`` is not overridden)."""
     cls = type(dataset)

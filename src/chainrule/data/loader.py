@@ -14,7 +14,7 @@ import collections.abc
 import numpy as np
 
 from ._util import as_array, is_tensor, resolve_generator, rng_of, wrap
-from .dataset import supports_gather
+from .dataset import IterableDataset, supports_gather
 from .sampler import BatchSampler, RandomSampler, SequentialSampler, _has_fast_indices
 from .transforms import apply_transform
 
@@ -149,6 +149,13 @@ class DataLoader:
                 "DataLoader: batch_size=None option disables auto-batching and is mutually exclusive with drop_last"
             )
         self.generator = resolve_generator(generator, seed, "DataLoader")
+        self._iterable = isinstance(dataset, IterableDataset)
+        if self._iterable:
+            for name, value in (("shuffle", shuffle), ("sampler", sampler), ("batch_sampler", batch_sampler)):
+                if value not in (False, None):
+                    raise ValueError(f"DataLoader with IterableDataset: expected unspecified {name} option, "
+                                     f"but got {name}={value!r}")
+            sampler = range(0)  # a stream has no index order; __iter__ reads the dataset itself
         if sampler is None:
             sampler = RandomSampler(dataset, generator=self.generator) if shuffle else SequentialSampler(dataset)
         if batch_size is not None and batch_sampler is None:
@@ -167,7 +174,25 @@ class DataLoader:
         self._batches_done, self._order, self._pass_start, self._resume = 0, None, None, None
 
     def __len__(self) -> int:
+        if self._iterable:  # as PyTorch: known only when the stream says how long it is
+            n = len(self.dataset)
+            if self.batch_size is None:
+                return n
+            return n // self.batch_size if self.drop_last else -(-n // self.batch_size)
         return len(self.batch_sampler if self.batch_sampler is not None else self.sampler)
+
+    def _iter_stream(self):
+        batch = []
+        for sample in self.dataset:
+            if self.batch_size is None:
+                yield self._finish(self.collate_fn(sample))
+                continue
+            batch.append(sample)
+            if len(batch) == self.batch_size:
+                yield self._finish(self.collate_fn(batch))
+                batch = []
+        if batch and not self.drop_last:
+            yield self._finish(self.collate_fn(batch))
 
     def _index_batches(self, start: int):
         """The pass's index batches from batch ``start`` on; remembers the pass's order when there is one."""
@@ -196,6 +221,9 @@ class DataLoader:
         return batches
 
     def __iter__(self):
+        if self._iterable:
+            yield from self._iter_stream()
+            return
         start = self._resume["batches_done"] if self._resume else 0
         self._batches_done = start
         batches = self._index_batches(start)

@@ -32,3 +32,8 @@ from chainrule.nn.loss import *  # noqa: E402, F403
 from chainrule.nn.loss import __all__ as _loss_names  # noqa: E402
 
 __all__ += list(_loss_names) + ["regularization"]
+
+from chainrule.nn.activation_more import *  # noqa: E402, F403
+from chainrule.nn.activation_more import __all__ as _activation_names  # noqa: E402
+
+__all__ += list(_activation_names)

@@ -37,3 +37,8 @@ from chainrule.nn.activation_more import *  # noqa: E402, F403
 from chainrule.nn.activation_more import __all__ as _activation_names  # noqa: E402
 
 __all__ += list(_activation_names)
+
+from chainrule.nn.loss_more import *  # noqa: E402, F403
+from chainrule.nn.loss_more import __all__ as _more_loss_names  # noqa: E402
+
+__all__ += list(_more_loss_names)

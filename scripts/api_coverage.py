@@ -15,6 +15,8 @@ Usage::
     python scripts/api_coverage.py            # rewrite docs/api-coverage.md
     python scripts/api_coverage.py --check    # exit 1 if the committed file is stale
 
+Run it in a fresh interpreter (as the test does): ``dir(torch)`` grows as torch's submodules are imported.
+
 ``tests/test_api_coverage.py`` regenerates the table against the chainrule being tested and fails when
 the committed file differs, so any change to chainrule's API must come with a regenerated table.
 """
@@ -214,8 +216,12 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="exit 1 if docs/api-coverage.md is stale")
     parser.add_argument("--summary", action="store_true", help="print the per-namespace figures only")
+    parser.add_argument("--print", action="store_true", help="print the table instead of writing it")
     args = parser.parse_args(argv)
     text = generate()
+    if args.print:
+        sys.stdout.write(text)
+        return 0
     if args.summary:
         print("\n".join(line for line in text.splitlines() if line.startswith("| `torch") and "%" in line))
         return 0

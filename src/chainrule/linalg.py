@@ -1,4 +1,4 @@
-"""``chainrule.linalg``: norms, as ``torch.linalg`` (``norm``, ``vector_norm``, ``matrix_norm``).
+"""``chainrule.linalg``: norms, inverses, determinants and solves, as ``torch.linalg``.
 
 >>> import chainrule as torch
 >>> torch.linalg.norm(torch.tensor([3.0, 4.0]))
@@ -10,10 +10,16 @@ from __future__ import annotations
 import builtins
 import math
 
-from chainrule.ops.linalg import SvdNorm, VectorNorm
+import numpy as np
+
+from chainrule.ops.linalg import Det, Inv, Solve, SvdNorm, VectorNorm
 from chainrule.tensor import Tensor
 
-__all__ = ["norm", "vector_norm", "matrix_norm"]
+__all__ = ["norm", "vector_norm", "matrix_norm", "inv", "det", "solve", "LinAlgError"]
+
+
+class LinAlgError(RuntimeError):
+    """A matrix is singular (or otherwise unfit), as ``torch.linalg.LinAlgError``."""
 
 
 def _float_input(x, name, dtype):
@@ -94,3 +100,51 @@ def norm(A, ord=None, dim=None, keepdim=False, *, dtype=None) -> Tensor:
     if A.ndim == 2:
         return matrix_norm(A, ord, (-2, -1), keepdim, dtype=dtype)
     raise RuntimeError(f"linalg.norm: If dim is not specified but ord is, the input must be 1D or 2D. Got {A.ndim}D.")
+
+
+def _square(A, name):
+    A = _float_input(A, name, None)
+    if A.ndim < 2 or A.shape[-1] != A.shape[-2]:
+        raise RuntimeError(f"linalg.{name}: A must be batches of square matrices, but they are "
+                           f"{' by '.join(str(n) for n in A.shape[-2:])} matrices")
+    return A
+
+
+def inv(A) -> Tensor:
+    """The inverse of each square matrix in ``A`` (shape ``(*, n, n)``), with gradients.
+
+    >>> inv(torch.tensor([[2.0, 0.0], [0.0, 4.0]]))
+    tensor([[0.5000, 0.0000],
+            [0.0000, 0.2500]])
+    """
+    A = _square(A, "inv")
+    try:
+        return Inv.apply(A)
+    except np.linalg.LinAlgError:
+        raise LinAlgError("linalg.inv: The diagonal element 1 is zero, the inversion could not be completed "
+                           "because the input matrix is singular.") from None
+
+
+def det(A) -> Tensor:
+    """The determinant of each square matrix in ``A``.
+
+    >>> det(torch.tensor([[2.0, 1.0], [1.0, 3.0]]))
+    tensor(5.)
+    """
+    return Det.apply(_square(A, "det"))
+
+
+def solve(A, B, *, left=True) -> Tensor:
+    """X with ``A @ X = B`` (``B`` a matrix ``(*, n, k)`` or a vector ``(*, n)``), with gradients for both.
+
+    >>> solve(torch.tensor([[2.0, 0.0], [0.0, 4.0]]), torch.tensor([2.0, 2.0]))
+    tensor([1.0000, 0.5000])
+    """
+    if not left:
+        raise NotImplementedError("linalg.solve(left=False) is not supported; solve A^T X^T = B^T instead")
+    A = _square(A, "solve")
+    A, B = A._operands(B, broadcast=False)
+    try:
+        return Solve.apply(A, B)
+    except np.linalg.LinAlgError:
+        raise LinAlgError("linalg.solve: The solver failed because the input matrix is singular.") from None

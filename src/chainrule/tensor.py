@@ -1301,6 +1301,71 @@ class Tensor:
     absolute, multiply, divide, subtract, true_divide, negative = abs, mul, div, sub, div, neg
     greater, greater_equal, less, less_equal, not_equal = __gt__, __ge__, __lt__, __le__, __ne__
 
+    # -- statistics, linear algebra and counting (issue 20) ---------------------------------------------
+    def inverse(self):
+        from chainrule.linalg import inv
+
+        return inv(self)
+
+    def det(self):
+        from chainrule.linalg import det
+
+        return det(self)
+
+    def median(self, dim=None, keepdim=False):
+        """The lower median (as PyTorch: no averaging for an even count); (values, indices) along ``dim``."""
+        if dim is None:
+            flat = self.reshape(-1)
+            return flat.sort().values[(flat.numel() - 1) // 2]
+        axis = self._axes(dim)[0]
+        values, indices = self.sort(axis)
+        k = (self._data.shape[axis] - 1) // 2
+        values, indices = values.narrow(axis, k, 1), indices.narrow(axis, k, 1)
+        return ValuesIndices(values if keepdim else values.squeeze(axis), indices if keepdim else indices.squeeze(axis))
+
+    def nansum(self, dim=None, keepdim=False):
+        return where(self.isnan(), 0.0, self).sum(dim, keepdim)
+
+    def nanmean(self, dim=None, keepdim=False):
+        present = (~self.isnan()).sum(dim, keepdim)
+        return self.nansum(dim, keepdim) / present
+
+    def logaddexp(self, other):
+        """log(exp(self) + exp(other)), without overflow."""
+        a, b = _float_operands(*self._operands(other))
+        return a.maximum(b) + (-(a - b).abs()).exp().log1p()
+
+    def cross(self, other, dim=None):
+        """The cross product of 3-vectors along ``dim`` (default: the first dimension of size 3)."""
+        if dim is None:
+            dim = next(i for i, n in enumerate(np.broadcast_shapes(self._data.shape, other._data.shape)) if n == 3)
+        a = [self.select(dim, i) for i in range(3)]
+        b = [other.select(dim, i) for i in range(3)]
+        from chainrule.functions import stack
+
+        return stack([a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]], dim)
+
+    def select(self, dim, index):
+        axis = self._axes(dim)[0]
+        return self[(slice(None),) * axis + (builtins.int(index),)]
+
+    def kron(self, other):
+        """The Kronecker product of two tensors with the same number of dimensions."""
+        nd = self._data.ndim
+        a = self.reshape(tuple(n for s in self._data.shape for n in (s, 1)))
+        b = other.reshape(tuple(n for s in other._data.shape for n in (1, s)))
+        return (a * b).reshape(tuple(x * y for x, y in zip(self._data.shape, other._data.shape[-nd:])))
+
+    def bincount(self, weights=None, minlength=0):
+        w = None if weights is None else _raw(weights)
+        out = np.bincount(self._data, weights=w, minlength=minlength)
+        return Tensor._wrap(out.astype(np.int64) if w is None else out.astype(w.dtype if w.dtype.kind == "f" else np.float64))
+
+    def histc(self, bins=100, min=0, max=0):
+        lo, hi = (builtins.float(self._data.min()), builtins.float(self._data.max())) if min == max else (min, max)
+        counts, _ = np.histogram(self._data, bins=bins, range=(lo, hi))
+        return Tensor._wrap(counts.astype(self._data.dtype))
+
     # -- indexing -----------------------------------------------------------------------------------
     def __getitem__(self, index):
         return GetItem.apply(self, index=_index(index))

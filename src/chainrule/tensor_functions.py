@@ -24,7 +24,8 @@ __all__ = [
     "meshgrid", "broadcast_to", "broadcast_tensors", "broadcast_shapes", "atleast_1d", "atleast_2d", "clone",
     "detach", "numel", "pi", "e", "inf", "nan", "newaxis", "finfo", "iinfo", "use_deterministic_algorithms",
     "are_deterministic_algorithms_enabled", "set_printoptions", "is_floating_point", "is_nonzero", "logspace",
-    "diff", "cumprod",
+    "diff", "cumprod", "inverse", "det", "median", "nansum", "nanmean", "logaddexp", "cross", "select", "kron",
+    "bincount", "histc", "std_mean", "var_mean", "cdist", "isin", "searchsorted", "bucketize", "tensordot",
 ]
 
 floor = _method("floor")
@@ -101,6 +102,17 @@ any = _method("any")  # noqa: A001
 clone = _method("clone")
 detach = _method("detach")
 is_floating_point = _method("is_floating_point")
+inverse = _method("inverse")
+det = _method("det")
+median = _method("median")
+nansum = _method("nansum")
+nanmean = _method("nanmean")
+logaddexp = _method("logaddexp")
+cross = _method("cross")
+select = _method("select")
+kron = _method("kron")
+bincount = _method("bincount")
+histc = _method("histc")
 
 pi = math.pi
 e = math.e
@@ -239,3 +251,67 @@ def cumprod(input, dim, *, dtype=None) -> Tensor:
         acc = acc * p
         out.append(acc)
     return stack(out, dim)
+
+
+def std_mean(input, dim=None, *, correction=1, keepdim=False):
+    """(std, mean) over ``dim``, as ``torch.std_mean``."""
+    return input.std(dim, keepdim=keepdim, correction=correction), input.mean(dim, keepdim=keepdim)
+
+
+def var_mean(input, dim=None, *, correction=1, keepdim=False):
+    """(var, mean) over ``dim``, as ``torch.var_mean``."""
+    return input.var(dim, keepdim=keepdim, correction=correction), input.mean(dim, keepdim=keepdim)
+
+
+def cdist(x1, x2, p=2.0) -> Tensor:
+    """Pairwise p-norm distances between the rows of ``x1`` (*, P, M) and ``x2`` (*, R, M): (*, P, R)."""
+    if x1.shape[-1] != x2.shape[-1]:
+        raise RuntimeError(f"X1 and X2 must have the same number of columns. X1: {x1.shape[-1]} X2: {x2.shape[-1]}")
+    return (x1.unsqueeze(-2) - x2.unsqueeze(-3)).norm(p, dim=-1)
+
+
+def isin(elements, test_elements, *, assume_unique=False, invert=False) -> Tensor:
+    e = elements._data if isinstance(elements, Tensor) else np.asarray(elements)
+    t = test_elements._data if isinstance(test_elements, Tensor) else np.asarray(test_elements)
+    return Tensor._wrap(np.isin(e, t, invert=invert))
+
+
+def searchsorted(sorted_sequence, values, *, out_int32=False, right=False, side=None) -> Tensor:
+    """Indices where ``values`` would be inserted to keep each row of ``sorted_sequence`` sorted."""
+    side = side or ("right" if right else "left")
+    seq = sorted_sequence._data
+    vals = values._data if isinstance(values, Tensor) else np.asarray(values)
+    if seq.ndim == 1:
+        out = np.searchsorted(seq, vals, side=side)
+    else:
+        out = np.stack([np.searchsorted(s, v, side=side) for s, v in zip(seq.reshape(-1, seq.shape[-1]),
+                                                                        vals.reshape(-1, vals.shape[-1]))])
+        out = out.reshape(vals.shape)
+    return Tensor._wrap(out.astype(np.int32 if out_int32 else np.int64))
+
+
+def bucketize(input, boundaries, *, out_int32=False, right=False) -> Tensor:
+    """The bucket of each value: ``boundaries[i-1] < x <= boundaries[i]`` (``right=True``: ``<=`` on the left)."""
+    x = input._data if isinstance(input, Tensor) else np.asarray(input)
+    out = np.searchsorted(boundaries._data, x, side="right" if right else "left")
+    return Tensor._wrap(np.asarray(out, np.int32 if out_int32 else np.int64))
+
+
+def tensordot(a, b, dims=2) -> Tensor:
+    """Contract the last ``dims`` dimensions of ``a`` with the first ``dims`` of ``b`` (or given lists)."""
+    import string
+
+    from chainrule.arith import einsum
+
+    if isinstance(dims, int):
+        da, db = list(range(a.ndim - dims, a.ndim)), list(range(dims))
+    else:
+        da, db = [list(d) if isinstance(d, (list, tuple)) else [d] for d in dims]
+    letters = iter(string.ascii_letters)
+    sa = [next(letters) for _ in range(a.ndim)]
+    sb = [next(letters) for _ in range(b.ndim)]
+    for i, j in zip(da, db):
+        sb[j] = sa[i]
+    out = [c for i, c in enumerate(sa) if i not in [d % a.ndim for d in da]] + \
+          [c for j, c in enumerate(sb) if j not in [d % b.ndim for d in db]]
+    return einsum(f"{''.join(sa)},{''.join(sb)}->{''.join(out)}", a, b)

@@ -173,3 +173,44 @@ class SvdNorm(Op):
         ui = np.take_along_axis(u, i[..., None, :], axis=-1)  # (..., m, 1)
         vi = np.take_along_axis(vh, i[..., :, None], axis=-2)  # (..., 1, n)
         return g * (ui @ vi)
+
+
+class Inv(Op):
+    """A^-1 (batched); d(A^-1) = -A^-1 dA A^-1, so dL/dA = -A^-T g A^-T."""
+
+    def forward(ctx, a):
+        ctx.inv = np.linalg.inv(a)
+        return ctx.inv
+
+    def backward(ctx, grad):
+        inv_t = np.swapaxes(ctx.inv, -1, -2)
+        return -inv_t @ grad @ inv_t
+
+
+class Det(Op):
+    """det(A) (batched); d det(A) / dA = det(A) A^-T (Jacobi's formula)."""
+
+    def forward(ctx, a):
+        ctx.a = a
+        ctx.det = np.linalg.det(a)
+        return ctx.det
+
+    def backward(ctx, grad):
+        inv_t = np.swapaxes(np.linalg.inv(ctx.a), -1, -2)
+        return (np.asarray(grad) * ctx.det)[..., None, None] * inv_t
+
+
+class Solve(Op):
+    """X with A X = B (batched); dB = A^-T g, dA = -dB X^T."""
+
+    def forward(ctx, a, b):
+        vector = b.ndim == a.ndim - 1
+        x = np.linalg.solve(a, b[..., None] if vector else b)
+        ctx.a, ctx.x, ctx.vector = a, x, vector
+        return x[..., 0] if vector else x
+
+    def backward(ctx, grad):
+        g = grad[..., None] if ctx.vector else grad
+        gb = np.linalg.solve(np.swapaxes(ctx.a, -1, -2), g)
+        ga = -gb @ np.swapaxes(ctx.x, -1, -2) if ctx.needs_input_grad[0] else None
+        return ga, (gb[..., 0] if ctx.vector else gb)

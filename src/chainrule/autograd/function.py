@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from chainrule.autograd import op
 from chainrule.autograd.grad_mode import GradMode, no_grad
 from chainrule.autograd.op import Op
 
@@ -66,8 +67,7 @@ class FunctionCtx(Op):
 
     # -- the engine's side ------------------------------------------------------------------------
     def backward(self, grad):  # noqa: D102 - called by the engine with arrays, not by users
-        from chainrule.tensor import Tensor
-
+        Tensor = op.Tensor
         if self._n_out == 1:
             grads_in = [grad]
         else:  # object array: one entry per output, 0 where no gradient arrived
@@ -157,8 +157,7 @@ class Function:
     @classmethod
     def apply(cls, *args, **kwargs):
         """Run ``forward`` on ``args`` and, when an input requires grad, record ``backward`` in the graph."""
-        from chainrule.tensor import Tensor
-
+        Tensor = op.Tensor
         ctx = _node_class(cls).__new__(_node_class(cls))
         ctx._non_diff, ctx._materialize, ctx._saved = (), True, ()
         needs = tuple(isinstance(a, Tensor) and a._requires_grad for a in args)

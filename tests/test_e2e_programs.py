@@ -84,7 +84,7 @@ def quickstart(torch):
     lines = []
     for epoch in range(3):
         model.train()
-        for batch, (Xb, yb) in enumerate(train_dataloader):
+        for Xb, yb in train_dataloader:
             Xb, yb = Xb.to(device), yb.to(device)
             loss = loss_fn(model(Xb), yb)
             loss.backward()

@@ -917,10 +917,12 @@ class Tensor:
 
     @property
     def is_cpu(self) -> bool:
+        """Always True: chainrule computes on the CPU."""
         return True
 
     @property
     def is_cuda(self) -> bool:
+        """Always False: chainrule has no GPU tensors."""
         return False
 
     def get_device(self) -> int:
@@ -928,6 +930,7 @@ class Tensor:
         return -1
 
     def nelement(self) -> int:
+        """The number of elements (as ``numel()``)."""
         return self._data.size
 
     def type(self, dtype=None, non_blocking=False):
@@ -954,19 +957,24 @@ class Tensor:
         return object.__format__(self, format_spec)
 
     def new_tensor(self, data, dtype=None, requires_grad=False, device=None):
+        """A new tensor from ``data`` with this tensor's dtype."""
         t = Tensor._wrap(np.array(_as_array(data), dtype=dtype or self._data.dtype))
         return t.requires_grad_(requires_grad) if requires_grad else t
 
     def new_zeros(self, *size, dtype=None, requires_grad=False, device=None):
+        """A tensor of zeros of ``size`` with this tensor's dtype."""
         return Tensor._wrap(np.zeros(_shape_arg(size), dtype or self._data.dtype)).requires_grad_(requires_grad)
 
     def new_ones(self, *size, dtype=None, requires_grad=False, device=None):
+        """A tensor of ones of ``size`` with this tensor's dtype."""
         return Tensor._wrap(np.ones(_shape_arg(size), dtype or self._data.dtype)).requires_grad_(requires_grad)
 
     def new_full(self, size, fill_value, dtype=None, requires_grad=False, device=None):
+        """A tensor of ``size`` filled with ``fill_value``, with this tensor's dtype."""
         return Tensor._wrap(np.full(_shape_arg((size,)), fill_value, dtype or self._data.dtype)).requires_grad_(requires_grad)
 
     def new_empty(self, *size, dtype=None, requires_grad=False, device=None):
+        """An uninitialised tensor of ``size`` with this tensor's dtype."""
         return Tensor._wrap(np.empty(_shape_arg(size), dtype or self._data.dtype)).requires_grad_(requires_grad)
 
     def mm(self, mat2):
@@ -1027,12 +1035,15 @@ class Tensor:
         return prod + (self if beta == 1 else self * beta) if beta != 0 else prod + self * 0
 
     def log2(self):
+        """Base-2 logarithm elementwise."""
         return Log2.apply(_floating(self))
 
     def log10(self):
+        """Base-10 logarithm elementwise."""
         return Log10.apply(_floating(self))
 
     def expm1(self):
+        """``exp(x) - 1`` elementwise, accurate for small x."""
         return Expm1.apply(_floating(self))
 
     def norm(self, p="fro", dim=None, keepdim=False, dtype=None):
@@ -1045,11 +1056,13 @@ class Tensor:
         return linalg.vector_norm(self, 2 if p == "fro" or p is None else p, dim, keepdim, dtype=dtype)
 
     def multinomial(self, num_samples, replacement=False, *, generator=None):
+        """Category indices drawn with probabilities proportional to ``self`` (see ``chainrule.multinomial``)."""
         from chainrule.sampling import multinomial
 
         return multinomial(self, num_samples, replacement, generator=generator)
 
     def bernoulli(self, p=None, *, generator=None):
+        """0/1 samples with the probabilities in ``self`` (or ``p``), same dtype."""
         from chainrule.sampling import bernoulli
 
         return bernoulli(self, p, generator=generator)
@@ -1063,6 +1076,7 @@ class Tensor:
         return self
 
     def exponential_(self, lambd=1.0, *, generator=None):
+        """Fill with exponential samples of rate ``lambd``, in place."""
         from chainrule.random import rng_of
 
         self._check_inplace()
@@ -1081,64 +1095,82 @@ class Tensor:
 
     # -- more of PyTorch's tensor API (issue 20): rounding, trigonometry, scans, sorting, gathering ------
     def floor(self):
+        """Round down elementwise (gradient 0)."""
         return Round.apply(self, fn=np.floor)
 
     def ceil(self):
+        """Round up elementwise (gradient 0)."""
         return Round.apply(self, fn=np.ceil)
 
     def round(self, decimals=0):
+        """Round half to even elementwise (to ``decimals`` places; gradient 0)."""
         return Round.apply(self, fn=np.round, decimals=decimals)
 
     def trunc(self):
+        """Round towards zero elementwise (gradient 0)."""
         return Round.apply(self, fn=np.trunc)
 
     fix = trunc
 
     def frac(self):
+        """The fractional part, ``x - trunc(x)``."""
         return self - self.trunc()
 
     def reciprocal(self):
+        """``1 / x`` elementwise."""
         return Reciprocal.apply(_floating(self))
 
     def rsqrt(self):
+        """``1 / sqrt(x)`` elementwise."""
         return Rsqrt.apply(_floating(self))
 
     def tan(self):
+        """Tangent elementwise."""
         return Tan.apply(_floating(self))
 
     def sinh(self):
+        """Hyperbolic sine elementwise."""
         return Sinh.apply(_floating(self))
 
     def cosh(self):
+        """Hyperbolic cosine elementwise."""
         return Cosh.apply(_floating(self))
 
     def asin(self):
+        """Arc sine elementwise (inputs in [-1, 1])."""
         return Asin.apply(_floating(self))
 
     def acos(self):
+        """Arc cosine elementwise (inputs in [-1, 1])."""
         return Acos.apply(_floating(self))
 
     def atan(self):
+        """Arc tangent elementwise."""
         return Atan.apply(_floating(self))
 
     arcsin, arccos, arctan = asin, acos, atan
 
     def atan2(self, other):
+        """The angle of the point (other, self) elementwise, in (-pi, pi]."""
         a, b = _float_operands(*self._operands(other))
         return Atan2.apply(a, b)
 
     arctan2 = atan2
 
     def erf(self):
+        """The error function elementwise."""
         return Erf.apply(_floating(self))
 
     def exp2(self):
+        """``2 ** x`` elementwise."""
         return Exp2.apply(_floating(self))
 
     def clamp_min(self, min):
+        """Elementwise ``max(self, min)``."""
         return self.clamp(min=min)
 
     def clamp_max(self, max):
+        """Elementwise ``min(self, max)``."""
         return self.clamp(max=max)
 
     def lerp(self, end, weight):
@@ -1146,12 +1178,15 @@ class Tensor:
         return self + weight * (end - self)
 
     def addcmul(self, tensor1, tensor2, *, value=1):
+        """``self + value * tensor1 * tensor2``."""
         return self + value * tensor1 * tensor2
 
     def addcdiv(self, tensor1, tensor2, *, value=1):
+        """``self + value * tensor1 / tensor2``."""
         return self + value * tensor1 / tensor2
 
     def cumsum(self, dim, *, dtype=None):
+        """Running sums along ``dim``."""
         src = self.to(dtype) if dtype is not None else self
         if src._data.dtype.kind in "bu" or src._data.dtype in (dtypes.int8, dtypes.int16, dtypes.int32):
             src = src.long()  # integer sums accumulate in int64, as torch
@@ -1159,6 +1194,7 @@ class Tensor:
         return Cumsum.apply(src, axis=axis) if self._data.ndim else src.clone()
 
     def prod(self, dim=None, keepdim=False, *, dtype=None):
+        """The product of all elements, or along ``dim``."""
         src = self.to(dtype) if dtype is not None else self
         if src._data.dtype.kind in "bu" or src._data.dtype in (dtypes.int8, dtypes.int16, dtypes.int32):
             src = src.long()
@@ -1166,15 +1202,19 @@ class Tensor:
         return Prod.apply(src, axis=axis, keepdim=keepdim and axis is not None)
 
     def flip(self, *dims):
+        """Reverse the order of elements along ``dims``."""
         return Flip.apply(self, axes=self._axes(_shape_arg(dims)))
 
     def fliplr(self):
+        """Reverse the columns (dimension 1)."""
         return self.flip(1)
 
     def flipud(self):
+        """Reverse the rows (dimension 0)."""
         return self.flip(0)
 
     def roll(self, shifts, dims=None):
+        """Shift elements along ``dims`` by ``shifts``, wrapping around."""
         axes = None if dims is None else self._axes(dims)
         if isinstance(shifts, (list, tuple)):
             shifts = tuple(builtins.int(s) for s in shifts)
@@ -1192,6 +1232,7 @@ class Tensor:
         return x.reshape(tuple(r * s for r, s in zip(sizes, shape)))
 
     def tile(self, *dims):
+        """Repeat the tensor ``dims`` times per dimension (missing leading dims count as 1)."""
         dims = _shape_arg(dims)
         return self.repeat((1,) * (self._data.ndim - len(dims)) + dims)
 
@@ -1205,15 +1246,18 @@ class Tensor:
         return Gather.apply(self, idx, axis=self._axes(dim)[0])
 
     def take_along_dim(self, indices, dim=None):
+        """Values at ``indices`` along ``dim`` (over the flattened tensor when ``dim`` is None)."""
         if dim is None:
             return self.reshape(-1).gather(0, indices.reshape(-1))
         return self.gather(dim, indices)
 
     def index_select(self, dim, index):
+        """The entries at ``index`` along ``dim`` (a copy)."""
         axis = self._axes(dim)[0]
         return self[(slice(None),) * axis + (_raw(index),)]
 
     def masked_select(self, mask):
+        """The elements where ``mask`` is true, as a 1-D tensor."""
         m = _raw(mask)
         x = self.expand(np.broadcast_shapes(self._data.shape, m.shape)) if m.shape != self._data.shape else self
         return x[np.broadcast_to(m, x._data.shape)]
@@ -1228,6 +1272,7 @@ class Tensor:
         return ValuesIndices(self.gather(axis, Tensor._wrap(idx)), Tensor._wrap(idx))
 
     def argsort(self, dim=-1, descending=False, stable=False):
+        """The indices that sort the tensor along ``dim``."""
         return self.sort(dim, descending, stable).indices
 
     def topk(self, k, dim=-1, largest=True, sorted=True):
@@ -1241,9 +1286,11 @@ class Tensor:
         return ValuesIndices(self.gather(axis, idx) if self._data.ndim else values, idx)
 
     def tril(self, diagonal=0):
+        """The lower triangle (below and on diagonal ``diagonal``); the rest 0."""
         return self * Tensor._wrap(np.tril(np.ones(self._data.shape[-2:], self._data.dtype), diagonal))
 
     def triu(self, diagonal=0):
+        """The upper triangle (above and on diagonal ``diagonal``); the rest 0."""
         return self * Tensor._wrap(np.triu(np.ones(self._data.shape[-2:], self._data.dtype), diagonal))
 
     def diag(self, diagonal=0):
@@ -1262,6 +1309,7 @@ class Tensor:
         raise RuntimeError(f"diag(): Supports 1D or 2D tensors. Got {self._data.ndim}D")
 
     def diagonal(self, offset=0, dim1=0, dim2=1):
+        """The diagonal (``offset`` above it when positive) of the ``dim1``/``dim2`` planes (a copy)."""
         rows, cols = self._data.shape[dim1], self._data.shape[dim2]
         i = np.arange(max(0, -offset), min(rows, cols - offset))
         index = [slice(None)] * self._data.ndim
@@ -1270,13 +1318,16 @@ class Tensor:
         return out if dim1 == 0 and dim2 == 1 or out.ndim == 1 else out.movedim(0, -1)
 
     def trace(self):
+        """The sum of the main diagonal."""
         return self.diagonal().sum()
 
     def unbind(self, dim=0):
+        """The slices along ``dim``, as a tuple of tensors with one dimension fewer."""
         axis = self._axes(dim)[0]
         return tuple(self[(slice(None),) * axis + (i,)] for i in range(self._data.shape[axis]))
 
     def movedim(self, source, destination):
+        """Move dimension(s) ``source`` to position(s) ``destination``."""
         src, dst = self._axes(source), self._axes(destination)
         if len(src) != len(dst):
             raise RuntimeError(f"movedim: Invalid source or destination dims: source ({list(src)} dims) should "
@@ -1289,15 +1340,18 @@ class Tensor:
     moveaxis = movedim
 
     def nonzero(self, *, as_tuple=False):
+        """The indices of the non-zero elements: one row each, or a tuple per dimension (``as_tuple``)."""
         found = np.nonzero(self._data)
         if as_tuple:
             return tuple(Tensor._wrap(i.astype(np.int64)) for i in found)
         return Tensor._wrap(np.stack(found, axis=1).astype(np.int64))
 
     def argwhere(self):
+        """The indices of the non-zero elements, one row each (as ``nonzero()``)."""
         return self.nonzero()
 
     def count_nonzero(self, dim=None):
+        """The number of non-zero elements (over ``dim`` when given)."""
         return Tensor._wrap(np.asarray(np.count_nonzero(self._data, axis=self._axes(dim)), np.int64))
 
     def unique(self, sorted=True, return_inverse=False, return_counts=False, dim=None):
@@ -1311,33 +1365,42 @@ class Tensor:
         return result[0] if len(result) == 1 else tuple(result)
 
     def isinf(self):
+        """Where the elements are +inf or -inf."""
         return Tensor._wrap(np.isinf(self._data))
 
     def isposinf(self):
+        """Where the elements are +inf."""
         return Tensor._wrap(np.isposinf(self._data))
 
     def isneginf(self):
+        """Where the elements are -inf."""
         return Tensor._wrap(np.isneginf(self._data))
 
     def isclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+        """Elementwise ``|self - other| <= atol + rtol * |other|``."""
         return Tensor._wrap(np.isclose(self._data, _raw(other), rtol=rtol, atol=atol, equal_nan=equal_nan))
 
     def logical_and(self, other):
+        """Elementwise logical and (non-zero is true)."""
         return Tensor._wrap(np.logical_and(self._data, _raw(other)))
 
     def logical_or(self, other):
+        """Elementwise logical or (non-zero is true)."""
         return Tensor._wrap(np.logical_or(self._data, _raw(other)))
 
     def logical_xor(self, other):
+        """Elementwise logical exclusive or (non-zero is true)."""
         return Tensor._wrap(np.logical_xor(self._data, _raw(other)))
 
     def logical_not(self):
+        """Elementwise logical not (non-zero is true)."""
         return Tensor._wrap(np.logical_not(self._data))
 
     def __xor__(self, other):
         return Tensor._wrap(self._data ^ _raw(other))
 
     def masked_fill_(self, mask, value):
+        """Set the elements where ``mask`` is true to ``value``, in place."""
         self._check_inplace()
         self._data[np.broadcast_to(_raw(mask), self._data.shape)] = _raw(value)
         return self
@@ -1360,36 +1423,45 @@ class Tensor:
         return self
 
     def scatter_add_(self, dim, index, src):
+        """Add ``src`` into the places ``index`` names along ``dim``, in place."""
         return self.scatter_(dim, index, src, reduce="add")
 
     def index_fill_(self, dim, index, value):
+        """Fill the entries at ``index`` along ``dim`` with ``value``, in place."""
         self._check_inplace()
         self._data[(slice(None),) * self._axes(dim)[0] + (_raw(index),)] = _raw(value)
         return self
 
     def apply_(self, callable):
+        """Apply a Python function to every element, in place (slow: one call per element)."""
         self._check_inplace()
         self._data[...] = np.vectorize(callable, otypes=[self._data.dtype])(self._data)
         return self
 
     def is_contiguous(self, memory_format=None) -> bool:
+        """Always True: chainrule's ops need no particular memory layout."""
         return True
 
     def is_complex(self) -> bool:
+        """Whether the dtype is complex."""
         return self._data.dtype.kind == "c"
 
     def is_signed(self) -> bool:
+        """Whether the dtype holds negative values."""
         return self._data.dtype.kind in "if"
 
     def ndimension(self) -> int:
+        """The number of dimensions (as ``dim()``)."""
         return self._data.ndim
 
     @property
     def itemsize(self) -> int:
+        """Bytes per element."""
         return self._data.itemsize
 
     @property
     def nbytes(self) -> int:
+        """Bytes held by the elements."""
         return self._data.nbytes
 
     absolute, multiply, divide, subtract, true_divide, negative = abs, mul, div, sub, div, neg
@@ -1397,11 +1469,13 @@ class Tensor:
 
     # -- statistics, linear algebra and counting (issue 20) ---------------------------------------------
     def inverse(self):
+        """The inverse of each square matrix (see ``linalg.inv``)."""
         from chainrule.linalg import inv
 
         return inv(self)
 
     def det(self):
+        """The determinant of each square matrix (see ``linalg.det``)."""
         from chainrule.linalg import det
 
         return det(self)
@@ -1418,9 +1492,11 @@ class Tensor:
         return ValuesIndices(values if keepdim else values.squeeze(axis), indices if keepdim else indices.squeeze(axis))
 
     def nansum(self, dim=None, keepdim=False):
+        """The sum of the elements, NaN counted as 0."""
         return where(self.isnan(), 0.0, self).sum(dim, keepdim)
 
     def nanmean(self, dim=None, keepdim=False):
+        """The mean of the non-NaN elements."""
         present = (~self.isnan()).sum(dim, keepdim)
         return self.nansum(dim, keepdim) / present
 
@@ -1440,6 +1516,7 @@ class Tensor:
         return stack([a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]], dim)
 
     def select(self, dim, index):
+        """The slice at ``index`` of dimension ``dim`` (one dimension fewer), a view."""
         axis = self._axes(dim)[0]
         return self[(slice(None),) * axis + (builtins.int(index),)]
 
@@ -1451,11 +1528,13 @@ class Tensor:
         return (a * b).reshape(tuple(x * y for x, y in zip(self._data.shape, other._data.shape[-nd:])))
 
     def bincount(self, weights=None, minlength=0):
+        """How often each non-negative int occurs (summing ``weights`` instead when given)."""
         w = None if weights is None else _raw(weights)
         out = np.bincount(self._data, weights=w, minlength=minlength)
         return Tensor._wrap(out.astype(np.int64) if w is None else out.astype(w.dtype if w.dtype.kind == "f" else np.float64))
 
     def histc(self, bins=100, min=0, max=0):
+        """A histogram of ``bins`` equal bins between ``min`` and ``max`` (the data's range when equal)."""
         lo, hi = (builtins.float(self._data.min()), builtins.float(self._data.max())) if min == max else (min, max)
         counts, _ = np.histogram(self._data, bins=bins, range=(lo, hi))
         return Tensor._wrap(counts.astype(self._data.dtype))

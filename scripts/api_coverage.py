@@ -64,6 +64,10 @@ DIFFERENCES = {
     ("torch", "multinomial"): "same distribution, not the same numbers as PyTorch for a seed",
     ("torch", "bernoulli"): "same distribution, not the same numbers as PyTorch for a seed",
     ("torch", "poisson"): "same distribution, not the same numbers as PyTorch for a seed",
+    **{("torch", n): "a factory with a dtype making an ordinary Tensor (sizes give zeros, not uninitialised memory); "
+                     "isinstance checks the dtype" for n in ("FloatTensor", "DoubleTensor", "HalfTensor", "LongTensor",
+                                                             "IntTensor", "ShortTensor", "CharTensor", "ByteTensor",
+                                                             "BoolTensor")},
     ("torch.Tensor", "view"): "may copy where PyTorch shares memory (NumPy reshape); never raises for non-contiguous input",
     ("torch.Tensor", "contiguous"): "returns self: NumPy arrays need no contiguity for chainrule's ops",
     ("torch.Tensor", "device"): "always `device(type='cpu')`",

@@ -133,6 +133,16 @@ def test_type_nelement_and_new_tensors():
     assert x.double().new_empty(3).dtype == cr.float64
 
 
+def test_legacy_tensor_types():
+    for name in ("FloatTensor", "DoubleTensor", "LongTensor", "IntTensor", "ByteTensor", "BoolTensor"):
+        ours, theirs = getattr(cr, name), getattr(torch, name)
+        assert str(ours([1, 0]).dtype) == str(theirs([1, 0]).dtype).removeprefix("torch.")
+        assert tuple(ours(2, 3).shape) == tuple(theirs(2, 3).shape) and tuple(ours().shape) == (0,)
+        assert isinstance(ours([1, 0]), ours) and not isinstance(cr.zeros(2, dtype=cr.float16), ours)
+    assert cr.ones(2).type(cr.LongTensor).dtype == cr.int64
+    assert isinstance(cr.tensor([1.0]), cr.FloatTensor) and not isinstance(cr.tensor([1]), cr.FloatTensor)
+
+
 def test_matrix_norms_match_numpy():
     a = np.random.default_rng(0).normal(size=(4, 3))
     t = cr.tensor(a)

@@ -27,6 +27,7 @@ from chainrule.random import Generator, default_generator, get_rng_state, initia
 from chainrule.arith import *  # noqa: F403 - add/mul/... with out=, mm, bmm, einsum ... (after functions: matmul(out=))
 from chainrule.tensor_functions import *  # noqa: F403 - floor, sort, topk, gather, hstack, meshgrid, pi ...
 from chainrule.devices import device, get_default_device, set_default_device
+from chainrule.legacy import *  # noqa: F403 - FloatTensor, LongTensor ... (legacy constructors)
 from chainrule.sampling import bernoulli, multinomial, normal, poisson
 
 __version__ = "0.1.0"

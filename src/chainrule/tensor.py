@@ -940,6 +940,8 @@ class Tensor:
         """
         if dtype is None:
             return "torch." + _LEGACY_NAMES.get(self._data.dtype, "Tensor")
+        if isinstance(getattr(dtype, "dtype", None), np.dtype):  # a legacy type: x.type(torch.LongTensor)
+            dtype = dtype.dtype
         if isinstance(dtype, str):
             name = dtype.rsplit(".", 1)[-1]
             if ".cuda." in dtype:

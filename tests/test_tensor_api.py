@@ -133,6 +133,18 @@ def test_type_nelement_and_new_tensors():
     assert x.double().new_empty(3).dtype == cr.float64
 
 
+def test_tensor_constructor_with_sizes_as_torch():
+    for args in [(), (3,), (2, 3), (cr.Size([2, 3]),), ((2, 3),), ([2, 3],)]:
+        targs = tuple(torch.Size(a) if isinstance(a, cr.Size) else a for a in args)
+        ours, theirs = cr.Tensor(*args), torch.Tensor(*targs)
+        assert tuple(ours.shape) == tuple(theirs.shape) and ours.dtype == cr.float32, args
+    layer_weight = cr.nn.Parameter(cr.Tensor(4, 3))  # the custom-layer tutorials' pattern
+    cr.nn.init.kaiming_uniform_(layer_weight)
+    assert tuple(layer_weight.shape) == (4, 3) and layer_weight.requires_grad
+    with pytest.raises(TypeError):
+        cr.Tensor([1.0], 2)
+
+
 def test_legacy_tensor_types():
     for name in ("FloatTensor", "DoubleTensor", "LongTensor", "IntTensor", "ByteTensor", "BoolTensor"):
         ours, theirs = getattr(cr, name), getattr(torch, name)

@@ -81,8 +81,9 @@ class Tensor:
     """An n-dimensional array with reverse-mode automatic differentiation.
 
     Args:
-        data: a NumPy array (kept as is, no copy), or a list or number (made float32, as ``torch.Tensor``).
-        requires_grad (bool): record operations on this tensor for ``backward()``. Default False.
+        data: a NumPy array (kept as is, no copy), or a list or float (made float32, as ``torch.Tensor``);
+            ints or a ``Size`` are sizes, as in PyTorch: ``Tensor(2, 3)`` is a 2x3 float32 tensor (of zeros).
+        requires_grad (bool, keyword): record operations on this tensor for ``backward()``. Default False.
 
     >>> x = chainrule.tensor([1.0, 2.0], requires_grad=True)
     >>> (x * x).sum().backward()
@@ -94,8 +95,17 @@ class Tensor:
     __array_priority__ = 1000  # `ndarray + tensor` calls Tensor.__radd__
     __hash__ = object.__hash__  # identity, as in PyTorch (== is elementwise)
 
-    def __init__(self, data, requires_grad=False):
-        # like torch.Tensor(...): lists and numbers become the default float dtype; arrays keep theirs
+    def __init__(self, data=(), *sizes, requires_grad=False):
+        # like torch.Tensor(...): lists and numbers become the default float dtype; arrays keep theirs.
+        # torch.Tensor(2, 3) / Tensor(Size([2, 3])) / Tensor() give that shape (zeros, never uninitialised memory)
+        if sizes and len(sizes) == 1 and isinstance(sizes[0], builtins.bool):
+            requires_grad, sizes = sizes[0], ()  # chainrule's older Tensor(data, requires_grad)
+        if (type(data) is builtins.int and all(type(n) is builtins.int for n in sizes)) or isinstance(data, Size) \
+                or (isinstance(data, tuple) and not data and not sizes):
+            shape = (data,) + sizes if type(data) is builtins.int else tuple(data) if data else (0,)
+            data = np.zeros(shape, dtypes.get_default_dtype())
+        elif sizes:
+            raise TypeError(f"Tensor(): expected sizes (ints) or one piece of data, got {(data,) + sizes!r}")
         arr = _as_array(data, None if isinstance(data, (np.ndarray, Tensor)) else dtypes.get_default_dtype())
         self._data = arr
         self.grad = None

@@ -68,6 +68,7 @@ DIFFERENCES = {
                      "isinstance checks the dtype" for n in ("FloatTensor", "DoubleTensor", "HalfTensor", "LongTensor",
                                                              "IntTensor", "ShortTensor", "CharTensor", "ByteTensor",
                                                              "BoolTensor")},
+    ("torch", "Tensor"): "`Tensor(2, 3)` gives zeros where PyTorch leaves memory uninitialised",
     ("torch.Tensor", "view"): "may copy where PyTorch shares memory (NumPy reshape); never raises for non-contiguous input",
     ("torch.Tensor", "contiguous"): "returns self: NumPy arrays need no contiguity for chainrule's ops",
     ("torch.Tensor", "device"): "always `device(type='cpu')`",

@@ -210,8 +210,44 @@ def dataset_transforms(torch):
     return {"shapes": " ".join(shapes), "totals": totals}
 
 
+# -- 6. an older course's custom layer: nn.Parameter(torch.Tensor(...)), legacy types, a stream of batches -----
+def custom_layer(torch):
+    nn = torch.nn
+    rng = np.random.default_rng(4)
+
+    class MyLinear(nn.Module):
+        def __init__(self, size_in, size_out):
+            super().__init__()
+            self.weights = nn.Parameter(torch.Tensor(size_out, size_in))
+            self.bias = nn.Parameter(torch.Tensor(size_out))
+            with torch.no_grad():  # instead of kaiming_uniform_: the same numbers in both libraries
+                self.weights.copy_(torch.tensor(rng.uniform(-0.5, 0.5, size=(size_out, size_in))))
+                self.bias.zero_()
+
+        def forward(self, x):
+            return torch.mm(x, self.weights.t()) + self.bias
+
+    class Stream(torch.utils.data.IterableDataset):
+        def __iter__(self):
+            data = np.random.default_rng(5).normal(size=(40, 3))
+            for row in data:
+                yield torch.FloatTensor(row), torch.LongTensor([int(row.sum() > 0)])[0]
+
+    model = nn.Sequential(MyLinear(3, 8), nn.Tanh(), MyLinear(8, 2))
+    opt = torch.optim.SGD(model.parameters(), lr=0.5)
+    losses = []
+    for epoch in range(5):
+        for x, y in torch.utils.data.DataLoader(Stream(), batch_size=10):
+            loss = nn.functional.cross_entropy(model(x), y)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+        losses.append(f"{loss:.5f}")
+    return {"losses": " ".join(losses), "types": f"{x.type()} {y.type()} {isinstance(x, torch.FloatTensor)}"}
+
+
 PROGRAMS = [(polynomial_fit, 1e-9), (quickstart, 1e-9), (bigram, 1e-5), (custom_function, 1e-8),
-            (dataset_transforms, 1e-6)]
+            (dataset_transforms, 1e-6), (custom_layer, 1e-5)]
 
 
 @pytest.mark.parametrize("program,rtol", PROGRAMS, ids=[p.__name__ for p, _ in PROGRAMS])

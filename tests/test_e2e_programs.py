@@ -236,7 +236,7 @@ def custom_layer(torch):
     model = nn.Sequential(MyLinear(3, 8), nn.Tanh(), MyLinear(8, 2))
     opt = torch.optim.SGD(model.parameters(), lr=0.5)
     losses = []
-    for epoch in range(5):
+    for _ in range(5):
         for x, y in torch.utils.data.DataLoader(Stream(), batch_size=10):
             loss = nn.functional.cross_entropy(model(x), y)
             opt.zero_grad()

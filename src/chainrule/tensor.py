@@ -1551,6 +1551,252 @@ class Tensor:
         counts, _ = np.histogram(self._data, bins=bins, range=(lo, hi))
         return Tensor._wrap(counts.astype(self._data.dtype))
 
+    # -- in-place math and more small methods (issue 20) --------------------------------------------------
+    def _apply_inplace(self, result):
+        """Write ``result`` (computed from this tensor) into this tensor's memory, as PyTorch's ``op_`` do."""
+        self._check_inplace()
+        self._data[...] = result._data
+        return self
+
+    def abs_(self):
+        """In-place ``abs``."""
+        return self._apply_inplace(self.detach().abs())
+
+    def exp_(self):
+        """In-place ``exp``."""
+        return self._apply_inplace(self.detach().exp())
+
+    def log_(self):
+        """In-place ``log``."""
+        return self._apply_inplace(self.detach().log())
+
+    def sqrt_(self):
+        """In-place ``sqrt``."""
+        return self._apply_inplace(self.detach().sqrt())
+
+    def sigmoid_(self):
+        """In-place ``sigmoid``."""
+        return self._apply_inplace(self.detach().sigmoid())
+
+    def tanh_(self):
+        """In-place ``tanh``."""
+        return self._apply_inplace(self.detach().tanh())
+
+    def relu_(self):
+        """In-place ``relu``."""
+        return self._apply_inplace(self.detach().relu())
+
+    def neg_(self):
+        """In-place negation."""
+        return self._apply_inplace(-self.detach())
+
+    def pow_(self, exponent):
+        """In-place ``pow``."""
+        return self._apply_inplace(self.detach() ** exponent)
+
+    def square_(self):
+        """In-place ``square``."""
+        return self._apply_inplace(self.detach().square())
+
+    def floor_(self):
+        """In-place ``floor``."""
+        return self._apply_inplace(self.detach().floor())
+
+    def ceil_(self):
+        """In-place ``ceil``."""
+        return self._apply_inplace(self.detach().ceil())
+
+    def round_(self, decimals=0):
+        """In-place ``round``."""
+        return self._apply_inplace(self.detach().round(decimals))
+
+    def trunc_(self):
+        """In-place ``trunc``."""
+        return self._apply_inplace(self.detach().trunc())
+
+    def reciprocal_(self):
+        """In-place ``reciprocal``."""
+        return self._apply_inplace(self.detach().reciprocal())
+
+    def sin_(self):
+        """In-place ``sin``."""
+        return self._apply_inplace(self.detach().sin())
+
+    def cos_(self):
+        """In-place ``cos``."""
+        return self._apply_inplace(self.detach().cos())
+
+    def log1p_(self):
+        """In-place ``log1p``."""
+        return self._apply_inplace(self.detach().log1p())
+
+    def expm1_(self):
+        """In-place ``expm1``."""
+        return self._apply_inplace(self.detach().expm1())
+
+    def lerp_(self, end, weight):
+        """In-place ``lerp``."""
+        return self._apply_inplace(self.detach().lerp(end, weight))
+
+    def addcmul_(self, tensor1, tensor2, *, value=1):
+        """In-place ``addcmul``."""
+        return self._apply_inplace(self.detach().addcmul(tensor1, tensor2, value=value))
+
+    def addcdiv_(self, tensor1, tensor2, *, value=1):
+        """In-place ``addcdiv``."""
+        return self._apply_inplace(self.detach().addcdiv(tensor1, tensor2, value=value))
+
+    def fill_diagonal_(self, fill_value, wrap=False):
+        """Set the main diagonal to ``fill_value``, in place."""
+        self._check_inplace()
+        np.fill_diagonal(self._data, fill_value, wrap=wrap)
+        return self
+
+    def remainder(self, other):
+        """Python's ``%``: the remainder with the sign of the divisor."""
+        return self % other
+
+    def fmod(self, other):
+        """C's ``fmod``: the remainder with the sign of the dividend (``self - trunc(self / other) * other``)."""
+        return self - (self / other).trunc() * other if self.is_floating_point() else \
+            Tensor._wrap(np.fmod(self._data, _raw(other)))
+
+    def floor_divide(self, other):
+        """``self // other``."""
+        return self // other
+
+    def float_power(self, exponent):
+        """``self ** exponent`` in float64."""
+        return self.double() ** (exponent.double() if isinstance(exponent, Tensor) else exponent)
+
+    def hypot(self, other):
+        """sqrt(self^2 + other^2) elementwise."""
+        return (self * self + other * other).sqrt()
+
+    def xlogy(self, other):
+        """``self * log(other)``, 0 where ``self`` is 0."""
+        return where(self == 0, 0.0, self * _floating(other if isinstance(other, Tensor) else Tensor(other)).log())
+
+    def logit(self, eps=None):
+        """log(p / (1 - p)), with ``p`` clamped to [eps, 1 - eps] when ``eps`` is given."""
+        p = self if eps is None else self.clamp(eps, 1 - eps)
+        return (p / (1 - p)).log()
+
+    def signbit(self):
+        """Where the sign bit is set (negative numbers and -0.0)."""
+        return Tensor._wrap(np.signbit(self._data))
+
+    def nan_to_num(self, nan=0.0, posinf=None, neginf=None):
+        """NaN, +inf and -inf replaced (by 0 and the dtype's largest and smallest values by default)."""
+        info = np.finfo(self._data.dtype) if self._data.dtype.kind == "f" else None
+        out = where(self.isnan(), nan, self)
+        if info is not None:
+            out = where(out.isposinf(), info.max if posinf is None else posinf, out)
+            out = where(out.isneginf(), info.min if neginf is None else neginf, out)
+        return out
+
+    def positive(self):
+        """``+self``."""
+        return self
+
+    def ravel(self):
+        """The elements as a 1-D tensor."""
+        return self.reshape(-1)
+
+    def take(self, index):
+        """The elements at ``index`` of the flattened tensor (shaped like ``index``)."""
+        return self.reshape(-1)[_raw(index)]
+
+    swapdims = swapaxes
+
+    def repeat_interleave(self, repeats, dim=None):
+        """Repeat each element ``repeats`` times (along ``dim``, or over the flattened tensor)."""
+        src = self.reshape(-1) if dim is None else self
+        axis = 0 if dim is None else self._axes(dim)[0]
+        counts = np.broadcast_to(np.asarray(_raw(repeats)), (src.shape[axis],))
+        return src.index_select(axis, Tensor._wrap(np.repeat(np.arange(src.shape[axis]), counts)))
+
+    def tensor_split(self, indices_or_sections, dim=0):
+        """Split into ``n`` nearly equal parts, or at the given indices, along ``dim``."""
+        axis = self._axes(dim)[0]
+        n = self._data.shape[axis]
+        if isinstance(indices_or_sections, (builtins.int, np.integer)):
+            k = builtins.int(indices_or_sections)
+            sizes = [n // k + (1 if i < n % k else 0) for i in range(k)]
+        else:
+            bounds = [0] + [builtins.min(builtins.max(builtins.int(i), 0), n) for i in indices_or_sections] + [n]
+            sizes = [builtins.max(b - a, 0) for a, b in zip(bounds[:-1], bounds[1:])]
+        starts = np.cumsum([0] + sizes[:-1])
+        return tuple(self.narrow(axis, builtins.int(s), builtins.int(z)) for s, z in zip(starts, sizes))
+
+    def split_with_sizes(self, split_sizes, dim=0):
+        """Split along ``dim`` into pieces of the given sizes."""
+        return self.split(list(split_sizes), dim)
+
+    def vsplit(self, sections):
+        """``tensor_split`` along dimension 0."""
+        return self.tensor_split(sections, 0)
+
+    def hsplit(self, sections):
+        """``tensor_split`` along dimension 1 (0 for 1-D tensors)."""
+        return self.tensor_split(sections, 1 if self._data.ndim > 1 else 0)
+
+    def rot90(self, k=1, dims=(0, 1)):
+        """Rotate by 90 degrees ``k`` times, from the first towards the second of ``dims``."""
+        k %= 4
+        d0, d1 = dims
+        if k == 1:
+            return self.flip(d1).transpose(d0, d1)
+        if k == 2:
+            return self.flip(d0, d1)
+        if k == 3:
+            return self.transpose(d0, d1).flip(d1)
+        return self
+
+    def kthvalue(self, k, dim=-1, keepdim=False):
+        """The ``k``-th smallest value along ``dim`` (1-based) and its index."""
+        axis = self._axes(dim)[0]
+        values, indices = self.sort(axis)
+        values, indices = values.narrow(axis, k - 1, 1), indices.narrow(axis, k - 1, 1)
+        return ValuesIndices(values if keepdim else values.squeeze(axis), indices if keepdim else indices.squeeze(axis))
+
+    def aminmax(self, *, dim=None, keepdim=False):
+        """(min, max) over ``dim`` (all elements by default)."""
+        return namedtuple("aminmax", ["min", "max"])(self.amin(dim, keepdim), self.amax(dim, keepdim))
+
+    def logdet(self):
+        """log(det(self)) (nan for a negative determinant, as PyTorch)."""
+        return self.det().log()
+
+    def slogdet(self):
+        """(sign, log|det|) of each square matrix."""
+        d = self.det()
+        return namedtuple("slogdet", ["sign", "logabsdet"])(d.sign(), d.abs().log())
+
+    def matrix_power(self, n):
+        """The matrix to the integer power ``n`` (negative: of its inverse)."""
+        base = self if n >= 0 else self.inverse()
+        out = None
+        for _ in range(abs(n)):
+            out = base if out is None else out @ base
+        if out is None:
+            from chainrule.creation import eye
+
+            return eye(self._data.shape[-1], dtype=self._data.dtype).expand(self._data.shape)
+        return out
+
+    def dist(self, other, p=2):
+        """The p-norm of ``self - other``."""
+        return (self - other).norm(p)
+
+    def vdot(self, other):
+        """The dot product of two 1-D tensors."""
+        return self.dot(other)
+
+    def is_same_size(self, other) -> bool:
+        """Whether the two tensors have the same shape."""
+        return self.shape == other.shape
+
     # -- indexing -----------------------------------------------------------------------------------
     def __getitem__(self, index):
         return GetItem.apply(self, index=_index(index))

@@ -26,6 +26,74 @@ __all__ = [
     "are_deterministic_algorithms_enabled", "set_printoptions", "is_floating_point", "is_nonzero", "logspace",
     "diff", "cumprod", "inverse", "det", "median", "nansum", "nanmean", "logaddexp", "cross", "select", "kron",
     "bincount", "histc", "std_mean", "var_mean", "cdist", "isin", "searchsorted", "bucketize", "tensordot",
+    "eq",
+    "ne",
+    "lt",
+    "le",
+    "gt",
+    "ge",
+    "greater",
+    "greater_equal",
+    "less",
+    "less_equal",
+    "not_equal",
+    "remainder",
+    "fmod",
+    "floor_divide",
+    "float_power",
+    "hypot",
+    "xlogy",
+    "logit",
+    "signbit",
+    "nan_to_num",
+    "positive",
+    "ravel",
+    "take",
+    "t",
+    "swapaxes",
+    "swapdims",
+    "narrow",
+    "masked_fill",
+    "repeat_interleave",
+    "tensor_split",
+    "split_with_sizes",
+    "vsplit",
+    "hsplit",
+    "rot90",
+    "kthvalue",
+    "aminmax",
+    "logdet",
+    "slogdet",
+    "matrix_power",
+    "dist",
+    "vdot",
+    "is_same_size",
+    "zero_",
+    "fill_",
+    "clamp_",
+    "detach_",
+    "abs_",
+    "exp_",
+    "log_",
+    "sqrt_",
+    "sigmoid_",
+    "tanh_",
+    "relu_",
+    "neg_",
+    "floor_",
+    "ceil_",
+    "round_",
+    "trunc_",
+    "reciprocal_",
+    "sin_",
+    "cos_",
+    "log1p_",
+    "expm1_",
+    "promote_types", "result_type", "can_cast", "typename", "randint_like", "scalar_tensor", "tril_indices",
+    "triu_indices", "cov", "corrcoef", "set_num_interop_threads", "get_num_interop_threads",
+    "set_float32_matmul_precision", "get_float32_matmul_precision", "set_default_tensor_type", "is_anomaly_enabled",
+    "set_anomaly_enabled", "set_warn_always", "is_warn_always_enabled", "atleast_3d", "row_stack", "cartesian_prod",
+    "block_diag",
 ]
 
 floor = _method("floor")
@@ -113,6 +181,69 @@ select = _method("select")
 kron = _method("kron")
 bincount = _method("bincount")
 histc = _method("histc")
+eq = _method("eq")
+ne = _method("ne")
+lt = _method("lt")
+le = _method("le")
+gt = _method("gt")
+ge = _method("ge")
+greater = _method("greater")
+greater_equal = _method("greater_equal")
+less = _method("less")
+less_equal = _method("less_equal")
+not_equal = _method("not_equal")
+remainder = _method("remainder")
+fmod = _method("fmod")
+floor_divide = _method("floor_divide")
+float_power = _method("float_power")
+hypot = _method("hypot")
+xlogy = _method("xlogy")
+logit = _method("logit")
+signbit = _method("signbit")
+nan_to_num = _method("nan_to_num")
+positive = _method("positive")
+ravel = _method("ravel")
+take = _method("take")
+t = _method("t")
+swapaxes = _method("swapaxes")
+swapdims = _method("swapdims")
+narrow = _method("narrow")
+masked_fill = _method("masked_fill")
+repeat_interleave = _method("repeat_interleave")
+tensor_split = _method("tensor_split")
+split_with_sizes = _method("split_with_sizes")
+vsplit = _method("vsplit")
+hsplit = _method("hsplit")
+rot90 = _method("rot90")
+kthvalue = _method("kthvalue")
+aminmax = _method("aminmax")
+logdet = _method("logdet")
+slogdet = _method("slogdet")
+matrix_power = _method("matrix_power")
+dist = _method("dist")
+vdot = _method("vdot")
+is_same_size = _method("is_same_size")
+zero_ = _method("zero_")
+fill_ = _method("fill_")
+clamp_ = _method("clamp_")
+detach_ = _method("detach_")
+abs_ = _method("abs_")
+exp_ = _method("exp_")
+log_ = _method("log_")
+sqrt_ = _method("sqrt_")
+sigmoid_ = _method("sigmoid_")
+tanh_ = _method("tanh_")
+relu_ = _method("relu_")
+neg_ = _method("neg_")
+floor_ = _method("floor_")
+ceil_ = _method("ceil_")
+round_ = _method("round_")
+trunc_ = _method("trunc_")
+reciprocal_ = _method("reciprocal_")
+sin_ = _method("sin_")
+cos_ = _method("cos_")
+log1p_ = _method("log1p_")
+expm1_ = _method("expm1_")
 
 pi = math.pi
 e = math.e
@@ -315,3 +446,159 @@ def tensordot(a, b, dims=2) -> Tensor:
     out = [c for i, c in enumerate(sa) if i not in [d % a.ndim for d in da]] + \
           [c for j, c in enumerate(sb) if j not in [d % b.ndim for d in db]]
     return einsum(f"{''.join(sa)},{''.join(sb)}->{''.join(out)}", a, b)
+
+
+_matmul_precision = "highest"
+_warn_always = False
+
+
+def promote_types(type1, type2):
+    """The dtype both convert to, by PyTorch's rules (int64 with float32 is float32)."""
+    from chainrule import dtypes
+
+    return dtypes.promote_types(np.dtype(type1), np.dtype(type2))
+
+
+def result_type(tensor1, tensor2):
+    """The dtype of an operation between the two (tensors or numbers), by PyTorch's rules."""
+    from chainrule import dtypes
+
+    if not isinstance(tensor1, Tensor):
+        tensor1, tensor2 = tensor2, tensor1
+    if not isinstance(tensor2, Tensor):  # a Python number never widens a tensor of its own category
+        return dtypes.scalar_result_type(tensor1.dtype, tensor2) or tensor1.dtype
+    return dtypes.result_type(tensor1._data, tensor2._data)
+
+
+def can_cast(from_, to) -> bool:
+    """Whether a cast is allowed by PyTorch's same-kind rule (no float to int, no int to bool)."""
+    f, t = np.dtype(from_), np.dtype(to)
+    order = {"b": 0, "u": 1, "i": 1, "f": 2, "c": 3}
+    return order[f.kind] <= order[t.kind]
+
+
+def typename(obj) -> str:
+    """``'torch.FloatTensor'`` for a float32 tensor, else the object's type name."""
+    return obj.type() if isinstance(obj, Tensor) else type(obj).__name__
+
+
+def randint_like(input, low=0, high=None, *, generator=None, dtype=None, device=None, requires_grad=False):
+    """Random integers of ``input``'s shape (and dtype unless given)."""
+    from chainrule.creation import randint
+
+    return randint(low, high, tuple(input.shape), generator=generator, device=device).to(dtype or input.dtype)
+
+
+def scalar_tensor(s, *, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """A 0-d tensor holding ``s`` (the default float dtype unless given)."""
+    from chainrule.creation import tensor
+
+    return tensor(float(s), dtype=dtype, device=device, requires_grad=requires_grad)
+
+
+def tril_indices(row, col, offset=0, *, dtype=None, device=None) -> Tensor:
+    """The (row, column) indices of the lower triangle, as a 2 x N tensor."""
+    return Tensor._wrap(np.stack(np.tril_indices(row, offset, col)).astype(dtype or np.int64))
+
+
+def triu_indices(row, col, offset=0, *, dtype=None, device=None) -> Tensor:
+    """The (row, column) indices of the upper triangle, as a 2 x N tensor."""
+    return Tensor._wrap(np.stack(np.triu_indices(row, offset, col)).astype(dtype or np.int64))
+
+
+def cov(input, *, correction=1, fweights=None, aweights=None) -> Tensor:
+    """The covariance matrix of the variables in the rows of ``input`` (observations in columns)."""
+    if fweights is not None or aweights is not None:
+        raise NotImplementedError("cov: fweights and aweights are not supported")
+    x = input if input.ndim == 2 else input.reshape(1, -1)
+    centred = x - x.mean(1, keepdim=True)
+    out = centred @ centred.t() / (x.shape[1] - correction)
+    return out if input.ndim == 2 else out.reshape(())
+
+
+def corrcoef(input) -> Tensor:
+    """Pearson correlation coefficients of the variables in the rows of ``input``."""
+    c = cov(input)
+    if c.ndim == 0:
+        return c / c
+    d = c.diagonal().sqrt()
+    return c / (d.unsqueeze(1) * d.unsqueeze(0))
+
+
+def set_num_interop_threads(n: int) -> None:
+    """Accepted: chainrule has no inter-op thread pool (see ``set_num_threads`` for BLAS)."""
+
+
+def get_num_interop_threads() -> int:
+    return 1
+
+
+def set_float32_matmul_precision(precision: str) -> None:
+    """Accepted: NumPy's float32 products always use full precision."""
+    global _matmul_precision
+    if precision not in ("highest", "high", "medium"):
+        raise RuntimeError(f"Invalid precision {precision!r}: expected 'highest', 'high' or 'medium'")
+    _matmul_precision = precision
+
+
+def get_float32_matmul_precision() -> str:
+    return _matmul_precision
+
+
+def set_default_tensor_type(t) -> None:
+    """The legacy switch: ``FloatTensor`` / ``DoubleTensor`` (or their names) set the default float dtype."""
+    from chainrule import dtypes
+
+    name = t if isinstance(t, str) else t.__name__
+    dtypes.set_default_dtype({"FloatTensor": np.float32, "DoubleTensor": np.float64}[name.rsplit(".", 1)[-1]])
+
+
+def is_anomaly_enabled() -> bool:
+    from chainrule.autograd import is_anomaly_enabled as enabled
+
+    return enabled()
+
+
+def set_anomaly_enabled(enabled: bool, check_nan: bool = True) -> None:
+    from chainrule.autograd.grad_mode import GradMode
+
+    GradMode.anomaly = bool(enabled)
+
+
+def set_warn_always(b: bool) -> None:
+    global _warn_always
+    _warn_always = bool(b)
+
+
+def is_warn_always_enabled() -> bool:
+    return _warn_always
+
+
+def atleast_3d(*tensors):
+    out = []
+    for t in _tensors(tensors):
+        out.append(t.reshape(1, 1, 1) if t.ndim == 0 else t.reshape(1, -1, 1) if t.ndim == 1 else
+                   t.unsqueeze(-1) if t.ndim == 2 else t)
+    return out[0] if len(out) == 1 else tuple(out)
+
+
+row_stack = vstack
+
+
+def cartesian_prod(*tensors) -> Tensor:
+    """Every combination of one element from each 1-D tensor, one per row."""
+    grids = meshgrid(*tensors, indexing="ij")
+    return stack([g.reshape(-1) for g in grids], 1) if len(grids) > 1 else grids[0]
+
+
+def block_diag(*tensors) -> Tensor:
+    """The tensors (matrices, vectors or numbers) along the diagonal of one block matrix."""
+    ts = [t.reshape(1, -1) if t.ndim < 2 else t for t in _tensors(tensors)]
+    cols = sum(t.shape[1] for t in ts)
+    rows, start = [], 0
+    for t in ts:
+        left = Tensor._wrap(np.zeros((t.shape[0], start), t.dtype))
+        right = Tensor._wrap(np.zeros((t.shape[0], cols - start - t.shape[1]), t.dtype))
+        rows.append(cat([left, t, right], 1))
+        start += t.shape[1]
+    return cat(rows, 0)

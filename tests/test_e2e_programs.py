@@ -15,6 +15,15 @@ import chainrule
 LIBS = [real_torch, chainrule]
 
 
+@pytest.fixture(autouse=True)
+def one_torch_thread():
+    # these programs are tiny: PyTorch's thread pool only waits on a busy 2-core machine (seconds per program)
+    before = real_torch.get_num_threads()
+    real_torch.set_num_threads(1)
+    yield
+    real_torch.set_num_threads(before)
+
+
 def run_both(program, **kw):
     return [program(lib, **kw) for lib in LIBS]
 

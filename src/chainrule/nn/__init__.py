@@ -42,3 +42,7 @@ from chainrule.nn.loss_more import *  # noqa: E402, F403
 from chainrule.nn.loss_more import __all__ as _more_loss_names  # noqa: E402
 
 __all__ += list(_more_loss_names)
+
+from chainrule.nn.parameter_containers import ParameterDict, ParameterList  # noqa: E402
+
+__all__ += ["ParameterDict", "ParameterList"]

@@ -74,6 +74,14 @@ def test_device_parsing_matches_torch():
     assert issubclass(DeviceError, RuntimeError) and issubclass(DeviceError, AssertionError)
 
 
+def test_generator_takes_a_device():
+    for g in (cr.Generator(device="cpu"), cr.Generator("cpu"), cr.Generator(device=cr.device("cpu"))):
+        assert g.device == cr.device("cpu") and g.manual_seed(3) is g
+    assert torch.Generator(device="cpu").device == torch.device("cpu")
+    with pytest.raises(RuntimeError):
+        cr.Generator(device="cuda")
+
+
 def test_dir_lists_the_lazy_subpackages():
     names = dir(cr)
     for n in ("nn", "optim", "data", "utils", "save", "load", "summary", "linalg", "cuda", "backends", "device"):

@@ -46,3 +46,7 @@ __all__ += list(_more_loss_names)
 from chainrule.nn.parameter_containers import ParameterDict, ParameterList  # noqa: E402
 
 __all__ += ["ParameterDict", "ParameterList"]
+
+from chainrule.nn.attention import MultiheadAttention  # noqa: E402
+
+__all__ += ["MultiheadAttention"]

@@ -202,3 +202,4 @@ def normalize(input, p=2.0, dim=1, eps=1e-12) -> Tensor:
 from chainrule.nn.functional_losses import *  # noqa: E402, F403
 from chainrule.nn.functional_activations import *  # noqa: E402, F403
 from chainrule.nn.functional_losses_more import *  # noqa: E402, F403
+from chainrule.nn.attention import scaled_dot_product_attention  # noqa: E402, F401

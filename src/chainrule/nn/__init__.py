@@ -50,3 +50,8 @@ __all__ += ["ParameterDict", "ParameterList"]
 from chainrule.nn.attention import MultiheadAttention  # noqa: E402
 
 __all__ += ["MultiheadAttention"]
+
+from chainrule.nn.rmsnorm import RMSNorm  # noqa: E402
+from chainrule.nn.shuffle import Bilinear, ChannelShuffle, PixelShuffle, PixelUnshuffle  # noqa: E402
+
+__all__ += ["RMSNorm", "Bilinear", "ChannelShuffle", "PixelShuffle", "PixelUnshuffle"]

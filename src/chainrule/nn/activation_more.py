@@ -12,7 +12,7 @@ from chainrule.nn.parameter import Parameter
 __all__ = [
     "Hardtanh", "ReLU6", "SELU", "CELU", "Softsign", "LogSigmoid", "Mish", "Hardswish", "Hardsigmoid",
     "Softshrink", "Hardshrink", "Tanhshrink", "Threshold", "GLU", "PReLU", "RReLU", "CosineSimilarity",
-    "PairwiseDistance",
+    "PairwiseDistance", "Softmax2d",
 ]
 
 
@@ -225,3 +225,12 @@ class PairwiseDistance(Module):
 
     def forward(self, x1, x2):
         return F.pairwise_distance(x1, x2, self.norm, self.eps, self.keepdim)
+
+
+class Softmax2d(Module):
+    """Softmax over the channels of each pixel: ``(N, C, H, W)`` or ``(C, H, W)``."""
+
+    def forward(self, input):
+        if input.ndim not in (3, 4):
+            raise ValueError(f"Softmax2d: expected input to be 3D or 4D, got {input.ndim}D instead")
+        return input.softmax(dim=-3)

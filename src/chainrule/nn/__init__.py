@@ -47,7 +47,7 @@ from chainrule.nn.parameter_containers import ParameterDict, ParameterList  # no
 
 __all__ += ["ParameterDict", "ParameterList"]
 
-from chainrule.nn.attention import MultiheadAttention  # noqa: E402
+from chainrule.nn.multihead_attention import MultiheadAttention  # noqa: E402
 
 __all__ += ["MultiheadAttention"]
 

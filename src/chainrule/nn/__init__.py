@@ -55,3 +55,9 @@ from chainrule.nn.rmsnorm import RMSNorm  # noqa: E402
 from chainrule.nn.shuffle import Bilinear, ChannelShuffle, PixelShuffle, PixelUnshuffle  # noqa: E402
 
 __all__ += ["RMSNorm", "Bilinear", "ChannelShuffle", "PixelShuffle", "PixelUnshuffle"]
+
+from chainrule.nn.transformer import (  # noqa: E402
+    TransformerDecoder, TransformerDecoderLayer, TransformerEncoder, TransformerEncoderLayer,
+)
+
+__all__ += ["TransformerDecoder", "TransformerDecoderLayer", "TransformerEncoder", "TransformerEncoderLayer"]

@@ -52,6 +52,18 @@ def test_decoder_matches_torch(kw):
              tgt, memory)
 
 
+def test_full_transformer_matches_torch():
+    kw = dict(d_model=8, nhead=2, num_encoder_layers=2, num_decoder_layers=1, dim_feedforward=16, dropout=0.0,
+              batch_first=True)
+    theirs, ours = torch.nn.Transformer(**kw), cr.nn.Transformer(**kw)
+    _load(ours, theirs)
+    mask = cr.nn.Transformer.generate_square_subsequent_mask(4)
+    np.testing.assert_array_equal(mask.numpy(), torch.nn.Transformer.generate_square_subsequent_mask(4).numpy())
+    src, tgt = rng.normal(size=(2, 5, 8)), rng.normal(size=(2, 4, 8))
+    _compare(lambda s, t: ours(s, t, tgt_mask=mask.double()),
+             lambda s, t: theirs(s, t, tgt_mask=torch.tensor(mask.numpy()).double()), src, tgt)
+
+
 def test_layer_trains_and_state_dict_keys_match():
     ours = cr.nn.TransformerEncoderLayer(8, 2, 16)
     theirs = torch.nn.TransformerEncoderLayer(8, 2, 16)

@@ -73,3 +73,24 @@ def test_modules_match_torch(name, kw, n):
     ours = getattr(cr.nn, name)(**kw)(*args(cr))
     theirs = getattr(torch.nn, name)(**kw)(*args(torch))
     np.testing.assert_allclose(ours.item(), theirs.item(), rtol=1e-10)
+
+
+def test_triplet_with_distance_and_pdist():
+    check_op([(6, 4), (6, 4), (6, 4)], lambda a, p, n, lib: F(lib).triplet_margin_with_distance_loss(
+        a, p, n, distance_function=lambda x, y: (x - y).abs().sum(-1), margin=0.5, swap=True))
+    check_op([(6, 4), (6, 4), (6, 4)], lambda a, p, n, lib: lib.nn.TripletMarginWithDistanceLoss()(a, p, n))
+    check_op([(5, 3)], lambda x, lib: F(lib).pdist(x) + F(lib).pdist(x, p=1.0))
+
+
+def test_gumbel_softmax():
+    g = cr.Generator().manual_seed(0)
+    logits = cr.tensor([[1.0, 2.0, 0.5]], requires_grad=True).expand(20000, 3)
+    y = F(cr).gumbel_softmax(logits, tau=0.5, generator=g)
+    assert np.allclose(y.sum(1).detach().numpy(), 1)
+    hard = F(cr).gumbel_softmax(logits, hard=True, generator=g)
+    h = hard.detach().numpy()
+    assert set(np.unique(h)) == {0.0, 1.0} and np.all(h.sum(1) == 1)
+    freq = h.mean(0)
+    expected = np.exp([1.0, 2.0, 0.5]) / np.exp([1.0, 2.0, 0.5]).sum()
+    assert np.allclose(freq, expected, atol=0.015)  # Gumbel-max samples the categorical exactly
+    (hard * cr.tensor([1.0, 2.0, 3.0])).sum().backward()  # straight-through: the soft sample's gradient

@@ -11,7 +11,7 @@ from chainrule.tensor import Tensor, where
 __all__ = [
     "hardtanh", "hardtanh_", "selu", "celu", "softsign", "logsigmoid", "mish", "hardswish", "hardsigmoid",
     "softshrink", "hardshrink", "tanhshrink", "threshold", "glu", "prelu", "rrelu", "cosine_similarity",
-    "pairwise_distance", "relu_", "elu_", "leaky_relu_", "selu_", "celu_", "threshold_", "rrelu_",
+    "pairwise_distance", "pdist", "gumbel_softmax", "relu_", "elu_", "leaky_relu_", "selu_", "celu_", "threshold_", "rrelu_",
 ]
 
 _SELU_ALPHA = 1.6732632423543772848170429916717
@@ -113,6 +113,33 @@ def cosine_similarity(x1, x2, dim=1, eps=1e-8) -> Tensor:
 def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False) -> Tensor:
     """The p-norm of ``x1 - x2 + eps`` along the last dimension."""
     return (x1 - x2 + eps).norm(p, dim=-1, keepdim=keepdim)
+
+
+def pdist(input, p=2.0) -> Tensor:
+    """Distances between every pair of rows i < j of an ``(N, M)`` input, as one ``N (N - 1) / 2`` vector."""
+    import numpy as np
+
+    n = input.shape[0]
+    i, j = np.triu_indices(n, 1)
+    return (input[i] - input[j]).norm(p, dim=-1)
+
+
+def gumbel_softmax(logits, tau=1.0, hard=False, eps=1e-10, dim=-1, generator=None) -> Tensor:
+    """A differentiable sample from the categorical distribution ``softmax(logits)``: softmax of
+    ``(logits + Gumbel noise) / tau``; with ``hard`` a one-hot vector whose gradient is the soft one's
+    (straight-through)."""
+    import numpy as np
+
+    from chainrule.random import rng_of
+
+    gumbels = Tensor._wrap(rng_of(generator).gumbel(size=tuple(logits.shape)).astype(logits.dtype))
+    y_soft = ((logits + gumbels) / tau).softmax(dim)
+    if not hard:
+        return y_soft
+    index = y_soft._data.argmax(axis=dim)
+    y_hard = np.zeros_like(y_soft._data)
+    np.put_along_axis(y_hard, np.expand_dims(index, dim), 1.0, axis=dim)
+    return Tensor._wrap(y_hard) - y_soft.detach() + y_soft
 
 
 # PyTorch's in-place spellings: chainrule returns new tensors (autograd needs them anyway)

@@ -16,7 +16,7 @@ from chainrule.tensor import Tensor, where
 __all__ = [
     "margin_ranking_loss", "hinge_embedding_loss", "soft_margin_loss", "cosine_embedding_loss",
     "poisson_nll_loss", "gaussian_nll_loss", "triplet_margin_loss", "multilabel_soft_margin_loss",
-    "multi_margin_loss",
+    "multi_margin_loss", "triplet_margin_with_distance_loss",
 ]
 
 
@@ -132,3 +132,16 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=
     mask = Tensor._wrap(1.0 - (y._data == np.arange(x.shape[1])).astype(x.dtype))
     loss = (hinge * mask).sum(1) / x.shape[1]
     return _reduce(loss if input.ndim == 2 else loss.reshape(()), reduction)
+
+
+def triplet_margin_with_distance_loss(anchor, positive, negative, *, distance_function=None, margin=1.0, swap=False,
+                                      reduction="mean"):
+    """``triplet_margin_loss`` with any distance (default: the pairwise 2-norm distance)."""
+    from chainrule.nn.functional_activations import pairwise_distance
+
+    reduction = _reduction(reduction)
+    dist = distance_function if distance_function is not None else pairwise_distance
+    d_pos, d_neg = dist(anchor, positive), dist(anchor, negative)
+    if swap:
+        d_neg = d_neg.minimum(dist(positive, negative))
+    return _reduce((d_pos - d_neg + margin).clamp(min=0), reduction)

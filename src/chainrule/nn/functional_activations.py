@@ -11,7 +11,8 @@ from chainrule.tensor import Tensor, where
 __all__ = [
     "hardtanh", "hardtanh_", "selu", "celu", "softsign", "logsigmoid", "mish", "hardswish", "hardsigmoid",
     "softshrink", "hardshrink", "tanhshrink", "threshold", "glu", "prelu", "rrelu", "cosine_similarity",
-    "pairwise_distance", "pdist", "gumbel_softmax", "relu_", "elu_", "leaky_relu_", "selu_", "celu_", "threshold_", "rrelu_",
+    "pairwise_distance", "pdist", "gumbel_softmax", "relu_", "elu_", "leaky_relu_", "selu_", "celu_", "threshold_",
+    "rrelu_",
 ]
 
 _SELU_ALPHA = 1.6732632423543772848170429916717

@@ -34,7 +34,7 @@ __version__ = "0.1.0"
 
 
 _LAZY_MODULES = ("nn", "optim", "data", "utils", "train", "viz", "io", "models", "cli", "linalg", "cuda", "backends",
-                 "accelerator")
+                 "accelerator", "distributions")
 _LAZY_NAMES = ("summary", "save", "load")
 
 

@@ -110,3 +110,28 @@ def test_dtype_helpers_and_switches():
     assert cr.is_anomaly_enabled()
     cr.set_anomaly_enabled(False)
     assert not cr.is_anomaly_enabled()
+
+
+SCATTER_INDEX = np.array([[0, 2], [1, 1], [3, 0]])
+
+
+@pytest.mark.parametrize("fn", [
+    lambda a, s, lib: a.scatter(1, lib.tensor(SCATTER_INDEX[:, :1]), s[:, :1] * 1),
+    lambda a, s, lib: lib.scatter_add(a, 1, lib.tensor(SCATTER_INDEX), s),
+    lambda a, s, lib: lib.index_add(a, 1, lib.tensor([0, 3]), s, alpha=2.0),
+    lambda a, s, lib: a.index_add(0, lib.tensor([2, 0, 2]), s[:, :1].expand(3, 4) * 1),
+])
+def test_scatters_match_torch(fn):
+    check_op([(3, 4), (3, 2)], fn)
+
+
+def test_scatter_value_and_inplace_index_add():
+    for lib in (torch, cr):
+        x = lib.zeros(3, 4, dtype=lib.float64)
+        y = x.scatter(0, lib.tensor([[1, 2, 0, 1]]), value=5.0)
+        x.index_add_(1, lib.tensor([0, 0]), lib.ones(3, 2, dtype=lib.float64))
+        if lib is torch:
+            ty, tx = y.numpy(), x.numpy()
+        else:
+            np.testing.assert_array_equal(y.numpy(), ty)
+            np.testing.assert_array_equal(x.numpy(), tx)

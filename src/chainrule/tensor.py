@@ -28,7 +28,8 @@ from chainrule.ops.elementwise import (
 from chainrule.ops.elementwise import Expm1, Log2, Log10
 from chainrule.ops.index import GetItem
 from chainrule.ops.math import (
-    Acos, Asin, Atan, Atan2, Cosh, Cumsum, Erf, Exp2, Flip, Gather, Prod, Reciprocal, Roll, Round, Rsqrt, Sinh, Tan,
+    Acos, Asin, Atan, Atan2, Cosh, Cumsum, Erf, Exp2, Flip, Gather, IndexAdd, Prod, Reciprocal, Roll, Round, Rsqrt,
+    Scatter, Sinh, Tan,
 )
 from chainrule.ops.matmul import MatMul
 from chainrule.ops.reduce import Amax, LogSoftmax, LogSumExp, MaxAll, MaxDim, Mean, Softmax, Std, Sum, Var
@@ -1796,6 +1797,32 @@ class Tensor:
     def is_same_size(self, other) -> bool:
         """Whether the two tensors have the same shape."""
         return self.shape == other.shape
+
+    # -- out-of-place scatters (issue 20) -------------------------------------------------------------------
+    def scatter(self, dim, index, src=None, *, value=None, reduce=None):
+        """A copy with ``src`` (or ``value``) written at ``index`` along ``dim``; differentiable in both."""
+        if reduce is not None:
+            return self.clone().scatter_(dim, index, src, value=value, reduce=reduce)
+        if src is None or not isinstance(src, Tensor):
+            v = value if src is None else src
+            src = Tensor._wrap(np.full(_raw(index).shape, v, self._data.dtype))
+        a, s = self._operands(src, broadcast=False)
+        return Scatter.apply(a, s, _raw(index), axis=self._axes(dim)[0], add=False)
+
+    def scatter_add(self, dim, index, src):
+        """A copy with ``src`` added at ``index`` along ``dim`` (repeated indices add up); differentiable."""
+        a, s = self._operands(src, broadcast=False)
+        return Scatter.apply(a, s, _raw(index), axis=self._axes(dim)[0], add=True)
+
+    def index_add(self, dim, index, source, *, alpha=1):
+        """A copy with ``alpha * source`` added at the positions ``index`` of dimension ``dim``."""
+        a, s = self._operands(source, broadcast=False)
+        return IndexAdd.apply(a, s, _raw(index), axis=self._axes(dim)[0], alpha=alpha)
+
+    def index_add_(self, dim, index, source, *, alpha=1):
+        """In-place ``index_add``."""
+        source = source.detach() if isinstance(source, Tensor) else Tensor(_as_array(source))
+        return self._apply_inplace(self.detach().index_add(dim, index, source, alpha=alpha))
 
     # -- indexing -----------------------------------------------------------------------------------
     def __getitem__(self, index):

@@ -93,7 +93,7 @@ __all__ = [
     "triu_indices", "cov", "corrcoef", "set_num_interop_threads", "get_num_interop_threads",
     "set_float32_matmul_precision", "get_float32_matmul_precision", "set_default_tensor_type", "is_anomaly_enabled",
     "set_anomaly_enabled", "set_warn_always", "is_warn_always_enabled", "atleast_3d", "row_stack", "cartesian_prod",
-    "block_diag",
+    "block_diag", "scatter", "scatter_add", "index_add",
 ]
 
 floor = _method("floor")
@@ -181,6 +181,9 @@ select = _method("select")
 kron = _method("kron")
 bincount = _method("bincount")
 histc = _method("histc")
+scatter = _method("scatter")
+scatter_add = _method("scatter_add")
+index_add = _method("index_add")
 eq = _method("eq")
 ne = _method("ne")
 lt = _method("lt")

@@ -196,3 +196,57 @@ class Gather(Op):
         idx[ctx.axis] = ctx.index
         np.add.at(out, tuple(idx), grad)
         return out
+
+
+def _scatter_index(index, axis):
+    """Full index arrays for ``index`` along ``axis`` (the other axes count up), for fancy indexing."""
+    idx = [np.arange(n).reshape([-1 if d == i else 1 for d in range(index.ndim)]) for i, n in enumerate(index.shape)]
+    idx[axis] = index
+    return tuple(idx)
+
+
+class Scatter(Op):
+    """``out = a`` with ``out[i][index[i][j]] = src[i][j]`` along ``axis`` (``add``: added instead).
+
+    Gradients: ``a`` gets the output gradient except where it was overwritten; ``src`` gets the output
+    gradient at the places it went to.
+    """
+
+    def forward(ctx, a, src, index, axis, add):
+        ctx.where, ctx.add = _scatter_index(index, axis), add
+        out = a.copy()
+        part = src[tuple(slice(0, n) for n in index.shape)]
+        if add:
+            np.add.at(out, ctx.where, part)
+        else:
+            out[ctx.where] = part
+        ctx.src_shape, ctx.index_shape = src.shape, index.shape
+        return out
+
+    def backward(ctx, grad):
+        need_a, need_src = ctx.needs_input_grad[:2]
+        ga = gsrc = None
+        if need_a:
+            ga = grad
+            if not ctx.add:
+                ga = grad.copy()
+                ga[ctx.where] = 0
+        if need_src:
+            gsrc = np.zeros(ctx.src_shape, grad.dtype)
+            gsrc[tuple(slice(0, n) for n in ctx.index_shape)] = grad[ctx.where]
+        return ga, gsrc
+
+
+class IndexAdd(Op):
+    """``out = a``; ``out[..., index[k], ...] += alpha * source[..., k, ...]`` along ``axis``."""
+
+    def forward(ctx, a, source, index, axis, alpha):
+        ctx.index, ctx.axis, ctx.alpha = index, axis, alpha
+        out = a.copy()
+        np.add.at(np.moveaxis(out, axis, 0), index, np.moveaxis(source, axis, 0) * alpha)
+        return out
+
+    def backward(ctx, grad):
+        need_a, need_src = ctx.needs_input_grad[:2]
+        gsrc = np.take(grad, ctx.index, axis=ctx.axis) * ctx.alpha if need_src else None
+        return (grad if need_a else None), gsrc

@@ -53,3 +53,20 @@ def test_race_plot_and_gif(tmp_path):
 def test_race_unknown_optimizer():
     with pytest.raises(ValueError, match="race: unknown optimizer 'lion'"):
         race("beale", ["lion"], steps=1)
+
+
+def test_missing_pillow_and_matplotlib_name_the_extra(monkeypatch, tmp_path):
+    pytest.importorskip("matplotlib")
+    import sys
+
+    from chainrule.viz.race import animate_race
+
+    out = race("quadratic", ["sgd"], steps=2)
+    monkeypatch.setitem(sys.modules, "PIL", None)
+    with pytest.raises(ImportError, match=r"pip install chainrule\[image\]"):
+        animate_race(out, tmp_path / "r.gif")
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    from chainrule.viz.race import plot_race
+
+    with pytest.raises(ImportError, match=r"pip install chainrule\[plot\]"):
+        plot_race(out)

@@ -14,7 +14,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-__all__ = ["plot_confusion_matrix", "plot_mistakes", "plot_training_curves"]
+__all__ = ["plot_confusion_matrix", "plot_mistakes", "plot_training_curves",
+           # issue 12, one file per picture (see docs/gallery.md)
+           "plot_decision_boundary", "plot_loss_landscape", "plot_inside", "draw_graph", "race", "plot_race",
+           "plot_lr_find", "plot_batch_sizes"]
 
 INSTALL_HINT = "pip install chainrule[plot]"
 
@@ -50,6 +53,13 @@ def to_numpy(x):
     return np.asarray(getattr(x, "_data", x))
 
 
+from chainrule.viz.batch_size import plot_batch_sizes  # noqa: E402
+from chainrule.viz.boundary import plot_decision_boundary  # noqa: E402
 from chainrule.viz.confusion import plot_confusion_matrix  # noqa: E402 - helpers above are used by these
 from chainrule.viz.curves import plot_training_curves  # noqa: E402
+from chainrule.viz.graph import draw_graph  # noqa: E402
+from chainrule.viz.inside import plot_inside  # noqa: E402
+from chainrule.viz.landscape import plot_loss_landscape  # noqa: E402
+from chainrule.viz.lr_find import plot_lr_find  # noqa: E402
 from chainrule.viz.mistakes import plot_mistakes  # noqa: E402
+from chainrule.viz.race import plot_race, race  # noqa: E402

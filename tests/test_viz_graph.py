@@ -56,3 +56,20 @@ def test_no_graph_or_freed_graph_is_a_clear_error():
     L.backward()
     with pytest.raises(ValueError, match="freed by backward"):
         explain(L, file=None)
+
+
+@pytest.mark.skipif(__import__("shutil").which("dot") is None, reason="Graphviz's dot is not installed")
+def test_draw_graph_with_dot(tmp_path):
+    from chainrule.viz.graph import draw_graph
+
+    x, w, b, L = _graph()
+    fig, data = draw_graph(L, tmp_path / "g.png", engine="dot")
+    assert fig is None and data["engine"] == "dot"
+    assert (tmp_path / "g.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_draw_graph_bad_engine():
+    from chainrule.viz.graph import draw_graph
+
+    with pytest.raises(ValueError, match="draw_graph\\(engine\\)"):
+        draw_graph(_graph()[3], engine="svg")

@@ -33,7 +33,7 @@ def write_boundary(run_dir, config: dict, data: dict, model, plots: list, notes:
                            path=run_dir / "boundary.png", title=f"{config['name']} ({config['dataset']})")
     plots.append(("Decision boundary", "boundary.png"))
     try:
-        animate_boundary(recorder, X, y, run_dir / "boundary.gif")
+        animate_boundary(recorder, X, y, run_dir / "boundary.gif", dpi=70)
         plots.append(("Decision boundary during training", "boundary.gif"))
     except ImportError as e:
         notes.append(f"boundary.gif skipped: {e}")

@@ -43,7 +43,7 @@ def boundary(out, quick, save):
     fig, _ = plot_decision_boundary(model, X, y, Xt, yt, transform=lambda a: a / 3, resolution=100,
                                     title="MLP 2-32-32-2 (tanh) on the spiral")
     save(fig, "boundary.png")
-    animate_boundary(rec, X, y, out / "boundary.gif", max_frames=12 if quick else 30, dpi=50)
+    animate_boundary(rec, X, y, out / "boundary.gif", max_frames=12 if quick else 30, dpi=70)
     return ["boundary.png", "boundary.gif"]
 
 
@@ -105,7 +105,7 @@ def race(out, quick, save):
         save(fig, f"race_{name}.png")
         files.append(f"race_{name}.png")
         if name == "beale":
-            animate_race(result, out / "race_beale.gif", frames=8 if quick else 25, dpi=50)
+            animate_race(result, out / "race_beale.gif", frames=8 if quick else 30, dpi=70)
             files.append("race_beale.gif")
     return files
 

@@ -211,9 +211,11 @@ def animate_race(result, path, *, frames: int = 30, duration_ms: int = 120, dpi:
 
     steps = max(len(p) for p in result["paths"].values()) - 1
     images = []
+    fig = new_figure(figsize=(5, 4), dpi=dpi)  # one figure, fixed margins, cleared per frame (no layout engine)
+    fig.subplots_adjust(left=0.12, right=0.97, bottom=0.12, top=0.92)
+    ax = fig.subplots()
     for upto in sorted(set(np.linspace(0, steps, frames).round().astype(int).tolist())):
-        fig = new_figure(figsize=(5, 4), layout="constrained")
-        ax = fig.subplots()
+        ax.clear()
         _contour(ax, result["function"], resolution=120)
         _draw_paths(ax, result, upto)
         ax.legend(fontsize=6, loc="best", ncol=2)

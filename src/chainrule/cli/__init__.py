@@ -5,6 +5,8 @@
     chainrule train --resume runs/<name>   # continue an interrupted run exactly where it stopped
     chainrule evaluate runs/<name>         # test accuracy with its 95% interval, per-class accuracy
     chainrule predict runs/<name> shoe.png # top-3 classes of a 28x28 grayscale image
+    chainrule lr-find --dataset moons      # the learning-rate range test (train's options): plot + suggestion
+    chainrule figures gallery/             # regenerate every picture of chainrule.viz (docs/gallery.md)
 
 Bad arguments print the usage and a one-line error and exit with status 2; problems found while
 running (a dataset that cannot be found, a run folder without weights) print one clear error and exit
@@ -123,7 +125,8 @@ def build_parser() -> argparse.ArgumentParser:
     t = commands.add_parser(
         "train", help="train an MLP and write a run folder", description=(
             "Train a multi-layer perceptron and write runs/<name>/ with config.json, metrics.csv, "
-            f"model.safetensors, {CHECKPOINT}, curves.png, confusion.png, mistakes.png and report.md. The defaults "
+            f"model.safetensors, {CHECKPOINT}, curves.png, confusion.png, mistakes.png (images), inside.png, "
+            "boundary.png and boundary.gif (2-D toy sets) and report.md. The defaults "
             "reach about 0.89 test accuracy on Fashion-MNIST in about a minute. An interrupted run continues "
             "with --resume RUN_DIR."))
     t.add_argument("--dataset", type=_choice("dataset", DATASETS), choices=DATASETS, default=DEFAULTS["dataset"], metavar="NAME",

@@ -69,6 +69,7 @@ def _walk(roots, root_grads, grads, retain_graph):
 
 
 def _topological_order(roots):
+    tensor = op.Tensor
     order = []
     visited = set()
     stack = [(node, False) for node in reversed(roots)]
@@ -82,7 +83,7 @@ def _topological_order(roots):
         visited.add(node)
         stack.append((node, True))
         for p in reversed(node.parents):
-            ctx = getattr(p, "_ctx", None)
+            ctx = p._ctx if isinstance(p, tensor) else getattr(p, "_ctx", None)  # (constants have none)
             if ctx is not None and ctx not in visited:
                 stack.append((ctx, False))
     return order
@@ -98,11 +99,7 @@ def _free(node):
     node.freed = True
     node.__dict__.clear()
     node.retained = None
-    links = []
-    for p in node.parents:
-        ctx = getattr(p, "_ctx", None)
-        links.append(ctx if ctx is not None else p if getattr(p, "_requires_grad", False) else None)
-    node.parents = tuple(links)
+    node.parents = node.links  # made by Op.apply: the inputs' nodes, leaves that require grad, else None
 
 
 def seed_gradient(tensor, gradient):

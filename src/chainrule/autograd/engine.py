@@ -99,7 +99,11 @@ def _free(node):
     node.freed = True
     node.__dict__.clear()
     node.retained = None
-    node.parents = node.links  # made by Op.apply: the inputs' nodes, leaves that require grad, else None
+    links = getattr(node, "links", None)  # made by Op.apply: the inputs' nodes, leaves that require grad
+    if links is None:  # a node made another way (autograd.Function): the same links, worked out here
+        links = [(p._ctx or (p if p._requires_grad else None)) if isinstance(p, op.Tensor) else None
+                 for p in node.parents]
+    node.parents = links
 
 
 def seed_gradient(tensor, gradient):

@@ -87,15 +87,15 @@ def _restore(model, optimizer, saved) -> None:
 
 
 def _batches(train_data, batch_size, seed):
-    from .inputs import _fit_loaders, _unpack
+    from .inputs import fit_loaders, unpack
 
     generator = cr.Generator().manual_seed(seed) if seed is not None else None
-    loader, _, _ = _fit_loaders(train_data, None, 0.0, batch_size, True, None, generator)
+    loader, _, _ = fit_loaders(train_data, None, 0.0, batch_size, True, None, generator)
     while True:
         empty = True
         for batch in loader:
             empty = False
-            yield _unpack(batch, "lr_find")
+            yield unpack(batch, "lr_find")
         if empty:
             raise ValueError("lr_find: train_data gave no batches")
 

@@ -7,6 +7,7 @@ import math
 import numpy as np
 
 from chainrule.autograd.op import Op
+from chainrule.threads import poll as poll_threads
 
 
 def _rows(x):
@@ -18,6 +19,7 @@ class MatMul(Op):
     """1-D, 2-D and batched products with broadcast batch dimensions, like ``torch.matmul``."""
 
     def forward(ctx, a, b):
+        poll_threads()  # BLAS threads follow the machine's load (threads.py)
         ctx.a, ctx.b = a, b
         return np.matmul(a, b)
 
@@ -54,6 +56,7 @@ class Linear(Op):
     """
 
     def forward(ctx, x, weight, bias=None):
+        poll_threads()  # BLAS threads follow the machine's load (threads.py)
         ctx.x, ctx.weight = x, weight
         out = x @ weight.T
         if bias is not None:

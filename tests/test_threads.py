@@ -92,27 +92,33 @@ def _governor(monkeypatch, usage):
 
 def test_governor_drops_to_one_thread_at_once_when_another_process_takes_a_core(monkeypatch):
     g, advance = _governor(monkeypatch, [0.0, 1.0, 1.0])
-    advance(); g.check()
+    advance()
+    g.check()
     assert g.lib.num_threads == 2  # calm: both cores
-    advance(); g.check()
+    advance()
+    g.check()
     assert g.lib.num_threads == 1 and g.lib.calls == [1]  # a core taken: one thread at the first check
 
 
 def test_governor_restores_threads_only_after_a_calm_second(monkeypatch):
     g, advance = _governor(monkeypatch, [1.0] + [0.0] * 10)
-    advance(); g.check()
+    advance()
+    g.check()
     assert g.lib.num_threads == 1
     for _ in range(g.calm_checks - 1):  # a short lull is not enough
-        advance(); g.check()
+        advance()
+        g.check()
         assert g.lib.num_threads == 1
-    advance(); g.check()
+    advance()
+    g.check()
     assert g.lib.num_threads == 2 and g.lib.calls == [1, 2]
 
 
 def test_governor_ignores_a_little_background_load(monkeypatch):
     g, advance = _governor(monkeypatch, [0.2] * 6)
     for _ in range(6):
-        advance(); g.check()
+        advance()
+        g.check()
     assert g.lib.calls == []
 
 
@@ -130,7 +136,8 @@ def test_governor_stands_down_when_someone_else_sets_the_count(monkeypatch):
     g, advance = _governor(monkeypatch, [1.0])
     g.lib.num_threads = 1  # e.g. threadpoolctl's threadpool_limits in user code
     g.threads = 2
-    advance(); g.check()
+    advance()
+    g.check()
     assert not g.enabled and g.lib.calls == []
 
 

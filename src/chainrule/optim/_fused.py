@@ -69,6 +69,7 @@ def _compile():
         c = np.float32(0.5)
         _fused_numba.adam(a, a.copy(), a.copy(), a.copy(), c, c, c, c, c, c, c, c, False, False)
     except Exception as exc:  # noqa: BLE001 - any JIT failure means: use the NumPy form
-        warnings.warn(f"chainrule: numba kernels unavailable ({exc}); using NumPy updates", RuntimeWarning, stacklevel=3)
+        warnings.warn(f"chainrule: numba kernels unavailable ({exc}); using NumPy updates", RuntimeWarning,
+                      stacklevel=3)
         return False
     return _fused_numba

@@ -58,7 +58,12 @@ class Linear(Op):
     def forward(ctx, x, weight, bias=None):
         poll_threads()  # BLAS threads follow the machine's load (threads.py)
         ctx.x, ctx.weight = x, weight
-        out = x @ weight.T
+        if x.ndim == 2 and x.shape[0] < weight.shape[0]:
+            # the same product, transposed: OpenBLAS runs it faster when the longer side comes first
+            # (64x784 by 784x256: 147 us instead of 193 on one thread; docs/performance.md)
+            out = (weight @ x.T).T
+        else:
+            out = x @ weight.T
         if bias is not None:
             out += bias
         return out

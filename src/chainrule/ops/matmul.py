@@ -59,11 +59,13 @@ class Linear(Op):
         poll_threads()  # BLAS threads follow the machine's load (threads.py)
         ctx.x, ctx.weight = x, weight
         if x.ndim == 2 and x.shape[0] < weight.shape[0]:
-            # the same product, transposed: OpenBLAS runs it faster when the longer side comes first
-            # (64x784 by 784x256: 147 us instead of 193 on one thread; docs/performance.md)
-            out = (weight @ x.T).T
-        else:
-            out = x @ weight.T
+            # The same product transposed: OpenBLAS runs it faster with the longer side first (64x784 by
+            # 784x256: 147 us instead of 193 on one thread; the sums' order, hence rounding, may differ, as
+            # with another thread count). The bias add copies it back to row-major in the pass it needed
+            # anyway, so later ops see the usual layout.
+            t = (weight @ x.T).T
+            return np.add(t, bias, out=np.empty(t.shape, t.dtype)) if bias is not None else np.ascontiguousarray(t)
+        out = x @ weight.T
         if bias is not None:
             out += bias
         return out

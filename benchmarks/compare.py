@@ -83,15 +83,16 @@ def print_table(times, title, accs=None):
 
 def race(data, args, jax_ok):
     X, y, Xt, yt = data
+    X, y = X[: args.samples], y[: args.samples]
     times, accs = {}, {}
     for seed in range(args.seeds):  # each seed: a fresh model per library, epochs alternating
         extra = [runners.ChainruleRun(X, y, seed=seed, jit=False)]
         runs = make_runs(X, y, seed, jax_ok, extra)
-        for name, sec in alternate(runs, args.epochs).items():
+        for name, sec in alternate(runs, args.epochs, args.budget).items():
             times.setdefault(name, []).extend(sec)
         for r in runs:
             accs.setdefault(r.name, []).append(r.accuracy(Xt, yt))
-    print_table(times, f"MLP 784-256-10, Adam 1e-3, batch 64, Fashion-MNIST (60,000): {args.seeds} seeds x "
+    print_table(times, f"MLP 784-256-10, Adam 1e-3, batch 64, Fashion-MNIST ({len(X):,}): {args.seeds} seeds x "
                 f"{args.epochs} epochs alternating; test accuracy after {args.epochs} epochs (mean over seeds)", accs)
     print("ratios: s/epoch over PyTorch's or JAX's (below 1: chainrule faster); p95/med: 95th-percentile epoch "
           "over the median")
@@ -102,6 +103,7 @@ def contention(data, args, jax_ok):
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     fixed = runners.ChainruleRun(X, y, threads=cores, name=f"chainrule, {cores} BLAS threads fixed (before)")
     runs = make_runs(X, y, 0, jax_ok, [fixed])
+    runs.insert(3, runners.TorchRun(X, y, threads=1))  # what a PyTorch user on a busy machine would do
     for r in runs:  # warm up (JAX compiled in its constructor) before the competitor starts
         r.epoch()
     busy = subprocess.Popen([sys.executable, "-c", "while True: pass"])
@@ -193,6 +195,8 @@ def main(argv=None):
     parser.add_argument("--only", nargs="+", choices=["race", "contention", "memory", "overhead", "scaling"])
     parser.add_argument("--epochs", type=int, default=None, help="race epochs per library and seed (5; quick 3)")
     parser.add_argument("--seeds", type=int, default=None, help="fresh models per library (2; quick 1)")
+    parser.add_argument("--samples", type=int, default=60_000, help="training images per race epoch")
+    parser.add_argument("--budget", type=float, default=None, help="race: seconds per library and seed at most")
     parser.add_argument("--contention-samples", type=int, default=20_000)
     parser.add_argument("--contention-epochs", type=int, default=None, help="(20; quick 8)")
     parser.add_argument("--contention-budget", type=float, default=60.0, help="seconds per library at most")

@@ -96,12 +96,12 @@ class ChainruleRun:
 
 
 class TorchRun:
-    name = "PyTorch eager"
-
-    def __init__(self, X, y, seed=0, batch=64, hidden=256):
+    def __init__(self, X, y, seed=0, batch=64, hidden=256, threads=None):
         import torch
 
-        self.torch = torch
+        self.torch, self.threads = torch, threads
+        self.name = "PyTorch eager" + (f", {threads} thread(s) fixed" if threads else "")
+        self.default_threads = torch.get_num_threads()
         torch.manual_seed(seed)
         self.X = torch.from_numpy(X.astype(np.float32) / 255)
         self.y = torch.from_numpy(y)
@@ -113,6 +113,7 @@ class TorchRun:
 
     def epoch(self):
         torch, model, opt, loss_fn = self.torch, self.model, self.opt, self.loss_fn
+        torch.set_num_threads(self.threads or self.default_threads)  # runs alternate in one process
         model.train()
         perm = torch.randperm(len(self.X))
         for i in range(0, len(perm), self.batch):

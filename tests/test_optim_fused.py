@@ -57,3 +57,25 @@ def test_fused_true_without_numba_raises(monkeypatch):
     monkeypatch.setattr(cr.optim.adam, "adam_kernel", lambda: None)
     with pytest.raises(RuntimeError, match="numba"):
         cr.optim.Adam([cr.zeros(2, requires_grad=True)], fused=True)
+
+
+def test_fused_coefficients_follow_lr_changes_and_other_optimizers():
+    # the kernel's scalars are computed once per step and group: a scheduler's new lr, or another
+    # optimizer stepping in between, must not reuse stale ones
+    def run(fused):
+        cr.manual_seed(0)
+        a, b = nn.Linear(6, 4), nn.Linear(6, 4)
+        opt_a = cr.optim.Adam(a.parameters(), lr=1e-2, fused=fused)
+        opt_b = cr.optim.AdamW(b.parameters(), lr=3e-2, betas=(0.8, 0.9), fused=fused)
+        sched = cr.optim.lr_scheduler.StepLR(opt_a, step_size=2, gamma=0.5)
+        x = cr.tensor(np.random.default_rng(0).normal(size=(8, 6)), dtype=cr.float32)
+        for _ in range(7):
+            for model, opt in ((a, opt_a), (b, opt_b)):
+                opt.zero_grad()
+                (model(x) ** 2).mean().backward()
+                opt.step()
+            sched.step()
+        return [p.detach().numpy().copy() for p in [*a.parameters(), *b.parameters()]]
+
+    for fast, plain in zip(run(None), run(False)):
+        np.testing.assert_array_equal(fast, plain)

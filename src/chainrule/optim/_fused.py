@@ -39,8 +39,8 @@ def fused_adam_step(p, state, group) -> bool:
     if group["amsgrad"] or not _same_flat_layout(data, grad, m, v):
         return False
     global _scalars_key, _scalars
-    key = (data.dtype, state["step"], float(group["lr"]), tuple(group["betas"]), group["eps"], group["weight_decay"])
-    if key != _scalars_key:  # rounded to the parameter's dtype, as the NumPy form's are
+    key = (data.dtype, state["step"], float(group["lr"]), group["betas"], group["eps"], group["weight_decay"])
+    if key != _scalars_key:  # once per step and group: rounded to the parameter's dtype, as the NumPy form's are
         dt, step, lr, (beta1, beta2), eps, weight_decay = data.dtype.type, *key[1:]
         _scalars = (dt(1 - beta1), dt(beta2), dt(1 - beta2), dt(lr / (1 - beta1**step)),
                     dt((1 - beta2**step) ** 0.5), dt(eps), dt(weight_decay), dt(1 - lr * weight_decay))
@@ -50,11 +50,12 @@ def fused_adam_step(p, state, group) -> bool:
     return True
 
 
-def _same_flat_layout(data, *others):
-    """True when every array is C-contiguous with ``data``'s float dtype and shape (reshape(-1) is a view)."""
-    if data.dtype.kind != "f" or not data.flags.c_contiguous:
-        return False
-    return all(a.dtype == data.dtype and a.shape == data.shape and a.flags.c_contiguous for a in others)
+def _same_flat_layout(data, grad, m, v):
+    """True when all four are C-contiguous with ``data``'s float dtype and shape (reshape(-1) is a view)."""
+    dtype, shape = data.dtype, data.shape
+    return (dtype.kind == "f" and data.flags.c_contiguous and grad.flags.c_contiguous and m.flags.c_contiguous
+            and v.flags.c_contiguous and grad.dtype == dtype and m.dtype == dtype and v.dtype == dtype
+            and grad.shape == shape and m.shape == shape and v.shape == shape)
 
 
 def _compile():

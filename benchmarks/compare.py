@@ -46,6 +46,9 @@ def p95(values):
     return s[max(0, math.ceil(0.95 * len(s)) - 1)]
 
 
+CPU = {}  # run name -> CPU seconds (all of this process's threads) per epoch, beside the wall times
+
+
 def alternate(runs, epochs, budget=None):
     """Per-epoch seconds of each run, epochs alternating; a run that has spent ``budget`` s stops early."""
     times = {r.name: [] for r in runs}
@@ -53,9 +56,10 @@ def alternate(runs, epochs, budget=None):
         for r in runs:
             if budget is not None and sum(times[r.name]) > budget:
                 continue
-            t = time.perf_counter()
+            t, c = time.perf_counter(), time.process_time()
             r.epoch()
             times[r.name].append(time.perf_counter() - t)
+            CPU.setdefault(r.name, []).append(time.process_time() - c)
     return times
 
 
@@ -71,13 +75,17 @@ def print_table(times, title, accs=None):
     med = {k: statistics.median(v) for k, v in times.items()}
     torch_t, jax_t = med.get("PyTorch eager"), med.get("JAX jit")
     print(f"\n{title}")
-    print(f"{'library':38} {'s/epoch':>8} {'p95/med':>8} {'/PyTorch':>9} {'/JAX':>6} {'epochs':>7}"
+    print(f"{'library':40} {'s/epoch':>8} {'p95/med':>8} {'/PyTorch':>9} {'/JAX':>6} {'CPU s':>7} {'epochs':>7}"
           + (f" {'test acc':>9}" if accs else ""))
     for name, sec in med.items():
         vs_t = f"{sec / torch_t:>9.2f}" if torch_t else " " * 9
         vs_j = f"{sec / jax_t:>6.2f}" if jax_t else " " * 6
         acc = f" {statistics.mean(accs[name]):>9.4f}" if accs else ""
-        print(f"{name:38} {sec:>8.3f} {p95(times[name]) / sec:>8.2f} {vs_t} {vs_j} {len(times[name]):>7}{acc}")
+        cpu = statistics.median(CPU[name][-len(times[name]):])
+        print(f"{name:40} {sec:>8.3f} {p95(times[name]) / sec:>8.2f} {vs_t} {vs_j} {cpu:>7.3f} "
+              f"{len(times[name]):>7}{acc}")
+    print("s/epoch: median wall time; p95/med: the 95th-percentile epoch over the median; /PyTorch, /JAX: ratios of "
+          "the medians (below 1: faster); CPU s: median CPU seconds per epoch of all the process's threads")
     return med
 
 
@@ -88,14 +96,13 @@ def race(data, args, jax_ok):
     for seed in range(args.seeds):  # each seed: a fresh model per library, epochs alternating
         extra = [runners.ChainruleRun(X, y, seed=seed, jit=False)]
         runs = make_runs(X, y, seed, jax_ok, extra)
+        runs.insert(3, runners.TorchRun(X, y, seed=seed, threads=1))
         for name, sec in alternate(runs, args.epochs, args.budget).items():
             times.setdefault(name, []).extend(sec)
         for r in runs:
             accs.setdefault(r.name, []).append(r.accuracy(Xt, yt))
     print_table(times, f"MLP 784-256-10, Adam 1e-3, batch 64, Fashion-MNIST ({len(X):,}): {args.seeds} seeds x "
                 f"{args.epochs} epochs alternating; test accuracy after {args.epochs} epochs (mean over seeds)", accs)
-    print("ratios: s/epoch over PyTorch's or JAX's (below 1: chainrule faster); p95/med: 95th-percentile epoch "
-          "over the median")
 
 
 def contention(data, args, jax_ok):
@@ -200,6 +207,8 @@ def main(argv=None):
     parser.add_argument("--contention-samples", type=int, default=20_000)
     parser.add_argument("--contention-epochs", type=int, default=None, help="(20; quick 8)")
     parser.add_argument("--contention-budget", type=float, default=60.0, help="seconds per library at most")
+    parser.add_argument("--torch-threads", type=int, default=None,
+                        help="scaling: fix PyTorch's threads (on a busy machine its default stalls for minutes)")
     parser.add_argument("--child", choices=["chainrule", "torch", "jax"], help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
@@ -231,7 +240,8 @@ def main(argv=None):
     if "scaling" in only:
         import scaling
 
-        scaling.main(["--quick"] if args.quick else [])
+        scaling.main((["--quick"] if args.quick else [])
+                     + (["--torch-threads", str(args.torch_threads)] if args.torch_threads else []))
     print(f"\nload average at the end: {os.getloadavg()[0]:.2f}")
 
 

@@ -125,6 +125,7 @@ class TorchRun:
 
     def steps(self, n):
         model, opt, loss_fn = self.model, self.opt, self.loss_fn
+        self.torch.set_num_threads(self.threads or self.default_threads)
         x, y = self.X[: self.batch], self.y[: self.batch]
         for _ in range(n):
             loss = loss_fn(model(x), y)

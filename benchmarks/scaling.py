@@ -44,8 +44,9 @@ def step_flops(batch, hidden):
     return 2 * batch * hidden * (784 + 784 + 3 * 10)
 
 
-def measure(batch, hidden, X, y, blocks, peak):
-    runs = [runners.ChainruleRun(X, y, batch=batch, hidden=hidden), runners.TorchRun(X, y, batch=batch, hidden=hidden)]
+def measure(batch, hidden, X, y, blocks, peak, torch_threads=None):
+    runs = [runners.ChainruleRun(X, y, batch=batch, hidden=hidden),
+            runners.TorchRun(X, y, batch=batch, hidden=hidden, threads=torch_threads)]
     if runners.have_jax():
         runs.append(runners.JaxRun(X, y, batch=batch, hidden=hidden))
     floor = step_flops(batch, hidden) / peak
@@ -62,6 +63,8 @@ def measure(batch, hidden, X, y, blocks, peak):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--torch-threads", type=int, default=None,
+                        help="fix PyTorch's threads (on a busy machine its default stalls for minutes)")
     args = parser.parse_args(argv)
     X, y, _, _ = runners.load_data()
     X, y = X[:1024], y[:1024]  # the steps use the first batch only
@@ -74,7 +77,7 @@ def main(argv=None):
     blocks = 5 if args.quick else 9
     header = None
     for batch, hidden in points:
-        floor, t = measure(batch, hidden, X, y, blocks, peak)
+        floor, t = measure(batch, hidden, X, y, blocks, peak, args.torch_threads)
         if header is None:
             header = list(t)
             print(f"{'batch':>6} {'width':>6} {'floor us':>9} " + " ".join(f"{n[:18]:>25}" for n in header))

@@ -79,3 +79,21 @@ def test_fused_coefficients_follow_lr_changes_and_other_optimizers():
 
     for fast, plain in zip(run(None), run(False)):
         np.testing.assert_array_equal(fast, plain)
+
+
+def test_arrays_the_kernel_cannot_take_go_through_the_numpy_form():
+    # amsgrad, and a parameter that is not row-major, take Adam._update; the results must not depend on it
+    def run(fortran, fused, **kw):
+        rng = np.random.default_rng(0)
+        w = cr.tensor(rng.normal(size=(5, 4)).astype(np.float32), requires_grad=True)
+        if fortran:
+            w._data = np.asfortranarray(w._data)
+        opt = cr.optim.Adam([w], lr=1e-2, fused=fused, **kw)
+        for i in range(5):
+            opt.zero_grad()
+            ((w * float(i + 1)) ** 2).sum().backward()
+            opt.step()
+        return w.detach().numpy()
+
+    np.testing.assert_array_equal(run(True, None), run(False, False))
+    np.testing.assert_array_equal(run(False, None, amsgrad=True), run(False, False, amsgrad=True))

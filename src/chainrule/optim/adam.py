@@ -27,9 +27,9 @@ class Adam(Optimizer):
         amsgrad (bool): use the running maximum of v (AMSGrad). Default: False.
         maximize (bool): maximize the objective instead of minimizing it. Default: False.
         decoupled_weight_decay (bool): shrink the weights directly, as AdamW. Default: False.
-        fused (bool or None): update each parameter in one compiled pass (numba, the ``fast``
-            extra). None uses it when available, False never, True requires it. Same results as the
-            NumPy form to rounding. Default: None.
+        fused (bool or None): update each parameter in one compiled pass (numba, a dependency).
+            None uses it when available, False never (the NumPy form below), True requires it. The
+            same bits as the NumPy form. Default: None.
 
     >>> opt = Adam(model.parameters(), lr=1e-3)
     >>> opt.zero_grad(); loss_fn(model(x), y).backward(); opt.step()
@@ -39,7 +39,7 @@ class Adam(Optimizer):
                  eps: float = 1e-8, weight_decay: float = 0, amsgrad: bool = False, *,
                  maximize: bool = False, decoupled_weight_decay: bool = False, fused: bool | None = None):
         if fused and adam_kernel() is None:
-            raise RuntimeError("Adam(fused=True) needs numba: pip install chainrule[fast] (and CHAINRULE_JIT unset)")
+            raise RuntimeError("Adam(fused=True) needs numba (pip install numba) and CHAINRULE_JIT not set to 0")
         self.fused = fused
         check_lr(lr, type(self).__name__)
         if not 0.0 <= eps:

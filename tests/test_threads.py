@@ -151,8 +151,14 @@ def test_set_num_threads_turns_the_governor_off(monkeypatch):
         cr.set_num_threads(before)
 
 
-@pytest.mark.parametrize("env", ["OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "CHAINRULE_ADAPT_THREADS"])
+THREAD_ENV = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "CHAINRULE_ADAPT_THREADS")
+
+
+@pytest.mark.parametrize("env", THREAD_ENV)
 def test_an_explicit_thread_setting_in_the_environment_turns_the_governor_off(monkeypatch, env):
+    for name in THREAD_ENV:
+        monkeypatch.delenv(name, raising=False)  # conftest.py turns the governor off for the other tests
+    assert threads.Governor().enabled is True
     monkeypatch.setenv(env, "1" if env != "CHAINRULE_ADAPT_THREADS" else "0")
     assert threads.Governor().enabled is False
 

@@ -172,3 +172,15 @@ def test_cpu_seconds_reads_this_machine():
     sum(i * i for i in range(200_000))  # burn a little CPU
     busy2, ours2 = threads._cpu_seconds(sorted(os.sched_getaffinity(0)))
     assert busy2 >= busy >= 0 and ours2 >= ours > 0
+
+
+def test_governor_switches_itself_off_when_proc_stat_cannot_be_read(monkeypatch):
+    g, advance = _governor(monkeypatch, [1.0])
+
+    def broken(cpus):
+        raise OSError("no /proc here")
+
+    monkeypatch.setattr(threads, "_cpu_seconds", broken)
+    advance()
+    g.poll()  # must not raise inside a matrix product
+    assert not g.enabled and g.lib.calls == []

@@ -89,7 +89,11 @@ class Governor:
         self.next_check = now + self.interval
         if self.lib is None and not self._start():
             return
-        sample = (now, *_cpu_seconds(self.cpus))
+        try:
+            sample = (now, *_cpu_seconds(self.cpus))
+        except (OSError, ValueError, IndexError):  # /proc gone or unreadable: leave BLAS as it is
+            self.enabled = False
+            return
         if self.last is None:
             self.last, self.next_check = sample, now + 0.1
             return

@@ -130,8 +130,9 @@ class Governor:
         except (ImportError, OSError, AttributeError, ValueError):
             self.enabled = False
             return False
-        libs = [lc for lc in ThreadpoolController().select(user_api="blas").lib_controllers
-                if "numpy" in lc.filepath]  # NumPy's own BLAS, not one another library loaded
+        blas = ThreadpoolController().select(user_api="blas").lib_controllers
+        # NumPy's own BLAS (its wheels bundle one), not one another library loaded; else the only one
+        libs = [lc for lc in blas if "numpy" in lc.filepath] or (blas if len(blas) == 1 else [])
         if not libs or libs[0].num_threads <= 1 or len(self.cpus) <= 1:
             self.enabled = False
             return False

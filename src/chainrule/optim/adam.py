@@ -42,14 +42,12 @@ class Adam(Optimizer):
             raise RuntimeError("Adam(fused=True) needs numba (pip install numba) and CHAINRULE_JIT not set to 0")
         self.fused = fused
         check_lr(lr, type(self).__name__)
-        if not 0.0 <= eps:
-            raise ValueError(f"Invalid epsilon value: {eps}")
+        self._check_non_negative(eps=eps)
         if not 0.0 <= betas[0] < 1.0:
             raise ValueError(f"Invalid beta parameter at index 0: {betas[0]}")
         if not 0.0 <= betas[1] < 1.0:
             raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        self._check_non_negative(weight_decay=weight_decay)
         defaults = dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
                         maximize=maximize, decoupled_weight_decay=decoupled_weight_decay)
         super().__init__(params, defaults)
@@ -58,25 +56,12 @@ class Adam(Optimizer):
         """Perform one optimization step; ``closure`` re-evaluates the model and returns the loss."""
         loss = self._closure_loss(closure)
         fused = self.fused is not False and adam_kernel() is not None
-        for group in self.param_groups:
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                state = self.state[p] or self._init_state(p, group)
-                state["step"] += 1
-                # the compiled one-pass update where it applies (_fused.py); the same math as _update
-                if not (fused and fused_adam_step(p, state, group)):
-                    self._update(p, state, group)
+        for p, state, group in self._params_with_grad(_init):
+            state["step"] += 1
+            # the compiled one-pass update where it applies (_fused.py); the same math as _update
+            if not (fused and fused_adam_step(p, state, group)):
+                self._update(p, state, group)
         return loss
-
-    def _init_state(self, p, group):
-        state = self.state[p]
-        state["step"] = 0
-        state["exp_avg"] = np.zeros_like(p._data)
-        state["exp_avg_sq"] = np.zeros_like(p._data)
-        if group["amsgrad"]:
-            state["max_exp_avg_sq"] = np.zeros_like(p._data)
-        return state
 
     def _update(self, p, state, group):
         """The readable NumPy update of one parameter: the reference the fused kernel is tested against."""
@@ -102,3 +87,11 @@ class Adam(Optimizer):
         denom = np.divide(np.sqrt(second, out=tmp), bias_correction2_sqrt, out=tmp)
         denom += eps
         p._data -= np.multiply(np.divide(exp_avg, denom, out=tmp), step_size, out=tmp)
+
+
+def _init(p, group):
+    """Adam's state for a parameter met for the first time: step 0, both moments (and v_max) zero."""
+    state = {"step": 0, "exp_avg": np.zeros_like(p._data), "exp_avg_sq": np.zeros_like(p._data)}
+    if group["amsgrad"]:
+        state["max_exp_avg_sq"] = np.zeros_like(p._data)
+    return state

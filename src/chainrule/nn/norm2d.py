@@ -45,6 +45,7 @@ class GroupNorm(Module):
         num_channels (int): C.
         eps (float): added to the variance. Default 1e-5.
         affine (bool): learn a per-channel ``weight`` (ones) and ``bias`` (zeros). Default True.
+        bias (bool): learn the bias (when affine). Default True.
 
     Shape: (N, C, *) -> same shape.
 
@@ -52,8 +53,8 @@ class GroupNorm(Module):
     Size([2, 32, 8, 8])
     """
 
-    def __init__(self, num_groups: int, num_channels: int, eps: float = 1e-5, affine: bool = True, device=None,
-                 dtype=None):
+    def __init__(self, num_groups: int, num_channels: int, eps: float = 1e-5, affine: bool = True, bias: bool = True,
+                 device=None, dtype=None):
         super().__init__()
         if num_groups <= 0 or num_channels % num_groups:
             raise ValueError(f"GroupNorm: num_groups={num_groups} must divide num_channels={num_channels}")
@@ -61,7 +62,10 @@ class GroupNorm(Module):
         dtype = np.dtype(dtype) if dtype is not None else dtypes.get_default_dtype()
         if affine:
             self.weight = Parameter(np.empty(num_channels, dtype=dtype))
-            self.bias = Parameter(np.empty(num_channels, dtype=dtype))
+            if bias:
+                self.bias = Parameter(np.empty(num_channels, dtype=dtype))
+            else:
+                self.register_parameter("bias", None)
         else:
             self.register_parameter("weight", None)
             self.register_parameter("bias", None)
@@ -70,7 +74,8 @@ class GroupNorm(Module):
     def reset_parameters(self) -> None:
         if self.affine:
             init.ones_(self.weight)
-            init.zeros_(self.bias)
+            if self.bias is not None:
+                init.zeros_(self.bias)
 
     def forward(self, input):
         if input.ndim < 2 or input.shape[1] != self.num_channels:
@@ -79,4 +84,5 @@ class GroupNorm(Module):
         return FN.group_norm(input, self.num_groups, self.weight, self.bias, self.eps)
 
     def extra_repr(self) -> str:
-        return f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}"
+        return (f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}, "
+                f"bias={self.bias is not None}")

@@ -1,4 +1,4 @@
-"""Ready-made models as ``nn.Sequential``: ``mlp`` (the lectures' multi-layer perceptron) and ``cnn`` (a small conv net)."""
+"""Ready-made models as ``nn.Sequential``: ``mlp`` (the lectures' perceptron) and ``cnn`` (a small conv net)."""
 
 from __future__ import annotations
 
@@ -96,6 +96,7 @@ def cnn(in_channels=1, image_size=(28, 28), channels=(32, 64), hidden=(128,), ou
     layers.append(nn.Flatten())
     sizes = [c * h * w, *(int(s) for s in hidden)]
     for fan_in, fan_out in zip(sizes[:-1], sizes[1:]):
-        layers += ([nn.Dropout(dropout)] if dropout > 0 else []) + [nn.Linear(fan_in, fan_out), ACTIVATIONS[activation]()]
+        drop = [nn.Dropout(dropout)] if dropout > 0 else []
+        layers += [*drop, nn.Linear(fan_in, fan_out), ACTIVATIONS[activation]()]
     layers += ([nn.Dropout(dropout)] if dropout > 0 else []) + [nn.Linear(sizes[-1], out_features)]
     return nn.Sequential(*layers)

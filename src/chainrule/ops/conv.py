@@ -60,6 +60,14 @@ def _columns(xp, w_shape, ho, wo, stride, dilation, groups):
     n, c = xp.shape[0], xp.shape[3]
     kh, kw = w_shape[2], w_shape[3]
     p = patches(xp, kh, kw, ho, wo, stride, dilation)
+    if c == 1:
+        # one input channel (the first layer on grey images): copying tap by tap into a (K, M) matrix moves
+        # rows of Wo pixels at a time, where the (M, K) copy moves one float at a time (0.41 vs 0.82 ms)
+        cols_t = np.empty((kh, kw, n, ho, wo), dtype=xp.dtype)
+        for i in range(kh):
+            for j in range(kw):
+                cols_t[i, j] = p[:, :, :, i, j, 0]
+        return cols_t.reshape(kh * kw, n * ho * wo).T[None]
     if groups == 1:
         return p.reshape(1, n * ho * wo, kh * kw * c)
     p = p.reshape(n, ho, wo, kh, kw, groups, c // groups).transpose(5, 0, 1, 2, 3, 4, 6)

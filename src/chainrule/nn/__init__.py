@@ -33,7 +33,6 @@ from chainrule.nn.loss import __all__ as _loss_names  # noqa: E402
 
 __all__ += list(_loss_names) + ["regularization"]
 
-from chainrule.nn.activation_hard import Hardsigmoid, Hardswish, ReLU6  # noqa: E402
 from chainrule.nn.conv import Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d  # noqa: E402
 from chainrule.nn.dropout import Dropout2d  # noqa: E402
 from chainrule.nn.norm2d import BatchNorm2d, GroupNorm  # noqa: E402
@@ -46,9 +45,37 @@ from chainrule.nn.resample import ConstantPad2d, ReflectionPad2d, ReplicationPad
 __all__ += [
     "AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "AvgPool1d", "AvgPool2d",
     "BatchNorm2d", "ConstantPad2d", "Conv1d", "Conv2d", "ConvTranspose1d", "ConvTranspose2d", "Dropout2d", "GroupNorm",
-    "Hardsigmoid", "Hardswish", "MaxPool1d", "MaxPool2d", "ReLU6", "ReflectionPad2d", "ReplicationPad2d", "Upsample",
-    "ZeroPad2d",
+    "MaxPool1d", "MaxPool2d", "ReflectionPad2d", "ReplicationPad2d", "Upsample", "ZeroPad2d",
 ]
+
+from chainrule.nn.activation_more import *  # noqa: E402, F403
+from chainrule.nn.activation_more import __all__ as _activation_names  # noqa: E402
+
+__all__ += list(_activation_names)
+
+from chainrule.nn.loss_more import *  # noqa: E402, F403
+from chainrule.nn.loss_more import __all__ as _more_loss_names  # noqa: E402
+
+__all__ += list(_more_loss_names)
+
+from chainrule.nn.parameter_containers import ParameterDict, ParameterList  # noqa: E402
+
+__all__ += ["ParameterDict", "ParameterList"]
+
+from chainrule.nn.multihead_attention import MultiheadAttention  # noqa: E402
+
+__all__ += ["MultiheadAttention"]
+
+from chainrule.nn.rmsnorm import RMSNorm  # noqa: E402
+from chainrule.nn.shuffle import Bilinear, ChannelShuffle, PixelShuffle, PixelUnshuffle  # noqa: E402
+
+__all__ += ["RMSNorm", "Bilinear", "ChannelShuffle", "PixelShuffle", "PixelUnshuffle"]
+
+from chainrule.nn.transformer import (  # noqa: E402
+    Transformer, TransformerDecoder, TransformerDecoderLayer, TransformerEncoder, TransformerEncoderLayer,
+)
+
+__all__ += ["Transformer", "TransformerDecoder", "TransformerDecoderLayer", "TransformerEncoder", "TransformerEncoderLayer"]
 
 from chainrule.nn.rnn import GRU, LSTM, RNN, RNNBase  # noqa: E402
 from chainrule.nn.rnn_cells import GRUCell, LSTMCell, RNNCell, RNNCellBase  # noqa: E402

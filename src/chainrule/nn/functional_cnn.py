@@ -1,34 +1,15 @@
-"""Functions convolutional networks need besides conv and pooling: ``dropout2d``, ``group_norm``,
-``hardswish``, ``hardsigmoid`` (part of ``chainrule.nn.functional``)."""
+"""Functions convolutional networks need besides conv and pooling: ``dropout2d`` and ``group_norm``
+(part of ``chainrule.nn.functional``)."""
 
 from __future__ import annotations
 
 import numpy as np
 
 from chainrule.ops import nn as _ops
-from chainrule.ops.activation_hard import Hardsigmoid, Hardswish
 from chainrule.random import rng_of
 from chainrule.tensor import Tensor
 
-__all__ = ["dropout2d", "group_norm", "hardsigmoid", "hardswish"]
-
-
-def hardsigmoid(input, inplace=False) -> Tensor:
-    """relu6(x + 3) / 6, elementwise (``inplace`` is accepted; the result is a new tensor).
-
-    >>> F.hardsigmoid(chainrule.tensor([-4.0, 0.0, 4.0]))
-    tensor([0.0000, 0.5000, 1.0000])
-    """
-    return Hardsigmoid.apply(input)
-
-
-def hardswish(input, inplace=False) -> Tensor:
-    """x * relu6(x + 3) / 6, elementwise (Howard et al., 2019, MobileNetV3).
-
-    >>> F.hardswish(chainrule.tensor([-4.0, 0.0, 4.0]))
-    tensor([-0., 0., 4.])
-    """
-    return Hardswish.apply(input)
+__all__ = ["dropout2d", "group_norm"]
 
 
 def dropout2d(input, p=0.5, training=True, inplace=False, generator=None) -> Tensor:

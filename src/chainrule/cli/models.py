@@ -39,5 +39,8 @@ def describe(config: dict) -> str:
 
 
 def add_channel_axis(x):
-    """(N, H, W) grey images -> (N, 1, H, W), the layout conv layers take."""
+    """Grey images get a channel axis, the layout conv layers take: a sample (H, W) -> (1, H, W), a batch
+    (N, H, W) -> (N, 1, H, W) (transforms run per sample in a dataset, per batch in ``predict``)."""
+    if x.ndim == 2:
+        return x[None]
     return x[:, None] if x.ndim == 3 else x

@@ -33,6 +33,21 @@ from chainrule.nn.loss import __all__ as _loss_names  # noqa: E402
 
 __all__ += list(_loss_names) + ["regularization"]
 
+from chainrule.nn.conv import Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d  # noqa: E402
+from chainrule.nn.dropout import Dropout2d  # noqa: E402
+from chainrule.nn.norm2d import BatchNorm2d, GroupNorm  # noqa: E402
+from chainrule.nn.pooling import (  # noqa: E402
+    AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveMaxPool1d, AdaptiveMaxPool2d, AvgPool1d, AvgPool2d, MaxPool1d,
+    MaxPool2d,
+)
+from chainrule.nn.resample import ConstantPad2d, ReflectionPad2d, ReplicationPad2d, Upsample, ZeroPad2d  # noqa: E402
+
+__all__ += [
+    "AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "AvgPool1d", "AvgPool2d",
+    "BatchNorm2d", "ConstantPad2d", "Conv1d", "Conv2d", "ConvTranspose1d", "ConvTranspose2d", "Dropout2d", "GroupNorm",
+    "MaxPool1d", "MaxPool2d", "ReflectionPad2d", "ReplicationPad2d", "Upsample", "ZeroPad2d",
+]
+
 from chainrule.nn.activation_more import *  # noqa: E402, F403
 from chainrule.nn.activation_more import __all__ as _activation_names  # noqa: E402
 

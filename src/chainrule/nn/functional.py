@@ -200,6 +200,10 @@ def normalize(input, p=2.0, dim=1, eps=1e-12) -> Tensor:
 
 
 from chainrule.nn.functional_losses import *  # noqa: E402, F403
+from chainrule.nn.functional_cnn import *  # noqa: E402, F403
+from chainrule.nn.functional_conv import *  # noqa: E402, F403
+from chainrule.nn.functional_pool import *  # noqa: E402, F403
+from chainrule.nn.functional_resample import *  # noqa: E402, F403
 from chainrule.nn.functional_activations import *  # noqa: E402, F403
 from chainrule.nn.functional_losses_more import *  # noqa: E402, F403
 from chainrule.nn.multihead_attention import scaled_dot_product_attention  # noqa: E402, F401

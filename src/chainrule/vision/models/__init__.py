@@ -1,0 +1,19 @@
+"""Model builders with torchvision's names, arguments and state_dict keys (one file per family), plus
+chainrule's pretrained ``fashion_cnn``.
+
+``weights=`` takes a safetensors file (``chainrule convert model.pth model.safetensors`` turns a PyTorch
+checkpoint into one) or the name of weights chainrule ships (``fashion_cnn(weights="fashion7")``).
+
+>>> from chainrule.vision import models
+>>> model = models.resnet18(num_classes=3)
+>>> model.fc
+Linear(in_features=512, out_features=3, bias=True)
+"""
+
+from chainrule.vision.models.efficientnet import EfficientNet, efficientnet_b0
+from chainrule.vision.models.fashion_cnn import FASHION7, FashionCNN, fashion_cnn
+from chainrule.vision.models.mobilenetv2 import MobileNetV2, mobilenet_v2
+from chainrule.vision.models.resnet import ResNet, resnet18, resnet34
+
+__all__ = ["FASHION7", "EfficientNet", "FashionCNN", "MobileNetV2", "ResNet", "efficientnet_b0", "fashion_cnn",
+           "mobilenet_v2", "resnet18", "resnet34"]

@@ -5,11 +5,11 @@ relative, float32 to 1e-4). See torchvision_oracle.py for how torchvision is imp
 import numpy as np
 import pytest
 import torch
+from torchvision_oracle import import_torchvision
 
 import chainrule as cr
 from chainrule import io, nn
 from chainrule.vision import models
-from torchvision_oracle import import_torchvision
 
 safetensors_torch = pytest.importorskip("safetensors.torch")
 

@@ -2,10 +2,10 @@
 
 import numpy as np
 import pytest
+from torchvision_oracle import import_torchvision
 
 import chainrule as cr
 from chainrule.vision import transforms as T
-from torchvision_oracle import import_torchvision
 
 Image = pytest.importorskip("PIL.Image")
 

@@ -8,7 +8,11 @@ from functools import partial
 
 from chainrule import nn
 from chainrule.vision.models._utils import build, make_divisible, norm_classes
-from chainrule.vision.ops import Conv2dNormActivation, SqueezeExcitation, StochasticDepth
+from chainrule.vision.ops import (
+    Conv2dNormActivation,
+    SqueezeExcitation,
+    StochasticDepth,
+)
 
 __all__ = ["EfficientNet", "MBConv", "MBConvConfig", "efficientnet_b0"]
 
@@ -22,7 +26,7 @@ class MBConvConfig:
         self.expand_ratio, self.kernel, self.stride = expand_ratio, kernel, stride
         self.input_channels = self.adjust_channels(input_channels, width_mult)
         self.out_channels = self.adjust_channels(out_channels, width_mult)
-        self.num_layers = int(math.ceil(num_layers * depth_mult))
+        self.num_layers = math.ceil(num_layers * depth_mult)
         self.block = block or MBConv
 
     @staticmethod

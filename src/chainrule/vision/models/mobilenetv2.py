@@ -22,7 +22,7 @@ class InvertedResidual(nn.Module):
             raise ValueError(f"InvertedResidual: stride should be 1 or 2, got {stride}")
         norm_layer = norm_layer or nn.BatchNorm2d
         self.stride = stride
-        hidden_dim = int(round(inp * expand_ratio))
+        hidden_dim = round(inp * expand_ratio)
         self.use_res_connect = stride == 1 and inp == oup
         layers = []
         if expand_ratio != 1:

@@ -32,3 +32,20 @@ from chainrule.nn.loss import *  # noqa: E402, F403
 from chainrule.nn.loss import __all__ as _loss_names  # noqa: E402
 
 __all__ += list(_loss_names) + ["regularization"]
+
+from chainrule.nn.activation_hard import Hardsigmoid, Hardswish, ReLU6  # noqa: E402
+from chainrule.nn.conv import Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d  # noqa: E402
+from chainrule.nn.dropout import Dropout2d  # noqa: E402
+from chainrule.nn.norm2d import BatchNorm2d, GroupNorm  # noqa: E402
+from chainrule.nn.pooling import (  # noqa: E402
+    AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveMaxPool1d, AdaptiveMaxPool2d, AvgPool1d, AvgPool2d, MaxPool1d,
+    MaxPool2d,
+)
+from chainrule.nn.resample import ConstantPad2d, ReflectionPad2d, ReplicationPad2d, Upsample, ZeroPad2d  # noqa: E402
+
+__all__ += [
+    "AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "AvgPool1d", "AvgPool2d",
+    "BatchNorm2d", "ConstantPad2d", "Conv1d", "Conv2d", "ConvTranspose1d", "ConvTranspose2d", "Dropout2d", "GroupNorm",
+    "Hardsigmoid", "Hardswish", "MaxPool1d", "MaxPool2d", "ReLU6", "ReflectionPad2d", "ReplicationPad2d", "Upsample",
+    "ZeroPad2d",
+]

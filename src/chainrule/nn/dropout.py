@@ -36,3 +36,21 @@ class Dropout(Module):
 
     def extra_repr(self) -> str:
         return f"p={self.p}, inplace={self.inplace}"
+
+
+class Dropout2d(Dropout):
+    """Zero whole channels of (N, C, H, W) inputs with probability ``p`` in training (scale the rest by 1 / (1 - p)).
+
+    Neighbouring pixels are strongly correlated, so dropping single activations barely regularises a
+    conv net; dropping entire feature maps does (Tompson et al., 2015).
+
+    Shape: (N, C, H, W) or (C, H, W) -> same shape.
+
+    >>> nn.Dropout2d(0.2).eval()(chainrule.ones(1, 2, 3, 3)).shape
+    Size([1, 2, 3, 3])
+    """
+
+    def forward(self, input):
+        from chainrule.nn.functional_cnn import dropout2d
+
+        return dropout2d(input, self.p, self.training)

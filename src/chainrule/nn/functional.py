@@ -200,3 +200,7 @@ def normalize(input, p=2.0, dim=1, eps=1e-12) -> Tensor:
 
 
 from chainrule.nn.functional_losses import *  # noqa: E402, F403
+from chainrule.nn.functional_cnn import *  # noqa: E402, F403
+from chainrule.nn.functional_conv import *  # noqa: E402, F403
+from chainrule.nn.functional_pool import *  # noqa: E402, F403
+from chainrule.nn.functional_resample import *  # noqa: E402, F403

@@ -1,0 +1,168 @@
+"""Pooling ops over (N, C, H, W): ``MaxPool2d``, ``AvgPool2d``, ``AdaptiveMaxPool2d``.
+
+Like the convolutions they work channels-last on ``as_strided`` window views (see ``ops/conv.py``):
+the windows of the padded input are (N, Ho, Wo, kh, kw, C) without a copy, and backward adds the
+window gradients back with the same col2im helper. When the kernel tiles the input exactly
+(kernel == stride, no padding, the usual 2x2 pooling) the windows are a plain reshape and max
+pooling needs neither a copy nor an index array larger than one byte per output.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from chainrule.autograd.op import Op
+from chainrule.ops.conv import add_patches, pad_nhwc, patches
+
+
+def pool_out_size(size, k, stride, pad, dilation, ceil_mode):
+    """PyTorch's pooling output length; with ceil_mode the last window must start inside the input or left pad."""
+    span = size + 2 * pad - dilation * (k - 1) - 1
+    out = (-(-span // stride) if ceil_mode else span // stride) + 1
+    if ceil_mode and (out - 1) * stride >= size + pad:
+        out -= 1
+    return out
+
+
+def _padded(xh, k, stride, pad, dilation, out, value):
+    # pad (N, H, W, C) by `pad` on both sides plus whatever the ceil_mode windows reach beyond
+    extra = [max(0, (o - 1) * s + d * (kk - 1) + 1 - (n + 2 * p)) for o, s, d, kk, n, p in
+             zip(out, stride, dilation, k, xh.shape[1:3], pad)]
+    return pad_nhwc(xh, (pad[0], pad[0] + extra[0], pad[1], pad[1] + extra[1]), value)
+
+
+def _tiles(x, k):
+    # kernel == stride, no padding, sizes divisible: (N, Ho, kh, Wo, kw, C) is a view of the NHWC input
+    n, c, h, w = x.shape
+    return x.transpose(0, 2, 3, 1).reshape(n, h // k[0], k[0], w // k[1], k[1], c)
+
+
+class MaxPool2d(Op):
+    """Maximum over each window; the gradient goes to the (first) maximal element, as in PyTorch.
+
+    Returns the pooled values; ``ctx.indices()`` gives PyTorch's flat H*W indices for ``return_indices``.
+    """
+
+    def forward(ctx, x, kernel=(2, 2), stride=(2, 2), padding=(0, 0), dilation=(1, 1), out_hw=None):
+        n, c, h, w = x.shape
+        ctx.cfg = (x.shape, kernel, stride, padding, dilation)
+        ctx.tiled = (kernel == stride and padding == (0, 0) and dilation == (1, 1)
+                     and h % kernel[0] == 0 and w % kernel[1] == 0 and out_hw == (h // kernel[0], w // kernel[1]))
+        if ctx.tiled:
+            t = _tiles(x, kernel)
+            best = t[:, :, 0, :, 0].copy()
+            arg = np.zeros(best.shape, dtype=np.int8 if kernel[0] * kernel[1] < 128 else np.int32)
+            for i in range(kernel[0]):
+                for j in range(kernel[1]):
+                    if i or j:
+                        v = t[:, :, i, :, j]
+                        arg[v > best] = i * kernel[1] + j  # strict: ties keep the first, as PyTorch
+                        np.maximum(best, v, out=best)
+            ctx.arg = arg
+            return best.transpose(0, 3, 1, 2)
+        fill = -np.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).min
+        xp = _padded(x.transpose(0, 2, 3, 1), kernel, stride, padding, dilation, out_hw, fill)
+        win = patches(xp, kernel[0], kernel[1], out_hw[0], out_hw[1], stride, dilation)
+        flat = win.reshape(n, out_hw[0], out_hw[1], kernel[0] * kernel[1], c)
+        arg = flat.argmax(axis=3)
+        ctx.arg, ctx.xp_shape = arg, xp.shape
+        out = np.take_along_axis(flat, arg[:, :, :, None], axis=3)[:, :, :, 0]
+        return out.transpose(0, 3, 1, 2)
+
+    def indices(ctx):
+        """Flat (row * W + col) positions of the maxima in the unpadded input, shape (N, C, Ho, Wo), int64."""
+        (n, c, h, w), k, s, p, d = ctx.cfg
+        a = ctx.arg.astype(np.int64)  # (N, Ho, Wo, C)
+        ho, wo = a.shape[1], a.shape[2]
+        rows = np.arange(ho)[None, :, None, None] * s[0] - p[0] + (a // k[1]) * d[0]
+        cols = np.arange(wo)[None, None, :, None] * s[1] - p[1] + (a % k[1]) * d[1]
+        return np.ascontiguousarray((rows * w + cols).transpose(0, 3, 1, 2))
+
+    def backward(ctx, grad):
+        (n, c, h, w), k, s, p, d = ctx.cfg
+        g = grad.transpose(0, 2, 3, 1)  # (N, Ho, Wo, C)
+        if ctx.tiled:
+            gx = np.zeros((n, h // k[0], k[0], w // k[1], k[1], c), dtype=grad.dtype)
+            for i in range(k[0]):
+                for j in range(k[1]):
+                    np.copyto(gx[:, :, i, :, j], g, where=ctx.arg == i * k[1] + j)
+            return gx.reshape(n, h, w, c).transpose(0, 3, 1, 2)
+        ho, wo = g.shape[1], g.shape[2]
+        dwin = np.zeros((n, ho, wo, k[0] * k[1], c), dtype=grad.dtype)
+        np.put_along_axis(dwin, ctx.arg[:, :, :, None], g[:, :, :, None], axis=3)
+        dxp = np.zeros(ctx.xp_shape, dtype=grad.dtype)
+        add_patches(dxp, dwin.reshape(n, ho, wo, k[0], k[1], c), s, d)
+        return dxp[:, p[0]:p[0] + h, p[1]:p[1] + w].transpose(0, 3, 1, 2)
+
+
+def _avg_divisor(size, k, stride, pad, out, count_include_pad):
+    # per output position along one axis: the window length counted by PyTorch's average
+    start = np.arange(out) * stride - pad
+    end = np.minimum(start + k, size + pad)
+    if not count_include_pad:
+        start, end = np.maximum(start, 0), np.minimum(end, size)
+    return end - start
+
+
+class AvgPool2d(Op):
+    """Mean over each window (zero padding; ``count_include_pad`` / ``divisor_override`` choose the divisor)."""
+
+    def forward(ctx, x, kernel=(2, 2), stride=(2, 2), padding=(0, 0), out_hw=None, count_include_pad=True,
+                divisor_override=None):
+        n, c, h, w = x.shape
+        if divisor_override:
+            div = np.array(divisor_override, dtype=x.dtype)
+        else:
+            dh = _avg_divisor(h, kernel[0], stride[0], padding[0], out_hw[0], count_include_pad)
+            dw = _avg_divisor(w, kernel[1], stride[1], padding[1], out_hw[1], count_include_pad)
+            div = np.outer(dh, dw).astype(x.dtype)[None, :, :, None]
+        xp = _padded(x.transpose(0, 2, 3, 1), kernel, stride, padding, (1, 1), out_hw, 0)
+        ctx.cfg, ctx.div, ctx.xp_shape = (x.shape, kernel, stride, padding), div, xp.shape
+        total = patches(xp, kernel[0], kernel[1], out_hw[0], out_hw[1], stride, (1, 1)).sum(axis=(3, 4))
+        return (total / div).transpose(0, 3, 1, 2)
+
+    def backward(ctx, grad):
+        (n, c, h, w), k, s, p = ctx.cfg
+        g = grad.transpose(0, 2, 3, 1) / ctx.div  # (N, Ho, Wo, C)
+        ho, wo = g.shape[1], g.shape[2]
+        dxp = np.zeros(ctx.xp_shape, dtype=grad.dtype)
+        spread = np.broadcast_to(g[:, :, :, None, None, :], (n, ho, wo, k[0], k[1], c))
+        add_patches(dxp, spread, s, (1, 1))
+        return dxp[:, p[0]:p[0] + h, p[1]:p[1] + w].transpose(0, 3, 1, 2)
+
+
+def adaptive_bins(size, out):
+    """PyTorch's adaptive pooling windows along one axis: [floor(i*size/out), ceil((i+1)*size/out))."""
+    i = np.arange(out)
+    return (i * size) // out, -((-(i + 1) * size) // out)
+
+
+class AdaptiveMaxPool2d(Op):
+    """Maximum over PyTorch's adaptive windows; ``ctx.flat_index`` holds flat H*W indices of the maxima."""
+
+    def forward(ctx, x, out_hw=(1, 1)):
+        n, c, h, w = x.shape
+        (hs, he), (ws, we) = adaptive_bins(h, out_hw[0]), adaptive_bins(w, out_hw[1])
+        out = np.empty((n, c) + tuple(out_hw), dtype=x.dtype)
+        idx = np.empty((n, c) + tuple(out_hw), dtype=np.int64)
+        for i in range(out_hw[0]):
+            for j in range(out_hw[1]):
+                region = x[:, :, hs[i]:he[i], ws[j]:we[j]].reshape(n, c, -1)
+                a = region.argmax(axis=2)
+                out[:, :, i, j] = np.take_along_axis(region, a[:, :, None], axis=2)[:, :, 0]
+                rw = we[j] - ws[j]
+                idx[:, :, i, j] = (hs[i] + a // rw) * w + ws[j] + a % rw
+        ctx.flat_index, ctx.x_shape = idx, x.shape
+        return out
+
+    def backward(ctx, grad):
+        return scatter_flat(grad, ctx.flat_index, ctx.x_shape)
+
+
+def scatter_flat(grad, flat_index, x_shape):
+    """Add grad (N, C, *out) into zeros (N, C, H, W) at flat H*W positions (repeats accumulate)."""
+    n, c = x_shape[:2]
+    hw = int(np.prod(x_shape[2:]))
+    offsets = (np.arange(n * c) * hw).reshape(n, c, *([1] * (grad.ndim - 2)))
+    dx = np.bincount((flat_index + offsets).ravel(), weights=grad.ravel(), minlength=n * c * hw)
+    return dx.astype(grad.dtype, copy=False).reshape(x_shape)

@@ -16,6 +16,15 @@ safetensors_torch = pytest.importorskip("safetensors.torch")
 ARCHS = ["resnet18", "resnet34", "mobilenet_v2", "efficientnet_b0"]
 
 
+@pytest.fixture(autouse=True, scope="module")
+def _one_torch_thread():
+    # torch's float64 depthwise convolutions spin for tens of seconds on a busy 2-core machine with 2 threads
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
 def _torchvision_model(name, num_classes, dtype):
     tv = import_torchvision()
     torch.manual_seed(0)

@@ -1,0 +1,380 @@
+"""``chainrule train --data FOLDER``: transfer learning on your own images (``FOLDER/<class>/<image>``).
+
+    chainrule train --data photos --model fashion_cnn --pretrained fashion7 --freeze
+    chainrule predict runs/<name> photo.jpg
+
+The images are read once with the model's preprocessing (grayscale 28x28 for fashion_cnn, RGB for the
+torchvision models), split into training and validation images (seeded), and the model is trained:
+with ``--freeze`` only a new linear head learns, on features computed once by the frozen body (its
+BatchNorm statistics stay as pretrained; no gradient is computed for it); without it the whole network
+is fine-tuned, the body at a 10x smaller learning rate. The run folder holds config.json,
+model.safetensors, metrics.csv, curves.png, confusion.png, mistakes.png, mistakes.csv (file names of
+the misclassified validation images) and report.md. ``predict`` applies exactly the same preprocessing.
+
+Fashion-MNIST shows bright objects on a dark background. For fashion_cnn an image whose border is
+mostly light (a photo on white paper) is inverted, in training and in predict alike, and predict says so.
+"""
+
+from __future__ import annotations
+
+import csv
+import io as _io
+import json
+import secrets
+import sys
+import time
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+
+import chainrule as cr
+from chainrule.cli.runs import RunError, read_config, write_json, write_text
+
+MODELS = ("fashion_cnn", "resnet18", "resnet34", "mobilenet_v2", "efficientnet_b0")
+SHIPPED = {"fashion7": "fashion_cnn"}
+IMAGENET_MEAN, IMAGENET_STD = [0.485, 0.456, 0.406], [0.229, 0.224, 0.225]
+FORMAT = "chainrule-imagefolder"
+
+
+def add_arguments(train_parser) -> None:
+    """The ``train`` options of this mode (``--model`` only if no other mode defined it)."""
+    t = train_parser
+    t.add_argument("--data", default=None, metavar="FOLDER",
+                   help="train on your own images in FOLDER/<class name>/<image> (png, jpg, ...) instead of --dataset")
+    if "--model" not in t._option_string_actions:
+        t.add_argument("--model", default=None, metavar="NAME", help=f"with --data: one of {', '.join(MODELS)}")
+    t.add_argument("--pretrained", default=None, metavar="WEIGHTS",
+                   help="with --data: start from these weights: fashion7 (shipped, for fashion_cnn) or a .safetensors "
+                        "file with torchvision's keys (see `chainrule convert`)")
+    t.add_argument("--freeze", action="store_true",
+                   help="with --data and --pretrained: train only a new linear head on the frozen pretrained body")
+    t.add_argument("--image-size", type=int, default=None, metavar="PIXELS",
+                   help="with --data: input size (default 28 for fashion_cnn, 64 for the torchvision models)")
+
+
+def input_spec(model: str, image_size: int | None) -> dict:
+    """How images are prepared for ``model``: size, channels, normalisation, background convention."""
+    if model == "fashion_cnn":
+        from chainrule.vision.models import FASHION7
+
+        size = image_size or 28
+        return {"size": [size, size], "channels": 1, "mean": list(FASHION7["mean"]), "std": list(FASHION7["std"]),
+                "background": "dark"}
+    size = image_size or 64
+    return {"size": [size, size], "channels": 3, "mean": IMAGENET_MEAN, "std": IMAGENET_STD, "background": None}
+
+
+def is_light_background(gray: np.ndarray) -> bool:
+    """Whether the border of a grayscale image (uint8) is mostly light: its median above mid-grey."""
+    border = np.concatenate([gray[0], gray[-1], gray[:, 0], gray[:, -1]])
+    return float(np.median(border)) > 127
+
+
+def prepare(image, spec: dict):
+    """A PIL image -> (normalised float32 (C, H, W), uint8 picture for plots, whether it was inverted)."""
+    from PIL import ImageOps
+
+    from chainrule.vision import transforms as T
+
+    image = image.convert("L" if spec["channels"] == 1 else "RGB")
+    inverted = False
+    if spec["background"] == "dark" and is_light_background(np.asarray(image.convert("L"))):
+        image, inverted = ImageOps.invert(image), True
+    size = spec["size"]
+    image = T.CenterCrop(size)(T.Resize(min(size))(image))
+    x = T.Normalize(spec["mean"], spec["std"])(T.ToTensor()(image))
+    return x.numpy(), np.asarray(image), inverted
+
+
+def load_images(paths, spec: dict, quiet: bool = True):
+    """Read and prepare every image; files that cannot be read are reported by name and skipped."""
+    from chainrule.vision.datasets import DatasetError, pil_loader
+
+    X, shown, keep, flipped, bad = [], [], [], 0, []
+    for i, path in enumerate(paths):
+        try:
+            x, picture, inverted = prepare(pil_loader(path), spec)
+        except DatasetError as e:
+            bad.append(str(e))
+            continue
+        X.append(x)
+        shown.append(picture)
+        keep.append(i)
+        flipped += inverted
+    for problem in bad:
+        print(f"warning: skipped {problem}", file=sys.stderr)
+    return np.stack(X) if X else None, np.stack(shown) if shown else None, np.array(keep, dtype=np.int64), flipped
+
+
+def resolve(args, parser) -> dict:
+    model = args.model or "fashion_cnn"
+    if model not in MODELS:
+        parser.error(f"--model {model} cannot train on --data; choose from {', '.join(MODELS)}")
+    if args.pretrained in SHIPPED and SHIPPED[args.pretrained] != model:
+        parser.error(f"--pretrained {args.pretrained} are weights for --model {SHIPPED[args.pretrained]}, not {model}")
+    if args.pretrained and args.pretrained not in SHIPPED and not Path(args.pretrained).is_file():
+        parser.error(f"--pretrained: no such weights file: {args.pretrained} (shipped: {', '.join(SHIPPED)})")
+    if args.freeze and not args.pretrained:
+        parser.error("--freeze keeps pretrained weights fixed; give --pretrained too")
+    if not Path(args.data).is_dir():
+        raise RunError(f"--data {args.data}: not a folder; expected FOLDER/<class name>/<image files>")
+    if not 0 < args.val_split < 1:
+        parser.error("--data needs a validation split: --val-split between 0 and 1")
+    freeze = bool(args.freeze)
+    from chainrule import __version__
+
+    name = args.name or f"{Path(args.data).resolve().name}-{datetime.now():%Y%m%d-%H%M%S}"
+    return {
+        "chainrule_version": __version__, "format": FORMAT, "dataset": "imagefolder", "task": "classification",
+        "data": str(Path(args.data).resolve()), "model": model, "pretrained": args.pretrained, "freeze": freeze,
+        "input": input_spec(model, args.image_size), "optimizer": "adam",
+        "lr": args.lr or (1e-2 if freeze else 1e-3), "body_lr_factor": 0.1,
+        "epochs": args.epochs or (30 if freeze else 10), "batch_size": args.batch_size or 32,
+        "val_split": args.val_split, "early_stopping": args.early_stopping if args.early_stopping is not None else 5,
+        "seed": args.seed if args.seed is not None else secrets.randbelow(2**31), "name": name, "out": str(args.out),
+    }
+
+
+def build_model(config: dict, num_classes: int, pretrained: bool = True):
+    """The network of a folder run: the named model, pretrained weights if any, a new head for the classes."""
+    from chainrule import nn
+    from chainrule.vision import models
+
+    builder = getattr(models, config["model"])
+    weights = config["pretrained"] if pretrained else None
+    model = builder(weights=weights) if weights else builder(num_classes=num_classes)
+    head_owner, head_name = _head(model)
+    old = getattr(head_owner, head_name) if head_name.isidentifier() else head_owner[int(head_name)]
+    if old.out_features != num_classes:
+        new = nn.Linear(old.in_features, num_classes)
+        if head_name.isidentifier():
+            setattr(head_owner, head_name, new)
+        else:
+            head_owner[int(head_name)] = new
+    return model
+
+
+def _head(model):
+    """(module holding the last Linear layer, its attribute name or index): ``fc`` or ``classifier[-1]``."""
+    if hasattr(model, "fc"):
+        return model, "fc"
+    return model.classifier, str(len(model.classifier) - 1)
+
+
+def head_prefix(model) -> str:
+    owner, name = _head(model)
+    return "fc." if owner is model else f"classifier.{name}."
+
+
+def run_train_folder(args, parser) -> int:
+    from chainrule.vision.datasets import ImageFolder
+
+    config = resolve(args, parser)
+    started = time.perf_counter()
+    folder = ImageFolder(config["data"])
+    if len(folder.classes) < 2:
+        raise RunError(f"--data {config['data']}: found one class folder ({folder.classes[0]}); need at least two")
+    paths = [p for p, _ in folder.samples]
+    X, shown, keep, flipped = load_images(paths, config["input"])
+    if X is None:
+        raise RunError(f"--data {config['data']}: none of the {len(paths)} image files could be read")
+    y = np.asarray(folder.targets, dtype=np.int64)[keep]
+    paths = [paths[i] for i in keep]
+    rng = np.random.default_rng(config["seed"])
+    order = rng.permutation(len(y))
+    n_val = max(1, int(round(len(y) * config["val_split"])))
+    if n_val >= len(y):
+        raise RunError(f"--data {config['data']}: {len(y)} readable images are too few for a validation split")
+    val, train = np.sort(order[:n_val]), np.sort(order[n_val:])
+    config.update(classes=folder.classes, train_samples=len(train), val_samples=n_val, inverted_images=int(flipped),
+                  val_files=[str(Path(paths[i]).relative_to(config["data"])) for i in val])
+    run_dir = _run_dir(config, numbered=args.name is None)
+    write_json(run_dir / "config.json", config)
+    if not args.quiet:
+        how = "a new head on the frozen body" if config["freeze"] else "the whole network"
+        print(f"Training {how} of {config['model']}" + (f" ({config['pretrained']})" if config["pretrained"] else "")
+              + f" on {len(folder.classes)} classes ({', '.join(folder.classes)}): {len(train)} train / {n_val} "
+              f"validation images; seed {config['seed']}", flush=True)
+        if flipped:
+            print(f"note: {flipped} images with a light background were inverted to the dark background the model "
+                  "was pretrained on (predict does the same)", flush=True)
+    cr.manual_seed(config["seed"])
+    model = build_model(config, len(folder.classes))
+    fit_started = time.perf_counter()
+    history = _fit(model, config, X, y, train, val, run_dir, 0 if args.quiet else 1)
+    train_seconds = time.perf_counter() - fit_started
+    from chainrule import io
+
+    io.save_state_dict(model.state_dict(), run_dir / "model.safetensors",
+                       metadata={"config": json.dumps(config), "format": FORMAT})
+    result = _evaluate(model, config, X[val], y[val], shown[val], [paths[i] for i in val])
+    result.update(history=history, train_seconds=train_seconds, total_seconds=time.perf_counter() - started)
+    for note in _write_outputs(run_dir, config, result):
+        print(f"note: {note}", file=sys.stderr)
+    print(f"{result['headline']}\nwrote {run_dir}/ in {time.perf_counter() - started:.0f} s")
+    return 0
+
+
+def _fit(model, config, X, y, train, val, run_dir, verbose):
+    """Train the head on cached features (frozen) or the whole model (fine-tune); returns the history dict."""
+    from chainrule import nn, optim
+    from chainrule.data import TensorDataset
+    from chainrule.train import fit
+    from chainrule.train.callbacks import CSVLogger, EarlyStopping
+
+    prefix = head_prefix(model)
+    callbacks = [CSVLogger(run_dir / "metrics.csv")]
+    if config["early_stopping"]:
+        callbacks.append(EarlyStopping(monitor="val_loss", patience=config["early_stopping"], restore_best_weights=True))
+    common = dict(epochs=config["epochs"], batch_size=config["batch_size"], callbacks=callbacks, seed=config["seed"],
+                  verbose=verbose, metrics=("accuracy",))
+    if config["freeze"]:
+        model.requires_grad_(False).eval()  # eval: the body's BatchNorm keeps its pretrained statistics
+        owner, name = _head(model)
+        head = getattr(owner, name) if name.isidentifier() else owner[int(name)]
+        head.requires_grad_(True)
+        features = _features(model, X)
+        optimizer = optim.Adam(head.parameters(), lr=config["lr"])
+        history = fit(head, nn.CrossEntropyLoss(), optimizer, TensorDataset(features[train], y[train]),
+                      val_data=TensorDataset(features[val], y[val]), **common)
+    else:
+        body = [p for n, p in model.named_parameters() if not n.startswith(prefix)]
+        head = [p for n, p in model.named_parameters() if n.startswith(prefix)]
+        optimizer = optim.Adam([{"params": body, "lr": config["lr"] * config["body_lr_factor"]}, {"params": head}],
+                               lr=config["lr"])
+        history = fit(model, nn.CrossEntropyLoss(), optimizer, TensorDataset(X[train], y[train]),
+                      val_data=TensorDataset(X[val], y[val]), **common)
+    model.eval()
+    return getattr(history, "history", history)
+
+
+def _features(model, X):
+    """What the frozen body gives the head: the model's input to its last Linear layer, captured by a hook."""
+    owner, name = _head(model)
+    head = getattr(owner, name) if name.isidentifier() else owner[int(name)]
+    captured = []
+    handle = head.register_forward_pre_hook(lambda module, inputs: captured.append(inputs[0].numpy()))
+    try:
+        with cr.no_grad():
+            for i in range(0, len(X), 256):
+                model(cr.from_numpy(X[i:i + 256]))
+    finally:
+        handle.remove()
+    return np.concatenate(captured)
+
+
+def _evaluate(model, config, X, y, shown, paths) -> dict:
+    from chainrule.train.metrics import confusion_matrix, wilson_interval
+
+    with cr.no_grad():
+        probs = np.concatenate([model(cr.from_numpy(X[i:i + 256])).softmax(dim=1).numpy()
+                                for i in range(0, len(X), 256)])
+    pred = probs.argmax(axis=1)
+    correct = int((pred == y).sum())
+    low, high = wilson_interval(correct, len(y))
+    cm = np.asarray(confusion_matrix(y, pred, num_classes=len(config["classes"])))
+    acc = correct / len(y)
+    return {"accuracy": acc, "ci": (low, high), "n": len(y), "confusion": cm, "probs": probs, "y_pred": pred,
+            "y_true": y, "images": shown, "paths": paths,
+            "headline": f"validation accuracy {acc:.4f} (95% CI {low:.4f}-{high:.4f}, n={len(y)})"}
+
+
+def _write_outputs(run_dir: Path, config: dict, result: dict) -> list[str]:
+    notes, plots = [], []
+    wrong = np.flatnonzero(result["y_pred"] != result["y_true"])
+    wrong = wrong[np.argsort(-result["probs"][wrong, result["y_pred"][wrong]], kind="stable")]
+    rows = [(str(Path(result["paths"][i]).relative_to(config["data"])), config["classes"][result["y_true"][i]],
+             config["classes"][result["y_pred"][i]], f"{result['probs'][i, result['y_pred'][i]]:.3f}") for i in wrong]
+    buffer = _io.StringIO()
+    csv.writer(buffer).writerows([("file", "true", "predicted", "probability"), *rows])
+    write_text(run_dir / "mistakes.csv", buffer.getvalue())
+    try:
+        from chainrule import viz
+
+        viz.plot_training_curves(result["history"], run_dir / "curves.png", title=config["name"])
+        viz.plot_confusion_matrix(result["confusion"], config["classes"], run_dir / "confusion.png")
+        viz.plot_mistakes(result["images"], result["y_true"], result["y_pred"], result["probs"], config["classes"],
+                          run_dir / "mistakes.png")
+        plots = [("Training curves", "curves.png"), ("Confusion matrix (validation)", "confusion.png"),
+                 ("Most confident mistakes", "mistakes.png")]
+    except ImportError as e:
+        notes.append(f"plots skipped: {e}")
+    low, high = result["ci"]
+    epochs = len(result["history"].get("loss", []))
+    how = "linear head on the frozen pretrained body" if config["freeze"] else (
+        "full fine-tuning (body lr x0.1)" if config["pretrained"] else "trained from scratch")
+    lines = [f"# {config['name']}", "",
+             f"**Validation accuracy: {result['accuracy']:.4f}** (95% CI {low:.4f}-{high:.4f}, Wilson interval over "
+             f"n = {result['n']} validation images).", "",
+             f"Model: {config['model']}" + (f", pretrained {config['pretrained']}" if config["pretrained"] else "")
+             + f", {how}. Data: {config['data']} ({config['train_samples']} train, {config['val_samples']} validation "
+             f"images; classes {', '.join(config['classes'])}).", "",
+             f"Input: {config['input']['channels']} channel(s), {config['input']['size'][0]}x{config['input']['size'][1]}, "
+             f"normalised with mean {config['input']['mean']} and std {config['input']['std']}"
+             + (f"; {config['inverted_images']} light-background images inverted" if config["input"]["background"] else "")
+             + ".", "",
+             f"Epochs run: {epochs} of {config['epochs']}; Adam lr {config['lr']:g}, batch {config['batch_size']}, "
+             f"seed {config['seed']}. Time: {result['train_seconds']:.1f} s training, {result['total_seconds']:.1f} s in all.",
+             "", "## Mistakes (validation images, most confident first; also in mistakes.csv)", ""]
+    lines += ["| file | true | predicted | p |", "|---|---|---|---:|"] + [f"| {' | '.join(r)} |" for r in rows[:25]]
+    if not rows:
+        lines.append("| (none) | | | |")
+    lines.append("")
+    if plots:
+        lines += ["## Plots", ""] + [f"![{title}]({file})" for title, file in plots] + [""]
+    lines += [f"Predict: `chainrule predict {run_dir} IMAGE`", ""]
+    write_text(run_dir / "report.md", "\n".join(lines))
+    return notes
+
+
+def _run_dir(config: dict, numbered: bool) -> Path:
+    run_dir = Path(config["out"]) / config["name"]
+    base, k = config["name"], 2
+    while numbered and run_dir.exists():
+        config["name"], k = f"{base}-{k}", k + 1
+        run_dir = Path(config["out"]) / config["name"]
+    if (run_dir / "config.json").exists():
+        raise RunError(f"{run_dir} already holds a run; choose another --name or --out")
+    run_dir.mkdir(parents=True, exist_ok=True)
+    return run_dir
+
+
+def is_folder_run(run_dir) -> bool:
+    try:
+        return read_config(run_dir).get("format") == FORMAT
+    except RunError:
+        return False
+
+
+def load_run_model(run_dir, config):
+    from chainrule import io
+
+    path = Path(run_dir) / "model.safetensors"
+    if not path.is_file():
+        raise RunError(f"{run_dir} has no model.safetensors; did the training run finish?")
+    model = build_model(config, len(config["classes"]), pretrained=False)
+    io.load_into(model, path)
+    return model.eval()
+
+
+def run_predict_folder(args, parser) -> int:
+    """``chainrule predict RUN_DIR IMAGE...`` for a folder run: top classes with the training preprocessing."""
+    from chainrule.vision.datasets import pil_loader
+
+    config = read_config(args.run_dir)
+    model = load_run_model(args.run_dir, config)
+    if getattr(args, "invert", False):
+        print("note: --invert is ignored for this run: light backgrounds are detected and inverted automatically, "
+              "as in training", file=sys.stderr)
+    top = min(getattr(args, "top", 3), len(config["classes"]))
+    for path in args.images:
+        x, _, inverted = prepare(pil_loader(path), config["input"])
+        if inverted:
+            print(f"note: {path} has a light background; inverted to the dark background of the training images",
+                  file=sys.stderr)
+        with cr.no_grad():
+            p = model(cr.from_numpy(x[None])).softmax(dim=1).numpy()[0]
+        best = np.argsort(-p, kind="stable")[:top]
+        print(f"{path}: " + ", ".join(f"{config['classes'][i]} {p[i]:.3f}" for i in best))
+    return 0

@@ -15,6 +15,7 @@ def fn(lib):
 
 MAX2D = [
     ((2, 3, 8, 8), dict(kernel_size=2)),  # the tiled fast path
+    ((2, 3, 7, 9), dict(kernel_size=(2, 3))),  # tiled, with rows and columns left over
     ((2, 3, 7, 9), dict(kernel_size=3, stride=2, padding=1)),
     ((1, 1, 7, 7), dict(kernel_size=(2, 3), stride=(2, 1), dilation=(2, 1))),
     ((2, 2, 6, 7), dict(kernel_size=3, stride=2, ceil_mode=True)),

@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 
+from chainrule.cli.models import describe as describe_model
 from chainrule.cli.runs import as_numpy, is_image, write_text
 
 
@@ -90,10 +91,9 @@ def render_report(config: dict, result: dict, plots) -> str:
     lines += [f"Epochs run: {epochs} of {config['epochs']}{stopped}.", "",
               f"Time: {result['train_seconds']:.1f} s training, {result['total_seconds']:.1f} s in all.", ""]
 
-    sizes = "-".join(str(s) for s in [config["in_features"], *config["hidden"], config["out_features"]])
     lines += ["## Settings", "", "| setting | value |", "|---|---|",
               f"| dataset | {config['dataset']} ({config['train_samples']} train, {config['val_samples']} validation) |",
-              f"| model | MLP {sizes}, {config['activation']}, dropout {config['dropout']} |",
+              f"| model | {describe_model(config)} |",
               f"| loss | {config['loss']} |",
               f"| optimizer | {config['optimizer']}, lr {config['lr']:g}, momentum {config['momentum']:g}, "
               f"weight decay {config['weight_decay']:g} |",
@@ -113,7 +113,7 @@ def render_report(config: dict, result: dict, plots) -> str:
 
 
 def reproduce_args(config: dict) -> str:
-    parts = [f"--dataset {config['dataset']}", f"--hidden {','.join(map(str, config['hidden'])) or 'none'}",
+    parts = [f"--dataset {config['dataset']}", *(["--model cnn"] if config.get("model") == "cnn" else []), f"--hidden {','.join(map(str, config['hidden'])) or 'none'}",
              f"--activation {config['activation']}", f"--dropout {config['dropout']}", f"--loss {config['loss']}",
              f"--optimizer {config['optimizer']}", f"--lr {config['lr']:g}", f"--epochs {config['epochs']}",
              f"--batch-size {config['batch_size']}", f"--val-split {config['val_split']}",

@@ -73,6 +73,10 @@ def preprocessing(config: dict, augment: bool = False):
             steps.append({"shift": lambda: T.RandomShift(2), "flip": lambda: T.RandomHorizontalFlip(),
                           "noise": lambda: T.GaussianNoise(0.05 if is_image(config["dataset"]) else 0.1)}[name]())
     steps.append(T.Normalize(config["normalize"]["mean"], config["normalize"]["std"]))
+    if config.get("model") == "cnn":
+        from chainrule.cli.models import add_channel_axis
+
+        steps.append(T.Lambda(add_channel_axis))
     return T.Compose(steps)
 
 
@@ -92,10 +96,9 @@ def normalization(X: np.ndarray, dataset: str) -> dict:
 
 
 def build_model(config: dict):
-    from chainrule.models import mlp
+    from chainrule.cli.models import build_model
 
-    return mlp(config["in_features"], hidden=config["hidden"], out_features=config["out_features"],
-               activation=config["activation"], dropout=config["dropout"])
+    return build_model(config)
 
 
 def build_loss(config: dict):

@@ -20,6 +20,8 @@ import numpy as np
 
 import chainrule as cr
 from chainrule.cli import CHECKPOINT, DEFAULTS
+from chainrule.cli.models import CNN_HIDDEN, model_name
+from chainrule.cli.models import describe as describe_model
 from chainrule.cli.runs import (
     RunError, build_loss, build_model, is_image, is_regression, load_raw, normalization, preprocessing,
     read_config, write_json,
@@ -30,6 +32,7 @@ from chainrule.cli.runs import (
 DEFAULT_LR = {"sgd": 0.1, "momentum": 0.01, "nesterov": 0.01, "adagrad": 0.01, "adadelta": 1.0,
               "rmsprop": 1e-3, "adam": 1e-3, "adamw": 1e-3, "nadam": 2e-3}
 WITH_MOMENTUM = ("sgd", "momentum", "nesterov", "rmsprop")
+CNN_BATCH = 64  # the reference CNN's batch size
 
 
 def resolve_config(args, parser) -> dict:
@@ -41,6 +44,8 @@ def resolve_config(args, parser) -> dict:
                      "(use mse, mae, huber, smooth-l1 or msle)")
     if not image and set(args.augment) & {"shift", "flip"}:
         parser.error(f"--augment shift/flip work on images; {args.dataset} is a table of points (use noise)")
+    if args.model == "cnn" and not image:
+        parser.error(f"--model cnn needs an image dataset (fashion-mnist, mnist); {args.dataset} is a table of points")
     if args.momentum is not None and args.optimizer not in WITH_MOMENTUM:
         parser.error(f"--momentum applies to {', '.join(WITH_MOMENTUM)}, not to --optimizer {args.optimizer}")
     name = args.name or f"{args.dataset}-{datetime.now():%Y%m%d-%H%M%S}"
@@ -52,7 +57,9 @@ def resolve_config(args, parser) -> dict:
         "chainrule_version": __version__,
         "dataset": args.dataset,
         "task": "regression" if regression else "classification",
-        "hidden": list(args.hidden),
+        "model": args.model,
+        "hidden": list(args.hidden if args.hidden is not None else
+                       (CNN_HIDDEN if args.model == "cnn" else DEFAULTS["hidden"])),
         "activation": args.activation,
         "dropout": args.dropout,
         "loss": loss,
@@ -61,7 +68,8 @@ def resolve_config(args, parser) -> dict:
         "momentum": args.momentum if args.momentum is not None else (0.9 if args.optimizer in ("momentum", "nesterov") else 0.0),
         "weight_decay": args.weight_decay if args.weight_decay is not None else (0.01 if args.optimizer == "adamw" else 0.0),
         "epochs": args.epochs or DEFAULTS["epochs_image" if image else "epochs_toy"],
-        "batch_size": args.batch_size or DEFAULTS["batch_image" if image else "batch_toy"],
+        "batch_size": args.batch_size or (CNN_BATCH if args.model == "cnn" else
+                                          DEFAULTS["batch_image" if image else "batch_toy"]),
         "val_split": args.val_split,
         "early_stopping": args.early_stopping if args.early_stopping is not None else DEFAULTS[
             "patience_image" if image else "patience_toy"],
@@ -100,8 +108,7 @@ def run_train(args, parser) -> int:
     run_dir = make_run_dir(config, numbered=args.name is None)
     write_json(run_dir / "config.json", config)
     if not args.quiet:
-        sizes = "-".join(str(s) for s in [config["in_features"], *config["hidden"], config["out_features"]])
-        print(f"Training an MLP {sizes} ({config['activation']}, dropout {config['dropout']}) on {config['dataset']}: "
+        print(f"Training a {describe_model(config)} on {config['dataset']}: "
               f"{config['train_samples']} train / {config['val_samples']} validation / {len(data['y_test'])} test "
               f"samples; {config['optimizer']} lr {config['lr']:g}, batch {config['batch_size']}, up to "
               f"{config['epochs']} epochs, seed {config['seed']}", flush=True)
@@ -138,7 +145,7 @@ def finish_run(config: dict, data: dict, run_dir: Path, quiet: bool, started: fl
     from chainrule.cli.report import evaluate_run, write_outputs
 
     io.save_state_dict(model.state_dict(), run_dir / "model.safetensors",
-                       metadata={"config": json.dumps(config), "format": "chainrule-mlp"})
+                       metadata={"config": json.dumps(config), "format": f"chainrule-{model_name(config)}"})
     result = evaluate_run(model, loss_fn, data["test"], data["y_test"], config, probabilities=is_image(config["dataset"]))
     result.update(history=getattr(history, "history", history), images=data["X_test"], y_true=data["y_test"],
                   train_seconds=train_seconds, total_seconds=time.perf_counter() - started)

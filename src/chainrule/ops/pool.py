@@ -10,6 +10,7 @@ pooling needs neither a copy nor an index array larger than one byte per output.
 from __future__ import annotations
 
 import numpy as np
+from numpy.lib.stride_tricks import as_strided
 
 from chainrule.autograd.op import Op
 from chainrule.ops.conv import add_patches, pad_nhwc, patches
@@ -31,10 +32,13 @@ def _padded(xh, k, stride, pad, dilation, out, value):
     return pad_nhwc(xh, (pad[0], pad[0] + extra[0], pad[1], pad[1] + extra[1]), value)
 
 
-def _tiles(x, k):
-    # kernel == stride, no padding, sizes divisible: (N, Ho, kh, Wo, kw, C) is a view of the NHWC input
+def _tiles(x, k, writeable=False):
+    # kernel == stride, no padding: (N, Ho, kh, Wo, kw, C) is a view of the (N, C, H, W) array in any memory
+    # layout; rows and columns left over at the bottom and right (floor mode) are not in any window
     n, c, h, w = x.shape
-    return x.transpose(0, 2, 3, 1).reshape(n, h // k[0], k[0], w // k[1], k[1], c)
+    sn, sc, sh, sw = x.strides
+    return as_strided(x, (n, h // k[0], k[0], w // k[1], k[1], c), (sn, sh * k[0], sh, sw * k[1], sw, sc),
+                      writeable=writeable)
 
 
 class MaxPool2d(Op):
@@ -47,16 +51,20 @@ class MaxPool2d(Op):
         n, c, h, w = x.shape
         ctx.cfg = (x.shape, kernel, stride, padding, dilation)
         ctx.tiled = (kernel == stride and padding == (0, 0) and dilation == (1, 1)
-                     and h % kernel[0] == 0 and w % kernel[1] == 0 and out_hw == (h // kernel[0], w // kernel[1]))
+                     and out_hw == (h // kernel[0], w // kernel[1]))
         if ctx.tiled:
             t = _tiles(x, kernel)
             best = t[:, :, 0, :, 0].copy()
-            arg = np.zeros(best.shape, dtype=np.int8 if kernel[0] * kernel[1] < 128 else np.int32)
+            itype = np.int8 if kernel[0] * kernel[1] < 128 else np.int32
+            arg, step = np.zeros(best.shape, dtype=itype), np.empty(best.shape, dtype=itype)
+            greater = np.empty(best.shape, dtype=bool)
             for i in range(kernel[0]):
                 for j in range(kernel[1]):
                     if i or j:
                         v = t[:, :, i, :, j]
-                        arg[v > best] = i * kernel[1] + j  # strict: ties keep the first, as PyTorch
+                        np.greater(v, best, out=greater)  # strict: ties keep the first, as PyTorch
+                        # window positions come in increasing order: the argmax is the last one that was greater
+                        np.maximum(arg, np.multiply(greater, itype(i * kernel[1] + j), out=step), out=arg)
                         np.maximum(best, v, out=best)
             ctx.arg = arg
             return best.transpose(0, 3, 1, 2)
@@ -82,11 +90,16 @@ class MaxPool2d(Op):
         (n, c, h, w), k, s, p, d = ctx.cfg
         g = grad.transpose(0, 2, 3, 1)  # (N, Ho, Wo, C)
         if ctx.tiled:
-            gx = np.zeros((n, h // k[0], k[0], w // k[1], k[1], c), dtype=grad.dtype)
+            ho, wo = g.shape[1], g.shape[2]
+            full = np.empty((n, h, w, c), dtype=grad.dtype)
+            if (ho * k[0], wo * k[1]) != (h, w):
+                full[:, ho * k[0]:] = 0  # the rows and columns no window covers
+                full[:, :, wo * k[1]:] = 0
+            gx = _tiles(full.transpose(0, 3, 1, 2), k, writeable=True)
             for i in range(k[0]):
                 for j in range(k[1]):
-                    np.copyto(gx[:, :, i, :, j], g, where=ctx.arg == i * k[1] + j)
-            return gx.reshape(n, h, w, c).transpose(0, 3, 1, 2)
+                    np.multiply(g, ctx.arg == i * k[1] + j, out=gx[:, :, i, :, j])
+            return full.transpose(0, 3, 1, 2)
         ho, wo = g.shape[1], g.shape[2]
         dwin = np.zeros((n, ho, wo, k[0] * k[1], c), dtype=grad.dtype)
         np.put_along_axis(dwin, ctx.arg[:, :, :, None], g[:, :, :, None], axis=3)

@@ -1,0 +1,79 @@
+"""``chainrule train --model cnn`` end to end on a small subset: the run folder, evaluate and predict work,
+and the CNN learns (a broken convolution or pooling gradient leaves it near chance, 0.1)."""
+
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from chainrule.cli import main
+
+FASHION = Path("/usr/share/datasets/fashion-mnist")
+
+
+@pytest.fixture(scope="module")
+def cnn_run(tmp_path_factory):
+    if not FASHION.is_dir():
+        pytest.skip(f"{FASHION} is missing")
+    out = tmp_path_factory.mktemp("runs")
+    assert main(["train", "--model", "cnn", "--subset", "1200", "--epochs", "2", "--augment", "shift", "--out",
+                 str(out), "--name", "cnn", "--seed", "0", "--quiet"]) == 0
+    return out / "cnn"
+
+
+@pytest.mark.slow
+def test_cnn_run_learns_and_writes_a_complete_run(cnn_run):
+    config = json.loads((cnn_run / "config.json").read_text())
+    assert (config["model"], config["hidden"], config["batch_size"], config["augment"]) == ("cnn", [128], 64, ["shift"])
+    report = (cnn_run / "report.md").read_text()
+    acc = float(re.search(r"\*\*Test accuracy: (\d\.\d{4})\*\*", report).group(1))
+    assert acc > 0.5, f"a CNN trained on 1,080 images for 2 epochs should beat chance by far, got {acc}"
+    assert "| model | CNN conv32-conv64-128-10" in report and "--model cnn" in report
+    for name in ("metrics.csv", "model.safetensors", "curves.png", "confusion.png", "mistakes.png"):
+        assert (cnn_run / name).is_file(), name
+
+    import chainrule as cr
+    from chainrule import io, models
+
+    model = models.cnn(dropout=0.2)  # the weights load into the public model of the same shape
+    io.load_into(model, cnn_run / "model.safetensors")
+    assert model(cr.zeros(2, 1, 28, 28)).shape == (2, 10)
+
+
+@pytest.mark.slow
+def test_evaluate_and_predict_work_on_a_cnn_run(cnn_run, tmp_path, capsys):
+    capsys.readouterr()
+    assert main(["evaluate", str(cnn_run)]) == 0
+    acc = re.search(r"test accuracy (\d\.\d{4})", capsys.readouterr().out).group(1)
+    assert f"**Test accuracy: {acc}**" in (cnn_run / "report.md").read_text()
+
+    pytest.importorskip("PIL")
+    from PIL import Image
+
+    from chainrule.data.datasets import FashionMNIST
+
+    test = FashionMNIST(train=False)
+    path = tmp_path / "item.png"
+    Image.fromarray(test.data.numpy()[0]).save(path)
+    assert main(["predict", str(cnn_run), str(path)]) == 0
+    probs = [float(p) for p in re.findall(r" (\d\.\d{3})", capsys.readouterr().out)]
+    assert len(probs) == 3 and probs == sorted(probs, reverse=True)
+
+
+def test_cnn_needs_an_image_dataset(capsys):
+    with pytest.raises(SystemExit) as e:
+        main(["train", "--model", "cnn", "--dataset", "circle"])
+    assert e.value.code == 2 and "--model cnn needs an image dataset" in capsys.readouterr().err
+
+
+def test_reference_cnn_shape():
+    import chainrule as cr
+    from chainrule import models, nn
+
+    model = models.cnn()
+    assert sum(p.numel() for p in model.parameters()) == 225034
+    assert model(cr.zeros(3, 1, 28, 28)).shape == (3, 10)
+    assert isinstance(model[0], nn.Conv2d) and np.isclose(model[0].weight.detach().numpy().std(), 1 / 3 / np.sqrt(3),
+                                                          rtol=0.2)

@@ -78,7 +78,8 @@ def main(argv=None) -> int:
             optimizer.step()
             scheduler.step()
             total, seen = total + float(loss) * len(yb), seen + len(yb)
-        print(f"epoch {epoch}: train loss {total / seen:.4f}, test accuracy {accuracy(model, X_test, y_test, plain):.4f} "
+        test_acc = accuracy(model, X_test, y_test, plain)
+        print(f"epoch {epoch}: train loss {total / seen:.4f}, test accuracy {test_acc:.4f} "
               f"({time.perf_counter() - started:.0f} s)", flush=True)
     test_acc = accuracy(model, X_test, y_test, plain)
     meta = {"format": "chainrule-vision", "model": "fashion_cnn", "weights": "fashion7",

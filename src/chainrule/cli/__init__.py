@@ -228,10 +228,11 @@ def main(argv=None) -> int:
             from chainrule.cli.convert import run_convert
 
             return run_convert(args)
-        if args.command == "train" and getattr(args, "data", None):
-            from chainrule.cli.imagefolder import run_train_folder
+        if args.command == "train":
+            from chainrule.cli.imagefolder import run_train_folder, wants_folder_mode
 
-            return run_train_folder(args, sub)
+            if wants_folder_mode(args, sub):
+                return run_train_folder(args, sub)
         if args.command == "predict":
             from chainrule.cli.imagefolder import is_folder_run, run_predict_folder
 

@@ -29,8 +29,8 @@ def read_torch_checkpoint(path) -> dict:
     try:
         obj = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as e:  # noqa: BLE001 - torch raises UnpicklingError, RuntimeError, ... ; all mean "cannot read"
-        raise RunError(f"{path}: torch.load(weights_only=True) refused or failed ({type(e).__name__}); if it holds a whole "
-                       f"pickled model rather than weights, export the state_dict {EXPORT_HINT}") from None
+        raise RunError(f"{path}: torch.load(weights_only=True) refused or failed ({type(e).__name__}); if it holds "
+                       f"a whole pickled model rather than weights, export the state_dict {EXPORT_HINT}") from None
     for key in ("state_dict", "model_state_dict", "model"):
         if isinstance(obj, dict) and isinstance(obj.get(key), dict):
             obj = obj[key]

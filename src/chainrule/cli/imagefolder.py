@@ -42,8 +42,15 @@ def add_arguments(train_parser) -> None:
     t = train_parser
     t.add_argument("--data", default=None, metavar="FOLDER",
                    help="train on your own images in FOLDER/<class name>/<image> (png, jpg, ...) instead of --dataset")
-    if "--model" not in t._option_string_actions:
+    model = t._option_string_actions.get("--model")
+    if model is None:
         t.add_argument("--model", default=None, metavar="NAME", help=f"with --data: one of {', '.join(MODELS)}")
+    else:  # the --dataset models (mlp, cnn) plus ours, which need --data
+        from chainrule.cli import _choice
+
+        model.choices = (*model.choices, *MODELS)
+        model.type = _choice("model", model.choices)
+        model.help += f"; with --data: {', '.join(MODELS)} (default fashion_cnn)"
     t.add_argument("--pretrained", default=None, metavar="WEIGHTS",
                    help="with --data: start from these weights: fashion7 (shipped, for fashion_cnn) or a .safetensors "
                         "file with torchvision's keys (see `chainrule convert`)")
@@ -107,8 +114,22 @@ def load_images(paths, spec: dict, quiet: bool = True):
     return np.stack(X) if X else None, np.stack(shown) if shown else None, np.array(keep, dtype=np.int64), flipped
 
 
+def wants_folder_mode(args, parser) -> bool:
+    """Whether ``train`` runs on --data; the options of this mode without --data are an error (exit 2)."""
+    if args.data:
+        if getattr(args, "resume", None):
+            parser.error("--resume continues --dataset runs; a --data run starts anew")
+        return True
+    given = [flag for flag, on in (("--pretrained", args.pretrained), ("--freeze", args.freeze),
+                                   ("--image-size", args.image_size), (f"--model {args.model}", args.model in MODELS))
+             if on]
+    if given:
+        parser.error(f"{', '.join(given)} need --data FOLDER (your own images)")
+    return False
+
+
 def resolve(args, parser) -> dict:
-    model = args.model or "fashion_cnn"
+    model = args.model if args.model not in (None, "mlp") else "fashion_cnn"  # mlp: the --dataset default
     if model not in MODELS:
         parser.error(f"--model {model} cannot train on --data; choose from {', '.join(MODELS)}")
     if args.pretrained in SHIPPED and SHIPPED[args.pretrained] != model:
@@ -226,7 +247,8 @@ def _fit(model, config, X, y, train, val, run_dir, verbose):
     prefix = head_prefix(model)
     callbacks = [CSVLogger(run_dir / "metrics.csv")]
     if config["early_stopping"]:
-        callbacks.append(EarlyStopping(monitor="val_loss", patience=config["early_stopping"], restore_best_weights=True))
+        callbacks.append(EarlyStopping(monitor="val_loss", patience=config["early_stopping"],
+                                       restore_best_weights=True))
     common = dict(epochs=config["epochs"], batch_size=config["batch_size"], callbacks=callbacks, seed=config["seed"],
                   verbose=verbose, metrics=("accuracy",))
     if config["freeze"]:
@@ -302,6 +324,8 @@ def _write_outputs(run_dir: Path, config: dict, result: dict) -> list[str]:
         notes.append(f"plots skipped: {e}")
     low, high = result["ci"]
     epochs = len(result["history"].get("loss", []))
+    spec = config["input"]
+    inverted = f"; {config['inverted_images']} light-background images inverted" if spec["background"] else ""
     how = "linear head on the frozen pretrained body" if config["freeze"] else (
         "full fine-tuning (body lr x0.1)" if config["pretrained"] else "trained from scratch")
     lines = [f"# {config['name']}", "",
@@ -310,12 +334,11 @@ def _write_outputs(run_dir: Path, config: dict, result: dict) -> list[str]:
              f"Model: {config['model']}" + (f", pretrained {config['pretrained']}" if config["pretrained"] else "")
              + f", {how}. Data: {config['data']} ({config['train_samples']} train, {config['val_samples']} validation "
              f"images; classes {', '.join(config['classes'])}).", "",
-             f"Input: {config['input']['channels']} channel(s), {config['input']['size'][0]}x{config['input']['size'][1]}, "
-             f"normalised with mean {config['input']['mean']} and std {config['input']['std']}"
-             + (f"; {config['inverted_images']} light-background images inverted" if config["input"]["background"] else "")
-             + ".", "",
+             f"Input: {spec['channels']} channel(s), {spec['size'][0]}x{spec['size'][1]}, normalised with mean "
+             f"{spec['mean']} and std {spec['std']}{inverted}.", "",
              f"Epochs run: {epochs} of {config['epochs']}; Adam lr {config['lr']:g}, batch {config['batch_size']}, "
-             f"seed {config['seed']}. Time: {result['train_seconds']:.1f} s training, {result['total_seconds']:.1f} s in all.",
+             f"seed {config['seed']}. Time: {result['train_seconds']:.1f} s training, "
+             f"{result['total_seconds']:.1f} s in all.",
              "", "## Mistakes (validation images, most confident first; also in mistakes.csv)", ""]
     lines += ["| file | true | predicted | p |", "|---|---|---|---:|"] + [f"| {' | '.join(r)} |" for r in rows[:25]]
     if not rows:

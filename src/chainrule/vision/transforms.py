@@ -222,7 +222,8 @@ class RandomResizedCrop(_Random):
                  interpolation=InterpolationMode.BILINEAR, antialias=True, *, generator=None, seed=None):
         if scale[0] > scale[1] or ratio[0] > ratio[1]:
             raise ValueError(f"RandomResizedCrop: scale and ratio must be (min, max), got {scale} and {ratio}")
-        self.size, self.scale, self.ratio, self.interpolation = _pair(size, "RandomResizedCrop"), scale, ratio, interpolation
+        self.size, self.scale, self.ratio = _pair(size, "RandomResizedCrop"), scale, ratio
+        self.interpolation = interpolation
         self._init_rng(generator, seed)
 
     def get_params(self, img):

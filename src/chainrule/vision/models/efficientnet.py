@@ -8,11 +8,7 @@ from functools import partial
 
 from chainrule import nn
 from chainrule.vision.models._utils import build, make_divisible, norm_classes
-from chainrule.vision.ops import (
-    Conv2dNormActivation,
-    SqueezeExcitation,
-    StochasticDepth,
-)
+from chainrule.vision.ops import Conv2dNormActivation, SqueezeExcitation, StochasticDepth
 
 __all__ = ["EfficientNet", "MBConv", "MBConvConfig", "efficientnet_b0"]
 

@@ -83,6 +83,15 @@ def test_predict_prints_top3_with_the_training_preprocessing(folder_run, capsys)
         assert abs(sum(float(p) for _, p in pairs) - 1) < 0.01
 
 
+def test_evaluate_repeats_the_validation_result(folder_run, capsys):
+    run, _ = folder_run
+    capsys.readouterr()
+    assert main(["evaluate", str(run)]) == 0
+    headline = capsys.readouterr().out.splitlines()[0]
+    accuracy = re.search(r"Validation accuracy: (\d\.\d{4})", (run / "report.md").read_text()).group(1)
+    assert headline.startswith(f"validation accuracy {accuracy} (95% CI")
+
+
 def test_shapes_are_learned_by_the_frozen_features(folder_run):
     run, _ = folder_run
     metrics = list(csv.DictReader(open(run / "metrics.csv")))
@@ -98,10 +107,14 @@ def test_fine_tune_and_argument_errors(tmp_path, capsys):
     assert not config["freeze"]
     for argv, message in [(["--freeze"], "give --pretrained"),
                           (["--model", "resnet18", "--pretrained", "fashion7"], "weights for --model fashion_cnn"),
-                          (["--model", "alexnet"], "cannot train on --data")]:
+                          (["--model", "alexnet"], "unknown model 'alexnet'"),
+                          (["--model", "cnn"], "cannot train on --data")]:
         with pytest.raises(SystemExit) as exc:
             main(["train", "--data", str(data), *argv])
         assert exc.value.code == 2 and message in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["train", "--model", "resnet18", "--epochs", "1"])  # the folder models need --data
+    assert "need --data FOLDER" in capsys.readouterr().err
 
 
 def test_convert_pytorch_checkpoint_to_safetensors(tmp_path, capsys, monkeypatch):
@@ -113,7 +126,7 @@ def test_convert_pytorch_checkpoint_to_safetensors(tmp_path, capsys, monkeypatch
     assert main(["convert", str(tmp_path / "model.pth"), str(tmp_path / "model.safetensors")]) == 0
     ours = cr.nn.Sequential(cr.nn.Conv2d(1, 2, 3), cr.nn.BatchNorm2d(2))
     ours.load_state_dict(cr.load(tmp_path / "model.safetensors"))
-    np.testing.assert_array_equal(ours[0].weight.numpy(), net[0].weight.detach().numpy())
+    np.testing.assert_array_equal(ours[0].weight.detach().numpy(), net[0].weight.detach().numpy())
     torch.save(net, tmp_path / "whole.pth")  # a pickled module: the restricted unpickler refuses it
     assert main(["convert", str(tmp_path / "whole.pth"), str(tmp_path / "w.safetensors")]) == 1
     assert "weights_only=True" in capsys.readouterr().err

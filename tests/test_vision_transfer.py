@@ -63,7 +63,7 @@ def test_param_groups_with_smaller_body_lr_and_frozen_batchnorm_in_eval():
     bn = model.features[1]
     stats = bn.running_mean.numpy().copy(), bn.running_var.numpy().copy()
     x = cr.randn(8, 1, 28, 28) * 3 + 1
-    before = [p.numpy().copy() for p in body]
+    before = [p.detach().numpy().copy() for p in body]
     model.eval()  # eval: BatchNorm uses and keeps its running statistics, even while training the weights
     loss = nn.functional.cross_entropy(model(x), cr.tensor([0, 1, 2, 0, 1, 2, 0, 1]))
     opt.zero_grad()
@@ -71,7 +71,7 @@ def test_param_groups_with_smaller_body_lr_and_frozen_batchnorm_in_eval():
     opt.step()
     np.testing.assert_array_equal(bn.running_mean.numpy(), stats[0])
     np.testing.assert_array_equal(bn.running_var.numpy(), stats[1])
-    moved = max(float(np.abs(p.numpy() - b).max()) for p, b in zip(body, before))
+    moved = max(float(np.abs(p.detach().numpy() - b).max()) for p, b in zip(body, before))
     assert 0 < moved < 1e-3  # the body moved, slowly
     model.train()
     model(x)

@@ -233,11 +233,13 @@ def main(argv=None) -> int:
 
             if wants_folder_mode(args, sub):
                 return run_train_folder(args, sub)
-        if args.command == "predict":
-            from chainrule.cli.imagefolder import is_folder_run, run_predict_folder
+        if args.command in ("predict", "evaluate"):
+            from chainrule.cli import imagefolder
 
-            if is_folder_run(args.run_dir):
-                return run_predict_folder(args, sub)
+            if imagefolder.is_folder_run(args.run_dir):
+                if args.command == "evaluate":
+                    return imagefolder.run_evaluate_folder(args)
+                return imagefolder.run_predict_folder(args, sub)
         if args.command == "train":
             from chainrule.cli.train import run_train
 

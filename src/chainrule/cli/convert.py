@@ -43,7 +43,7 @@ def read_torch_checkpoint(path) -> dict:
             continue  # e.g. an epoch counter saved beside the weights
         if value.dtype == torch.bfloat16:
             value = value.float()
-        tensors[name.removeprefix("module.")] = np.ascontiguousarray(value.detach().cpu().numpy())
+        tensors[name.removeprefix("module.")] = np.array(value.detach().cpu().numpy(), order="C")  # keeps 0-d shapes
     if not tensors:
         raise RunError(f"{path}: no tensors found in the checkpoint")
     return tensors

@@ -401,3 +401,26 @@ def run_predict_folder(args, parser) -> int:
         best = np.argsort(-p, kind="stable")[:top]
         print(f"{path}: " + ", ".join(f"{config['classes'][i]} {p[i]:.3f}" for i in best))
     return 0
+
+
+def run_evaluate_folder(args) -> int:
+    """``chainrule evaluate RUN_DIR`` for a folder run: the validation images again, per class."""
+    config = read_config(args.run_dir)
+    model = load_run_model(args.run_dir, config)
+    root = Path(config["data"])
+    files = [root / f for f in config["val_files"]]
+    missing = [str(f) for f in files if not f.is_file()]
+    if missing:
+        raise RunError(f"{len(missing)} validation images of {args.run_dir} are gone, e.g. {missing[0]}")
+    X, _, keep, _ = load_images(files, config["input"])
+    if X is None:
+        raise RunError(f"none of the validation images of {args.run_dir} could be read")
+    index = {name: i for i, name in enumerate(config["classes"])}
+    y = np.array([index[Path(config["val_files"][i]).parts[0]] for i in keep], dtype=np.int64)
+    result = _evaluate(model, config, X, y, None, [str(files[i]) for i in keep])
+    print(result["headline"])
+    for c, name in enumerate(config["classes"]):
+        n = int((y == c).sum())
+        acc = float((result["y_pred"][y == c] == c).mean()) if n else float("nan")
+        print(f"  {name}: {acc:.4f} (n={n})")
+    return 0

@@ -84,7 +84,7 @@ def _pair(size, name: str) -> tuple[int, int]:
 def _on_channels(img, fn):
     """Run a PIL operation on each channel of a (C, H, W) float tensor (as 32-bit float images)."""
     Image, _ = _pil()
-    arr = np.asarray(img.numpy())
+    arr = np.asarray(img.detach().numpy())
     out = np.stack([np.asarray(fn(Image.fromarray(np.ascontiguousarray(c, dtype=np.float32), mode="F")))
                     for c in arr.reshape(-1, *arr.shape[-2:])])
     return cr.from_numpy(out.reshape(*arr.shape[:-2], *out.shape[-2:]).astype(arr.dtype, copy=False))
@@ -201,7 +201,7 @@ class CenterCrop:
 
 def _pad(img, left, top, right, bottom):
     if _is_tensor(img):
-        arr = img.numpy()
+        arr = img.detach().numpy()
         pad = [(0, 0)] * (arr.ndim - 2) + [(top, bottom), (left, right)]
         return cr.from_numpy(np.pad(arr, pad))
     Image, _ = _pil()
@@ -349,7 +349,7 @@ class Grayscale:
 
     def __call__(self, img):
         if _is_tensor(img):
-            arr = img.numpy()
+            arr = img.detach().numpy()
             gray = arr[..., :1, :, :] if arr.shape[-3] == 1 else (
                 0.299 * arr[..., 0:1, :, :] + 0.587 * arr[..., 1:2, :, :] + 0.114 * arr[..., 2:3, :, :])
             return cr.from_numpy(np.repeat(gray, self.num_output_channels, axis=-3).astype(arr.dtype, copy=False))
@@ -412,7 +412,7 @@ class Normalize:
         if len(self.mean) not in (1, channels) or len(self.std) not in (1, channels):
             raise ValueError(f"Normalize: mean/std have {len(self.mean)}/{len(self.std)} values for an image "
                              f"with {channels} channels")
-        dtype = tensor.numpy().dtype
+        dtype = tensor.detach().numpy().dtype
         mean = cr.from_numpy(np.asarray(self.mean, dtype=dtype).reshape(-1, 1, 1))
         std = cr.from_numpy(np.asarray(self.std, dtype=dtype).reshape(-1, 1, 1))
         if self.inplace:

@@ -119,6 +119,10 @@ def wants_folder_mode(args, parser) -> bool:
     if args.data:
         if getattr(args, "resume", None):
             parser.error("--resume continues --dataset runs; a --data run starts anew")
+        if getattr(args, "augment", None):
+            parser.error("--augment applies to --dataset runs; --data runs train on the images as they are")
+        if args.image_size is not None and not 8 <= args.image_size <= 1024:
+            parser.error(f"--image-size must be between 8 and 1024 pixels, got {args.image_size}")
         return True
     given = [flag for flag, on in (("--pretrained", args.pretrained), ("--freeze", args.freeze),
                                    ("--image-size", args.image_size), (f"--model {args.model}", args.model in MODELS))
@@ -155,6 +159,19 @@ def resolve(args, parser) -> dict:
         "val_split": args.val_split, "early_stopping": args.early_stopping if args.early_stopping is not None else 5,
         "seed": args.seed if args.seed is not None else secrets.randbelow(2**31), "name": name, "out": str(args.out),
     }
+
+
+def split(y: np.ndarray, val_split: float, seed: int):
+    """(validation, training) indices, stratified: each class with 2+ images gives
+    ``round(n_class * val_split)`` (at least 1) images to validation, drawn with ``seed``."""
+    rng = np.random.default_rng(seed)
+    val = []
+    for c in np.unique(y):
+        members = rng.permutation(np.flatnonzero(y == c))
+        if len(members) >= 2:
+            val.extend(members[:min(len(members) - 1, max(1, round(len(members) * val_split)))])
+    val = np.sort(np.asarray(val, dtype=np.int64))
+    return val, np.setdiff1d(np.arange(len(y)), val)
 
 
 def build_model(config: dict, num_classes: int, pretrained: bool = True):
@@ -202,12 +219,10 @@ def run_train_folder(args, parser) -> int:
         raise RunError(f"--data {config['data']}: none of the {len(paths)} image files could be read")
     y = np.asarray(folder.targets, dtype=np.int64)[keep]
     paths = [paths[i] for i in keep]
-    rng = np.random.default_rng(config["seed"])
-    order = rng.permutation(len(y))
-    n_val = max(1, int(round(len(y) * config["val_split"])))
-    if n_val >= len(y):
+    val, train = split(y, config["val_split"], config["seed"])
+    n_val = len(val)
+    if not len(train) or not n_val:
         raise RunError(f"--data {config['data']}: {len(y)} readable images are too few for a validation split")
-    val, train = np.sort(order[:n_val]), np.sort(order[n_val:])
     config.update(classes=folder.classes, train_samples=len(train), val_samples=n_val, inverted_images=int(flipped),
                   val_files=[str(Path(paths[i]).relative_to(config["data"])) for i in val])
     run_dir = _run_dir(config, numbered=args.name is None)

@@ -65,7 +65,7 @@ def test_float64_outputs_match_torchvision(name, tmp_path):
     np.testing.assert_allclose(got, expected, rtol=1e-10, atol=1e-10 * np.abs(expected).max())
 
 
-@pytest.mark.parametrize("name", ARCHS)
+@pytest.mark.parametrize("name", ["resnet18", "mobilenet_v2", "efficientnet_b0"])  # resnet34: resnet18's blocks
 def test_float32_weights_file_loads_with_weights_argument(name, tmp_path):
     tv_model = _torchvision_model(name, 7, torch.float32)
     path = tmp_path / f"{name}.safetensors"

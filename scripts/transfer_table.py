@@ -157,14 +157,18 @@ def main(argv=None) -> int:
     print(text)
     print(f"total {time.perf_counter() - started:.0f} s")
     if not args.no_write:
-        doc = DOC.read_text()
-        new = re.sub(r"(<!-- transfer-table start -->\n).*?(\n<!-- transfer-table end -->)",
-                     lambda m: m.group(1) + text + m.group(2), doc, flags=re.S)
-        if new == doc and text not in doc:
-            raise SystemExit(f"{DOC} has no <!-- transfer-table start/end --> markers")
-        DOC.write_text(new)
+        write_table(text)
         print(f"wrote the table into {DOC}")
     return 0
+
+
+def write_table(text: str, doc_path: Path = DOC) -> None:
+    """Replace what stands between the transfer-table markers of docs/transfer.md with ``text``."""
+    doc = doc_path.read_text()
+    if "<!-- transfer-table start -->" not in doc or "<!-- transfer-table end -->" not in doc:
+        raise SystemExit(f"{doc_path} has no <!-- transfer-table start/end --> markers")
+    doc_path.write_text(re.sub(r"(<!-- transfer-table start -->\n).*?(\n<!-- transfer-table end -->)",
+                               lambda m: m.group(1) + text + m.group(2), doc, flags=re.S))
 
 
 if __name__ == "__main__":

@@ -1,5 +1,7 @@
 """chainrule.vision.datasets.ImageFolder against torchvision's on a generated folder of PNG and JPEG files."""
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 from torchvision_oracle import import_torchvision
@@ -73,4 +75,20 @@ def test_folder_errors_are_clear(tmp_path):
     with pytest.raises(FileNotFoundError, match="no valid file for the classes empty"):
         datasets.ImageFolder(tmp_path / "flat")
     assert len(datasets.ImageFolder(tmp_path / "flat", allow_empty=True)) == 1
-    assert datasets.FashionMNIST is cr.data.datasets.FashionMNIST and datasets.MNIST is cr.data.datasets.MNIST
+    assert issubclass(datasets.FashionMNIST, cr.data.datasets.FashionMNIST)
+    assert issubclass(datasets.MNIST, cr.data.datasets.MNIST)
+
+
+@pytest.mark.skipif(not Path("/usr/share/datasets/fashion-mnist").is_dir(), reason="Fashion-MNIST is not installed")
+def test_fashion_mnist_takes_torchvision_per_image_transforms():
+    tv = import_torchvision()
+    ours = datasets.FashionMNIST(train=False, transform=T.Compose([T.ToTensor(), T.Normalize((0.5,), (0.5,))]))
+    tvtf = tv.transforms.Compose([tv.transforms.ToTensor(), tv.transforms.Normalize((0.5,), (0.5,))])
+    x, y = ours[3]
+    assert x.shape == (1, 28, 28) and y == int(ours.targets[3])
+    np.testing.assert_allclose(x.numpy(), tvtf(Image.fromarray(ours.data.numpy()[3], mode="L")).numpy(), atol=1e-6)
+    xb, yb = next(iter(DataLoader(ours, batch_size=4)))
+    assert xb.shape == (4, 1, 28, 28) and yb.shape == (4,)
+    fast = datasets.FashionMNIST(train=False, transform=cr.data.transforms.ToTensor())  # a batch transform
+    assert cr.data.dataset.supports_gather(fast) and not cr.data.dataset.supports_gather(ours)
+    np.testing.assert_allclose(fast[3][0].numpy() * 2 - 1, x.numpy(), atol=1e-6)

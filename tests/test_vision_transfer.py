@@ -76,3 +76,43 @@ def test_param_groups_with_smaller_body_lr_and_frozen_batchnorm_in_eval():
     model.train()
     model(x)
     assert not np.array_equal(bn.running_mean.numpy(), stats[0])  # in train mode the statistics update
+
+
+def test_the_homework_as_pytorch_code(tmp_path):
+    """Seed 001's homework written for torch/torchvision, run with chainrule in their place."""
+    Image = pytest.importorskip("PIL.Image")
+    import chainrule as torch
+    import chainrule.vision as torchvision
+    from chainrule.vision import transforms
+
+    rng = np.random.default_rng(0)
+    for k, name in enumerate(["dark", "light", "striped"]):
+        (tmp_path / name).mkdir()
+        for i in range(6):
+            pixels = rng.integers(0, 60, (32, 32)) + [0, 150, 0][k]
+            if name == "striped":
+                pixels[::4] = 255
+            Image.fromarray(pixels.astype(np.uint8)).save(tmp_path / name / f"{i}.png")
+    tf = transforms.Compose([transforms.Grayscale(), transforms.Resize(28), transforms.ToTensor(),
+                             transforms.Normalize((0.286,), (0.353,))])
+    data = torchvision.datasets.ImageFolder(str(tmp_path), transform=tf)
+    loader = torch.utils.data.DataLoader(data, batch_size=6, shuffle=True)
+    model = torchvision.models.fashion_cnn(weights="fashion7")
+    for p in model.parameters():
+        p.requires_grad = False
+    model.fc = torch.nn.Linear(model.fc.in_features, 3)
+    optimizer = torch.optim.Adam(model.fc.parameters(), lr=1e-2)
+    criterion = torch.nn.CrossEntropyLoss()
+    model.eval()  # BatchNorm keeps the pretrained statistics
+    losses = []
+    for _ in range(15):
+        for x, y in loader:
+            loss = criterion(model(x), y)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            losses.append(loss.item())
+    assert np.mean(losses[-3:]) < 0.5 * np.mean(losses[:3])
+    with torch.no_grad():
+        probs = torch.softmax(model(tf(Image.open(tmp_path / "striped" / "0.png")).unsqueeze(0)), dim=1)
+    assert probs.shape == (1, 3) and int(probs.argmax()) == data.class_to_idx["striped"]

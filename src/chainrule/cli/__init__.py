@@ -235,12 +235,12 @@ def main(argv=None) -> int:
             if wants_folder_mode(args, sub):
                 return run_train_folder(args, sub)
         if args.command in ("predict", "evaluate"):
-            from chainrule.cli import imagefolder
+            from chainrule.cli.imagefolder_model import is_folder_run
 
-            if imagefolder.is_folder_run(args.run_dir):
-                if args.command == "evaluate":
-                    return imagefolder.run_evaluate_folder(args)
-                return imagefolder.run_predict_folder(args, sub)
+            if is_folder_run(args.run_dir):  # a `train --data` run: its own preprocessing and model
+                from chainrule.cli.imagefolder_report import run_evaluate_folder, run_predict_folder
+
+                return run_evaluate_folder(args) if args.command == "evaluate" else run_predict_folder(args, sub)
         if args.command == "train":
             from chainrule.cli.train import run_train
 

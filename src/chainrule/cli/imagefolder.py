@@ -17,8 +17,6 @@ mostly light (a photo on white paper) is inverted, in training and in predict al
 
 from __future__ import annotations
 
-import csv
-import io as _io
 import json
 import secrets
 import sys
@@ -29,12 +27,18 @@ from pathlib import Path
 import numpy as np
 
 import chainrule as cr
-from chainrule.cli.runs import RunError, read_config, write_json, write_text
-
-MODELS = ("fashion_cnn", "resnet18", "resnet34", "mobilenet_v2", "efficientnet_b0")
-SHIPPED = {"fashion7": "fashion_cnn"}
-IMAGENET_MEAN, IMAGENET_STD = [0.485, 0.456, 0.406], [0.229, 0.224, 0.225]
-FORMAT = "chainrule-imagefolder"
+from chainrule.cli.imagefolder_model import (
+    FORMAT,
+    MODELS,
+    SHIPPED,
+    build_model,
+    head_location,
+    head_prefix,
+    input_spec,
+    load_images,
+)
+from chainrule.cli.imagefolder_report import evaluate_images, write_outputs
+from chainrule.cli.runs import RunError, write_json
 
 
 def add_arguments(train_parser) -> None:
@@ -58,60 +62,6 @@ def add_arguments(train_parser) -> None:
                    help="with --data and --pretrained: train only a new linear head on the frozen pretrained body")
     t.add_argument("--image-size", type=int, default=None, metavar="PIXELS",
                    help="with --data: input size (default 28 for fashion_cnn, 64 for the torchvision models)")
-
-
-def input_spec(model: str, image_size: int | None) -> dict:
-    """How images are prepared for ``model``: size, channels, normalisation, background convention."""
-    if model == "fashion_cnn":
-        from chainrule.vision.models import FASHION7
-
-        size = image_size or 28
-        return {"size": [size, size], "channels": 1, "mean": list(FASHION7["mean"]), "std": list(FASHION7["std"]),
-                "background": "dark"}
-    size = image_size or 64
-    return {"size": [size, size], "channels": 3, "mean": IMAGENET_MEAN, "std": IMAGENET_STD, "background": None}
-
-
-def is_light_background(gray: np.ndarray) -> bool:
-    """Whether the border of a grayscale image (uint8) is mostly light: its median above mid-grey."""
-    border = np.concatenate([gray[0], gray[-1], gray[:, 0], gray[:, -1]])
-    return float(np.median(border)) > 127
-
-
-def prepare(image, spec: dict):
-    """A PIL image -> (normalised float32 (C, H, W), uint8 picture for plots, whether it was inverted)."""
-    from PIL import ImageOps
-
-    from chainrule.vision import transforms as T
-
-    image = image.convert("L" if spec["channels"] == 1 else "RGB")
-    inverted = False
-    if spec["background"] == "dark" and is_light_background(np.asarray(image.convert("L"))):
-        image, inverted = ImageOps.invert(image), True
-    size = spec["size"]
-    image = T.CenterCrop(size)(T.Resize(min(size))(image))
-    x = T.Normalize(spec["mean"], spec["std"])(T.ToTensor()(image))
-    return x.numpy(), np.asarray(image), inverted
-
-
-def load_images(paths, spec: dict, quiet: bool = True):
-    """Read and prepare every image; files that cannot be read are reported by name and skipped."""
-    from chainrule.vision.datasets import DatasetError, pil_loader
-
-    X, shown, keep, flipped, bad = [], [], [], 0, []
-    for i, path in enumerate(paths):
-        try:
-            x, picture, inverted = prepare(pil_loader(path), spec)
-        except DatasetError as e:
-            bad.append(str(e))
-            continue
-        X.append(x)
-        shown.append(picture)
-        keep.append(i)
-        flipped += inverted
-    for problem in bad:
-        print(f"warning: skipped {problem}", file=sys.stderr)
-    return np.stack(X) if X else None, np.stack(shown) if shown else None, np.array(keep, dtype=np.int64), flipped
 
 
 def wants_folder_mode(args, parser) -> bool:
@@ -174,37 +124,6 @@ def split(y: np.ndarray, val_split: float, seed: int):
     return val, np.setdiff1d(np.arange(len(y)), val)
 
 
-def build_model(config: dict, num_classes: int, pretrained: bool = True):
-    """The network of a folder run: the named model, pretrained weights if any, a new head for the classes."""
-    from chainrule import nn
-    from chainrule.vision import models
-
-    builder = getattr(models, config["model"])
-    weights = config["pretrained"] if pretrained else None
-    model = builder(weights=weights) if weights else builder(num_classes=num_classes)
-    head_owner, head_name = _head(model)
-    old = getattr(head_owner, head_name) if head_name.isidentifier() else head_owner[int(head_name)]
-    if old.out_features != num_classes:
-        new = nn.Linear(old.in_features, num_classes)
-        if head_name.isidentifier():
-            setattr(head_owner, head_name, new)
-        else:
-            head_owner[int(head_name)] = new
-    return model
-
-
-def _head(model):
-    """(module holding the last Linear layer, its attribute name or index): ``fc`` or ``classifier[-1]``."""
-    if hasattr(model, "fc"):
-        return model, "fc"
-    return model.classifier, str(len(model.classifier) - 1)
-
-
-def head_prefix(model) -> str:
-    owner, name = _head(model)
-    return "fc." if owner is model else f"classifier.{name}."
-
-
 def run_train_folder(args, parser) -> int:
     from chainrule.vision.datasets import ImageFolder
 
@@ -244,9 +163,9 @@ def run_train_folder(args, parser) -> int:
 
     io.save_state_dict(model.state_dict(), run_dir / "model.safetensors",
                        metadata={"config": json.dumps(config), "format": FORMAT})
-    result = _evaluate(model, config, X[val], y[val], shown[val], [paths[i] for i in val])
+    result = evaluate_images(model, config, X[val], y[val], shown[val], [paths[i] for i in val])
     result.update(history=history, train_seconds=train_seconds, total_seconds=time.perf_counter() - started)
-    for note in _write_outputs(run_dir, config, result):
+    for note in write_outputs(run_dir, config, result):
         print(f"note: {note}", file=sys.stderr)
     print(f"{result['headline']}\nwrote {run_dir}/ in {time.perf_counter() - started:.0f} s")
     return 0
@@ -268,7 +187,7 @@ def _fit(model, config, X, y, train, val, run_dir, verbose):
                   verbose=verbose, metrics=("accuracy",))
     if config["freeze"]:
         model.requires_grad_(False).eval()  # eval: the body's BatchNorm keeps its pretrained statistics
-        owner, name = _head(model)
+        owner, name = head_location(model)
         head = getattr(owner, name) if name.isidentifier() else owner[int(name)]
         head.requires_grad_(True)
         features = _features(model, X)
@@ -288,7 +207,7 @@ def _fit(model, config, X, y, train, val, run_dir, verbose):
 
 def _features(model, X):
     """What the frozen body gives the head: the model's input to its last Linear layer, captured by a hook."""
-    owner, name = _head(model)
+    owner, name = head_location(model)
     head = getattr(owner, name) if name.isidentifier() else owner[int(name)]
     captured = []
     handle = head.register_forward_pre_hook(lambda module, inputs: captured.append(inputs[0].numpy()))
@@ -301,71 +220,6 @@ def _features(model, X):
     return np.concatenate(captured)
 
 
-def _evaluate(model, config, X, y, shown, paths) -> dict:
-    from chainrule.train.metrics import confusion_matrix, wilson_interval
-
-    with cr.no_grad():
-        probs = np.concatenate([model(cr.from_numpy(X[i:i + 256])).softmax(dim=1).numpy()
-                                for i in range(0, len(X), 256)])
-    pred = probs.argmax(axis=1)
-    correct = int((pred == y).sum())
-    low, high = wilson_interval(correct, len(y))
-    cm = np.asarray(confusion_matrix(y, pred, num_classes=len(config["classes"])))
-    acc = correct / len(y)
-    return {"accuracy": acc, "ci": (low, high), "n": len(y), "confusion": cm, "probs": probs, "y_pred": pred,
-            "y_true": y, "images": shown, "paths": paths,
-            "headline": f"validation accuracy {acc:.4f} (95% CI {low:.4f}-{high:.4f}, n={len(y)})"}
-
-
-def _write_outputs(run_dir: Path, config: dict, result: dict) -> list[str]:
-    notes, plots = [], []
-    wrong = np.flatnonzero(result["y_pred"] != result["y_true"])
-    wrong = wrong[np.argsort(-result["probs"][wrong, result["y_pred"][wrong]], kind="stable")]
-    rows = [(str(Path(result["paths"][i]).relative_to(config["data"])), config["classes"][result["y_true"][i]],
-             config["classes"][result["y_pred"][i]], f"{result['probs'][i, result['y_pred'][i]]:.3f}") for i in wrong]
-    buffer = _io.StringIO()
-    csv.writer(buffer).writerows([("file", "true", "predicted", "probability"), *rows])
-    write_text(run_dir / "mistakes.csv", buffer.getvalue())
-    try:
-        from chainrule import viz
-
-        viz.plot_training_curves(result["history"], run_dir / "curves.png", title=config["name"])
-        viz.plot_confusion_matrix(result["confusion"], config["classes"], run_dir / "confusion.png")
-        viz.plot_mistakes(result["images"], result["y_true"], result["y_pred"], result["probs"], config["classes"],
-                          run_dir / "mistakes.png")
-        plots = [("Training curves", "curves.png"), ("Confusion matrix (validation)", "confusion.png"),
-                 ("Most confident mistakes", "mistakes.png")]
-    except ImportError as e:
-        notes.append(f"plots skipped: {e}")
-    low, high = result["ci"]
-    epochs = len(result["history"].get("loss", []))
-    spec = config["input"]
-    inverted = f"; {config['inverted_images']} light-background images inverted" if spec["background"] else ""
-    how = "linear head on the frozen pretrained body" if config["freeze"] else (
-        "full fine-tuning (body lr x0.1)" if config["pretrained"] else "trained from scratch")
-    lines = [f"# {config['name']}", "",
-             f"**Validation accuracy: {result['accuracy']:.4f}** (95% CI {low:.4f}-{high:.4f}, Wilson interval over "
-             f"n = {result['n']} validation images).", "",
-             f"Model: {config['model']}" + (f", pretrained {config['pretrained']}" if config["pretrained"] else "")
-             + f", {how}. Data: {config['data']} ({config['train_samples']} train, {config['val_samples']} validation "
-             f"images; classes {', '.join(config['classes'])}).", "",
-             f"Input: {spec['channels']} channel(s), {spec['size'][0]}x{spec['size'][1]}, normalised with mean "
-             f"{spec['mean']} and std {spec['std']}{inverted}.", "",
-             f"Epochs run: {epochs} of {config['epochs']}; Adam lr {config['lr']:g}, batch {config['batch_size']}, "
-             f"seed {config['seed']}. Time: {result['train_seconds']:.1f} s training, "
-             f"{result['total_seconds']:.1f} s in all.",
-             "", "## Mistakes (validation images, most confident first; also in mistakes.csv)", ""]
-    lines += ["| file | true | predicted | p |", "|---|---|---|---:|"] + [f"| {' | '.join(r)} |" for r in rows[:25]]
-    if not rows:
-        lines.append("| (none) | | | |")
-    lines.append("")
-    if plots:
-        lines += ["## Plots", ""] + [f"![{title}]({file})" for title, file in plots] + [""]
-    lines += [f"Predict: `chainrule predict {run_dir} IMAGE`", ""]
-    write_text(run_dir / "report.md", "\n".join(lines))
-    return notes
-
-
 def _run_dir(config: dict, numbered: bool) -> Path:
     run_dir = Path(config["out"]) / config["name"]
     base, k = config["name"], 2
@@ -376,66 +230,3 @@ def _run_dir(config: dict, numbered: bool) -> Path:
         raise RunError(f"{run_dir} already holds a run; choose another --name or --out")
     run_dir.mkdir(parents=True, exist_ok=True)
     return run_dir
-
-
-def is_folder_run(run_dir) -> bool:
-    try:
-        return read_config(run_dir).get("format") == FORMAT
-    except RunError:
-        return False
-
-
-def load_run_model(run_dir, config):
-    from chainrule import io
-
-    path = Path(run_dir) / "model.safetensors"
-    if not path.is_file():
-        raise RunError(f"{run_dir} has no model.safetensors; did the training run finish?")
-    model = build_model(config, len(config["classes"]), pretrained=False)
-    io.load_into(model, path)
-    return model.eval()
-
-
-def run_predict_folder(args, parser) -> int:
-    """``chainrule predict RUN_DIR IMAGE...`` for a folder run: top classes with the training preprocessing."""
-    from chainrule.vision.datasets import pil_loader
-
-    config = read_config(args.run_dir)
-    model = load_run_model(args.run_dir, config)
-    if getattr(args, "invert", False):
-        print("note: --invert is ignored for this run: light backgrounds are detected and inverted automatically, "
-              "as in training", file=sys.stderr)
-    top = min(getattr(args, "top", 3), len(config["classes"]))
-    for path in args.images:
-        x, _, inverted = prepare(pil_loader(path), config["input"])
-        if inverted:
-            print(f"note: {path} has a light background; inverted to the dark background of the training images",
-                  file=sys.stderr)
-        with cr.no_grad():
-            p = model(cr.from_numpy(x[None])).softmax(dim=1).numpy()[0]
-        best = np.argsort(-p, kind="stable")[:top]
-        print(f"{path}: " + ", ".join(f"{config['classes'][i]} {p[i]:.3f}" for i in best))
-    return 0
-
-
-def run_evaluate_folder(args) -> int:
-    """``chainrule evaluate RUN_DIR`` for a folder run: the validation images again, per class."""
-    config = read_config(args.run_dir)
-    model = load_run_model(args.run_dir, config)
-    root = Path(config["data"])
-    files = [root / f for f in config["val_files"]]
-    missing = [str(f) for f in files if not f.is_file()]
-    if missing:
-        raise RunError(f"{len(missing)} validation images of {args.run_dir} are gone, e.g. {missing[0]}")
-    X, _, keep, _ = load_images(files, config["input"])
-    if X is None:
-        raise RunError(f"none of the validation images of {args.run_dir} could be read")
-    index = {name: i for i, name in enumerate(config["classes"])}
-    y = np.array([index[Path(config["val_files"][i]).parts[0]] for i in keep], dtype=np.int64)
-    result = _evaluate(model, config, X, y, None, [str(files[i]) for i in keep])
-    print(result["headline"])
-    for c, name in enumerate(config["classes"]):
-        n = int((y == c).sum())
-        acc = float((result["y_pred"][y == c] == c).mean()) if n else float("nan")
-        print(f"  {name}: {acc:.4f} (n={n})")
-    return 0

@@ -49,3 +49,8 @@ __all__ += [
     "Hardsigmoid", "Hardswish", "MaxPool1d", "MaxPool2d", "ReLU6", "ReflectionPad2d", "ReplicationPad2d", "Upsample",
     "ZeroPad2d",
 ]
+
+from chainrule.nn.rnn import GRU, LSTM, RNN, RNNBase  # noqa: E402
+from chainrule.nn.rnn_cells import GRUCell, LSTMCell, RNNCell, RNNCellBase  # noqa: E402
+
+__all__ += ["GRU", "GRUCell", "LSTM", "LSTMCell", "RNN", "RNNBase", "RNNCell", "RNNCellBase"]

@@ -101,3 +101,20 @@ def test_heads_replace_as_in_pytorch():
     res.fc = nn.Linear(res.fc.in_features, 3)
     with cr.no_grad():
         assert res.eval()(cr.zeros(1, 3, 32, 32)).shape == (1, 3)
+
+
+def test_parity_check_detects_a_wrong_running_statistic(tmp_path):
+    # the comparison above can fail: one BatchNorm running variance off by 1% moves the outputs past 1e-10
+    tv_model = _torchvision_model("mobilenet_v2", 5, torch.float64)
+    state = {k: v.clone() for k, v in tv_model.state_dict().items()}
+    state["features.5.conv.1.1.running_var"][0] *= 1.01
+    path = tmp_path / "off.safetensors"
+    safetensors_torch.save_file(state, str(path))
+    model = models.mobilenet_v2(num_classes=5).double()
+    model.load_state_dict(io.load_state_dict(path))
+    x = np.random.default_rng(0).standard_normal((2, 3, 32, 32))
+    with torch.no_grad():
+        expected = tv_model(torch.from_numpy(x)).numpy()
+    with cr.no_grad():
+        got = model.eval()(cr.from_numpy(x)).numpy()
+    assert not np.allclose(got, expected, rtol=1e-10, atol=1e-10 * np.abs(expected).max())

@@ -83,6 +83,8 @@ def test_float32_weights_file_loads_with_weights_argument(name, tmp_path):
 def test_weights_argument_errors(tmp_path):
     with pytest.raises(ValueError, match="downloads no weights"):
         models.resnet18(weights="IMAGENET1K_V1")
+    with pytest.raises(ValueError, match="chainrule convert"):
+        models.efficientnet_b0(pretrained=True)
     with pytest.raises(FileNotFoundError, match="missing.safetensors"):
         models.resnet18(weights=str(tmp_path / "missing.safetensors"))
     with pytest.raises(ValueError, match="belong to fashion_cnn"):

@@ -52,6 +52,8 @@ def build(builder: str, make, weights, kwargs: dict, head: str):
     """``make(**kwargs)`` with ``weights`` loaded; ``num_classes`` defaults to the rows of the file's ``head``
     tensor, as torchvision takes it from the weights' categories."""
     kwargs.pop("progress", None)  # torchvision's download progress bar: nothing is downloaded here
+    if kwargs.pop("pretrained", False):  # torchvision's old spelling of weights="IMAGENET1K_V1"
+        resolve_weights(builder, "pretrained=True")  # raises, saying where weights can come from
     path = resolve_weights(builder, weights)
     if path is None:
         return make(**kwargs)

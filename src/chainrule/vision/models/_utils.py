@@ -39,9 +39,13 @@ def resolve_weights(builder: str, weights) -> str | None:
         if not Path(weights).is_file():
             raise FileNotFoundError(f"{builder}(weights=...): no such file: {os.fspath(weights)}")
         return os.fspath(weights)
+    raise _no_download(builder, f"weights={weights!r}")
+
+
+def _no_download(builder: str, spelled: str) -> ValueError:
     shipped = [name for name, (_, owner) in SHIPPED.items() if owner == builder]
-    raise ValueError(
-        f"{builder}(weights={weights!r}): chainrule downloads no weights; pass a .safetensors file"
+    return ValueError(
+        f"{builder}({spelled}): chainrule downloads no weights; pass a .safetensors file"
         + (f" or one of {shipped}" if shipped else "")
         + ". To use torchvision's weights, save them where torchvision is installed with "
         "safetensors.torch.save_file(model.state_dict(), 'model.safetensors'), or convert a .pth file with "
@@ -53,7 +57,7 @@ def build(builder: str, make, weights, kwargs: dict, head: str):
     tensor, as torchvision takes it from the weights' categories."""
     kwargs.pop("progress", None)  # torchvision's download progress bar: nothing is downloaded here
     if kwargs.pop("pretrained", False):  # torchvision's old spelling of weights="IMAGENET1K_V1"
-        resolve_weights(builder, "pretrained=True")  # raises, saying where weights can come from
+        raise _no_download(builder, "pretrained=True")
     path = resolve_weights(builder, weights)
     if path is None:
         return make(**kwargs)

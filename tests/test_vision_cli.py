@@ -76,6 +76,8 @@ def test_predict_prints_top3_with_the_training_preprocessing(folder_run, capsys)
     out, err = capsys.readouterr()
     lines = out.strip().splitlines()
     assert len(lines) == 2 and "light background" in err
+    assert main(["predict", str(run), str(data / "circle")]) == 0  # a folder: every image in it
+    assert len(capsys.readouterr().out.strip().splitlines()) == 10
     for line, path in zip(lines, images):
         assert line.startswith(path + ": ")
         pairs = re.findall(r"(circle|square|triangle) (\d\.\d{3})", line)

@@ -81,8 +81,9 @@ def write_outputs(run_dir: Path, config: dict, result: dict) -> list[str]:
 
 
 def run_predict_folder(args, parser) -> int:
-    """``chainrule predict RUN_DIR IMAGE...`` for a folder run: top classes with the training preprocessing."""
-    from chainrule.vision.datasets import pil_loader
+    """``chainrule predict RUN_DIR IMAGE...`` for a folder run: top classes with the training preprocessing.
+    A folder among the images stands for the image files in it (sorted)."""
+    from chainrule.vision.datasets import IMG_EXTENSIONS, pil_loader
 
     config = read_config(args.run_dir)
     model = load_run_model(args.run_dir, config)
@@ -90,7 +91,16 @@ def run_predict_folder(args, parser) -> int:
         print("note: --invert is ignored for this run: light backgrounds are detected and inverted automatically, "
               "as in training", file=sys.stderr)
     top = min(getattr(args, "top", 3), len(config["classes"]))
-    for path in args.images:
+    paths = []
+    for given in args.images:
+        if Path(given).is_dir():
+            found = sorted(str(f) for f in Path(given).iterdir() if f.suffix.lower() in IMG_EXTENSIONS)
+            if not found:
+                raise RunError(f"{given}: a folder without image files ({', '.join(IMG_EXTENSIONS)})")
+            paths += found
+        else:
+            paths.append(given)
+    for path in paths:
         x, _, inverted = prepare(pil_loader(path), config["input"])
         if inverted:
             print(f"note: {path} has a light background; inverted to the dark background of the training images",

@@ -21,6 +21,7 @@ CONV2D = [
     ((2, 4, 9, 8), (6, 2, 3, 3), True, dict(stride=(2, 1), padding=2, dilation=(2, 1), groups=2)),
     ((2, 4, 6, 7), (4, 1, 3, 3), True, dict(padding=1, groups=4)),  # depthwise
     ((2, 4, 6, 7), (8, 1, 3, 3), True, dict(padding=1, stride=2, groups=4)),  # depthwise, multiplier 2
+    ((1, 3, 9, 8), (3, 1, 3, 2), False, dict(padding=(2, 1), stride=(2, 1), dilation=(2, 3), groups=3)),
     ((2, 3, 6, 7), (4, 3, 2, 4), True, dict(padding="same", dilation=2)),  # asymmetric 'same'
     ((2, 3, 6, 7), (4, 3, 3, 3), True, dict(padding="valid")),
     ((2, 3, 6, 7), (5, 3, 1, 1), True, {}),  # 1x1
@@ -84,6 +85,8 @@ def test_fold_matches_torch_and_is_unfolds_adjoint():
 def test_conv_finite_differences():
     check_finite_differences([(1, 4, 5, 5), (4, 2, 3, 3), (4,)],
                              lambda x, w, b: F.conv2d(x, w, b, stride=2, padding=1, groups=2))
+    check_finite_differences([(1, 3, 5, 5), (3, 1, 3, 3), (3,)],
+                             lambda x, w, b: F.conv2d(x, w, b, stride=2, padding=1, groups=3))  # depthwise
     check_finite_differences([(1, 2, 3, 3), (2, 3, 3, 3), (3,)],
                              lambda x, w, b: F.conv_transpose2d(x, w, b, stride=2, output_padding=1))
     check_finite_differences([(1, 2, 4, 4)], lambda x: F.unfold(x, 2, padding=1))

@@ -60,6 +60,14 @@ def _columns(xp, w_shape, ho, wo, stride, dilation, groups):
     n, c = xp.shape[0], xp.shape[3]
     kh, kw = w_shape[2], w_shape[3]
     p = patches(xp, kh, kw, ho, wo, stride, dilation)
+    if c == 1:
+        # one input channel (the first layer on grey images): copying tap by tap into a (K, M) matrix moves
+        # rows of Wo pixels at a time, where the (M, K) copy moves one float at a time (0.41 vs 0.82 ms)
+        cols_t = np.empty((kh, kw, n, ho, wo), dtype=xp.dtype)
+        for i in range(kh):
+            for j in range(kw):
+                cols_t[i, j] = p[:, :, :, i, j, 0]
+        return cols_t.reshape(kh * kw, n * ho * wo).T[None]
     if groups == 1:
         return p.reshape(1, n * ho * wo, kh * kw * c)
     p = p.reshape(n, ho, wo, kh, kw, groups, c // groups).transpose(5, 0, 1, 2, 3, 4, 6)
@@ -111,6 +119,40 @@ def input_grad(g3, wm, xp_shape, w_shape, ho, wo, stride, dilation, groups, dtyp
     return dxp
 
 
+def _taps(xp, w_shape, ho, wo, stride, dilation):
+    # the kh*kw shifted (N, Ho, Wo, C) views of the padded input, one per kernel tap
+    kh, kw = w_shape[2], w_shape[3]
+    p = patches(xp, kh, kw, ho, wo, stride, dilation)
+    return [(i, j, p[:, :, :, i, j]) for i in range(kh) for j in range(kw)]
+
+
+def depthwise_forward(xp, w, ho, wo, stride, dilation):
+    """groups == channels, one filter each: sum over taps of shifted input * per-channel weight, no GEMM."""
+    wt = w[:, 0].transpose(1, 2, 0)  # (kh, kw, C)
+    out = np.zeros((xp.shape[0], ho, wo, xp.shape[3]), dtype=np.result_type(xp, w))
+    tmp = np.empty_like(out)
+    for i, j, v in _taps(xp, w.shape, ho, wo, stride, dilation):
+        out += np.multiply(v, wt[i, j], out=tmp)
+    return out
+
+
+def depthwise_backward(xp, w, g, need_x, need_w, stride, dilation):
+    """(dL/d padded input, dL/dw) of ``depthwise_forward`` for output gradient g (N, Ho, Wo, C)."""
+    ho, wo = g.shape[1], g.shape[2]
+    wt = w[:, 0].transpose(1, 2, 0)
+    dxp = np.zeros(xp.shape, dtype=g.dtype) if need_x else None
+    dw = np.empty((w.shape[2], w.shape[3], w.shape[0]), dtype=g.dtype) if need_w else None
+    (s0, s1), (d0, d1) = stride, dilation
+    tmp = np.empty_like(g)
+    for i, j, v in _taps(xp, w.shape, ho, wo, stride, dilation):
+        if need_w:
+            dw[i, j] = np.multiply(g, v, out=tmp).sum(axis=(0, 1, 2))
+        if need_x:
+            dxp[:, i * d0:i * d0 + s0 * (ho - 1) + 1:s0, j * d1:j * d1 + s1 * (wo - 1) + 1:s1] += \
+                np.multiply(g, wt[i, j], out=tmp)
+    return dxp, (dw.transpose(2, 0, 1)[:, None].copy() if need_w else None)
+
+
 def _unpad(dxp, pads, h, w):
     pt, _, pl, _ = pads
     return dxp[:, pt:pt + h, pl:pl + w]
@@ -125,6 +167,16 @@ class Conv2d(Op):
 
     def forward(ctx, x, w, b, pads=(0, 0, 0, 0), stride=(1, 1), dilation=(1, 1), groups=1):
         xh = x.transpose(0, 2, 3, 1)
+        ctx.depthwise = groups > 1 and groups == x.shape[1] == w.shape[0]
+        if ctx.depthwise:  # MobileNet's depthwise conv: kh*kw multiply-adds beat C tiny GEMMs
+            xp = pad_nhwc(xh, pads)
+            ho = out_size(xp.shape[1], w.shape[2], stride[0], 0, dilation[0])
+            wo = out_size(xp.shape[2], w.shape[3], stride[1], 0, dilation[1])
+            out = depthwise_forward(xp, w, ho, wo, stride, dilation)
+            if b is not None:
+                out += b
+            ctx.xp, ctx.w, ctx.cfg, ctx.x_hw = xp, w, (pads, stride, dilation, groups), x.shape[2:]
+            return out.transpose(0, 3, 1, 2)
         out, cols, wm, xp_shape, ho, wo = conv_forward(xh, w, pads, stride, dilation, groups)
         if b is not None:
             out += b
@@ -135,6 +187,11 @@ class Conv2d(Op):
     def backward(ctx, grad):
         pads, stride, dilation, groups = ctx.cfg
         need_x, need_w, need_b = ctx.needs_input_grad[:3]
+        if ctx.depthwise:
+            g = grad.transpose(0, 2, 3, 1)
+            dxp, gw = depthwise_backward(ctx.xp, ctx.w, g, need_x, need_w, stride, dilation)
+            gx = _unpad(dxp, pads, *ctx.x_hw).transpose(0, 3, 1, 2) if need_x else None
+            return gx, gw, (g.sum(axis=(0, 1, 2)) if need_b else None)
         g3 = _grad_rows(grad, groups)
         gx = gw = gb = None
         if need_b:

@@ -108,3 +108,21 @@ def test_tensor_inputs_and_errors():
         T.ColorJitter(hue=0.1)
     with pytest.raises(ValueError, match="pass either generator= or seed="):
         T.RandomRotation(5, seed=1, generator=cr.Generator())
+
+
+@pytest.mark.parametrize("mode", ["constant", "edge", "reflect", "symmetric"])
+def test_pad_and_random_crop_match(tvt, mode):
+    F = import_torchvision().transforms.functional
+    for img in (_image(13, 17), _image(13, 17, mode="L")):
+        theirs = tvt.Pad((1, 2, 3, 4), fill=7, padding_mode=mode)(img)
+        _same(T.Pad((1, 2, 3, 4), fill=7, padding_mode=mode)(img), theirs)
+        _same(T.Pad(2, padding_mode=mode)(img), tvt.Pad(2, padding_mode=mode)(img))
+        crop = T.RandomCrop((12, 20), padding=3, padding_mode=mode, seed=4)
+        top, left, h, w = T.RandomCrop((12, 20), seed=4).get_params(T.Pad(3, padding_mode=mode)(img))
+        _same(crop(img), F.crop(tvt.Pad(3, padding_mode=mode)(img), top, left, h, w))
+    small = T.RandomCrop(20, pad_if_needed=True, seed=0)(_image(13, 17))
+    assert small.size == (20, 20)
+    with pytest.raises(ValueError, match="larger than the image"):
+        T.RandomCrop(20)(_image(13, 17))
+    flipped = T.RandomVerticalFlip(p=1.0)(_image())
+    _same(flipped, F.vflip(_image()))

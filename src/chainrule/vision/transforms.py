@@ -23,8 +23,9 @@ import numpy as np
 import chainrule as cr
 from chainrule.data._util import resolve_generator, rng_of
 
-__all__ = ["CenterCrop", "ColorJitter", "Compose", "Grayscale", "InterpolationMode", "Lambda", "Normalize",
-           "RandomHorizontalFlip", "RandomResizedCrop", "RandomRotation", "Resize", "ToTensor"]
+__all__ = ["CenterCrop", "ColorJitter", "Compose", "Grayscale", "InterpolationMode", "Lambda", "Normalize", "Pad",
+           "RandomCrop", "RandomHorizontalFlip", "RandomResizedCrop", "RandomRotation", "RandomVerticalFlip", "Resize",
+           "ToTensor"]
 
 
 def _pil():
@@ -199,15 +200,56 @@ class CenterCrop:
         return f"CenterCrop(size={self.size})"
 
 
-def _pad(img, left, top, right, bottom):
+_PAD_MODES = {"constant": "constant", "edge": "edge", "reflect": "reflect", "symmetric": "symmetric"}
+
+
+def _pad(img, left, top, right, bottom, fill=0, padding_mode="constant"):
+    if padding_mode not in _PAD_MODES:
+        raise ValueError(f"Pad: padding_mode must be one of {', '.join(_PAD_MODES)}, got {padding_mode!r}")
+    fill_kw = {"constant_values": fill} if padding_mode == "constant" else {}
     if _is_tensor(img):
         arr = img.detach().numpy()
         pad = [(0, 0)] * (arr.ndim - 2) + [(top, bottom), (left, right)]
-        return cr.from_numpy(np.pad(arr, pad))
+        return cr.from_numpy(np.pad(arr, pad, mode=padding_mode, **fill_kw))
     Image, _ = _pil()
-    out = Image.new(img.mode, (img.size[0] + left + right, img.size[1] + top + bottom))
-    out.paste(img, (left, top))
-    return out
+    arr = np.asarray(img)
+    pad = [(top, bottom), (left, right)] + [(0, 0)] * (arr.ndim - 2)
+    if padding_mode == "constant" and not isinstance(fill, numbers.Number):  # one fill value per band
+        return Image.fromarray(np.stack([np.pad(arr[..., c], pad[:2], constant_values=f)
+                                         for c, f in enumerate(fill)], axis=-1), img.mode)
+    return Image.fromarray(np.pad(arr, pad, mode=padding_mode, **fill_kw), img.mode)
+
+
+def _padding(padding, name: str) -> tuple[int, int, int, int]:
+    """torchvision's padding forms -> (left, top, right, bottom)."""
+    if isinstance(padding, numbers.Number):
+        return (int(padding),) * 4
+    padding = [int(p) for p in padding]
+    if len(padding) == 2:
+        return padding[0], padding[1], padding[0], padding[1]
+    if len(padding) == 4:
+        return tuple(padding)
+    raise ValueError(f"{name}: padding must be an int or a sequence of 2 or 4 ints, got {padding!r}")
+
+
+class Pad:
+    """Pad the borders: ``padding`` is an int (all sides), (left/right, top/bottom) or (left, top, right, bottom).
+
+    Args:
+        padding. fill (number or tuple): for ``padding_mode="constant"``. Default 0.
+        padding_mode (str): ``"constant"``, ``"edge"``, ``"reflect"`` or ``"symmetric"``. Default constant.
+    """
+
+    def __init__(self, padding, fill=0, padding_mode="constant"):
+        self.padding, self.fill, self.padding_mode = _padding(padding, "Pad"), fill, padding_mode
+        if padding_mode not in _PAD_MODES:
+            raise ValueError(f"Pad: padding_mode must be one of {', '.join(_PAD_MODES)}, got {padding_mode!r}")
+
+    def __call__(self, img):
+        return _pad(img, *self.padding, fill=self.fill, padding_mode=self.padding_mode)
+
+    def __repr__(self):
+        return f"Pad(padding={self.padding}, fill={self.fill}, padding_mode={self.padding_mode})"
 
 
 class RandomResizedCrop(_Random):
@@ -250,6 +292,58 @@ class RandomResizedCrop(_Random):
 
     def __call__(self, img):
         return _resize(_crop(img, *self.get_params(img)), self.size, self.interpolation)
+
+
+class RandomCrop(_Random):
+    """Crop a random ``size`` window, after optional padding (the CIFAR recipe: ``RandomCrop(32, padding=4)``).
+
+    Args:
+        size (int or (h, w)). padding: as in :class:`Pad`, or None. pad_if_needed (bool): pad a smaller image
+        to fit. fill, padding_mode: as in :class:`Pad`. generator / seed: the randomness (keyword-only).
+    """
+
+    def __init__(self, size, padding=None, pad_if_needed=False, fill=0, padding_mode="constant", *, generator=None,
+                 seed=None):
+        self.size = _pair(size, "RandomCrop")
+        self.padding = None if padding is None else _padding(padding, "RandomCrop")
+        self.pad_if_needed, self.fill, self.padding_mode = pad_if_needed, fill, padding_mode
+        self._init_rng(generator, seed)
+
+    def get_params(self, img):
+        """(top, left, height, width) of a random window of ``size`` in ``img``."""
+        h, w = _size(img)
+        th, tw = self.size
+        if h < th or w < tw:
+            raise ValueError(f"RandomCrop: crop size {(th, tw)} is larger than the image {(h, w)}; "
+                             "pass pad_if_needed=True or padding=")
+        rng = self._rng()
+        return int(rng.integers(0, h - th + 1)), int(rng.integers(0, w - tw + 1)), th, tw
+
+    def __call__(self, img):
+        if self.padding is not None:
+            img = _pad(img, *self.padding, fill=self.fill, padding_mode=self.padding_mode)
+        h, w = _size(img)
+        th, tw = self.size
+        if self.pad_if_needed and (w < tw or h < th):  # torchvision pads both sides by the shortfall
+            dw, dh = max(0, tw - w), max(0, th - h)
+            img = _pad(img, dw, dh, dw, dh, fill=self.fill, padding_mode=self.padding_mode)
+        return _crop(img, *self.get_params(img))
+
+
+class RandomVerticalFlip(_Random):
+    """Mirror the image top-bottom with probability ``p`` (default 0.5)."""
+
+    def __init__(self, p=0.5, *, generator=None, seed=None):
+        self.p = p
+        self._init_rng(generator, seed)
+
+    def __call__(self, img):
+        if self._rng().random() >= self.p:
+            return img
+        if _is_tensor(img):
+            return img[..., ::-1, :]
+        Image, _ = _pil()
+        return img.transpose(Image.Transpose.FLIP_TOP_BOTTOM)
 
 
 class RandomHorizontalFlip(_Random):

@@ -95,6 +95,13 @@ def test_weights_argument_errors(tmp_path):
         models.fashion_cnn(weights=path, num_classes=3)
 
 
+def test_get_model_and_list_models():
+    assert models.list_models() == ["efficientnet_b0", "fashion_cnn", "mobilenet_v2", "resnet18", "resnet34"]
+    assert models.get_model("fashion_cnn", num_classes=3).fc.out_features == 3
+    with pytest.raises(ValueError, match="unknown model 'vgg16'"):
+        models.get_model("vgg16")
+
+
 def test_heads_replace_as_in_pytorch():
     model = models.mobilenet_v2(num_classes=10)
     model.classifier[-1] = nn.Linear(model.last_channel, 3)

@@ -17,4 +17,19 @@ from chainrule.vision.models.mobilenetv2 import MobileNetV2, mobilenet_v2
 from chainrule.vision.models.resnet import ResNet, resnet18, resnet34
 
 __all__ = ["FASHION7", "EfficientNet", "FashionCNN", "MobileNetV2", "ResNet", "cnn", "efficientnet_b0", "fashion_cnn",
-           "mobilenet_v2", "resnet18", "resnet34"]
+           "get_model", "list_models", "mobilenet_v2", "resnet18", "resnet34"]
+
+_BUILDERS = {"efficientnet_b0": efficientnet_b0, "fashion_cnn": fashion_cnn, "mobilenet_v2": mobilenet_v2,
+             "resnet18": resnet18, "resnet34": resnet34}
+
+
+def list_models() -> list[str]:
+    """The names :func:`get_model` builds, sorted (as ``torchvision.models.list_models()``)."""
+    return sorted(_BUILDERS)
+
+
+def get_model(name: str, **config):
+    """Build a model by name: ``get_model("resnet18", weights=None, num_classes=3)``."""
+    if name not in _BUILDERS:
+        raise ValueError(f"get_model: unknown model {name!r}; chainrule has {', '.join(list_models())}")
+    return _BUILDERS[name](**config)

@@ -128,6 +128,8 @@ def run_train_folder(args, parser) -> int:
     from chainrule.vision.datasets import ImageFolder
 
     config = resolve(args, parser)
+    if getattr(args, "threads", None) is not None:
+        cr.set_num_threads(args.threads)
     started = time.perf_counter()
     folder = ImageFolder(config["data"])
     if len(folder.classes) < 2:

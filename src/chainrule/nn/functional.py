@@ -204,3 +204,9 @@ from chainrule.nn.functional_cnn import *  # noqa: E402, F403
 from chainrule.nn.functional_conv import *  # noqa: E402, F403
 from chainrule.nn.functional_pool import *  # noqa: E402, F403
 from chainrule.nn.functional_resample import *  # noqa: E402, F403
+
+from chainrule.nn.functional_activations import *  # noqa: E402, F403
+from chainrule.nn.functional_losses_more import *  # noqa: E402, F403
+from chainrule.nn.multihead_attention import scaled_dot_product_attention  # noqa: E402, F401
+from chainrule.nn.rmsnorm import rms_norm  # noqa: E402, F401
+from chainrule.nn.shuffle import bilinear, channel_shuffle, pixel_shuffle, pixel_unshuffle  # noqa: E402, F401

@@ -1,8 +1,8 @@
 """torchvision's datasets: ``ImageFolder`` for your own images, plus Fashion-MNIST and MNIST.
 
-``MNIST`` and ``FashionMNIST`` take torchvision's per-image transforms (each image reaches the transform
-as a PIL grayscale image, as in torchvision) as well as chainrule's faster batch transforms
-(``chainrule.data.transforms``, applied to whole uint8 batches).
+``MNIST`` and ``FashionMNIST`` are chainrule's (``chainrule.data.datasets``): they take torchvision's
+per-image transforms (each image reaches the transform as a PIL grayscale image, as in torchvision)
+as well as chainrule's faster batch transforms (``chainrule.data.transforms``).
 
 ``ImageFolder(root)`` reads ``root/<class_name>/**/<image>`` with the class names sorted (index 0 is the
 first name in sorted order), exactly as torchvision does, so the same folder gives the same labels in both.
@@ -19,12 +19,8 @@ from __future__ import annotations
 
 import os
 
-import numpy as np
-
 from chainrule.data import Dataset
-from chainrule.data import datasets as _batch_datasets
-from chainrule.data.datasets import DatasetError
-from chainrule.data.transforms import Transform as _BatchTransform
+from chainrule.data.datasets import MNIST, DatasetError, FashionMNIST
 
 __all__ = [
     "IMG_EXTENSIONS",
@@ -170,36 +166,3 @@ class ImageFolder(DatasetFolder):
                          target_transform=target_transform, is_valid_file=is_valid_file, allow_empty=allow_empty)
         self.imgs = self.samples
 
-
-class _PerImageTransforms:
-    """torchvision's contract for the IDX datasets: a transform that is not one of chainrule's batch
-    transforms gets one PIL ``L`` image at a time (so ``transforms.ToTensor()`` gives (1, 28, 28))."""
-
-    def __init__(self, root=None, train=True, transform=None, target_transform=None, download=True):
-        per_image = transform is not None and not isinstance(transform, _BatchTransform)
-        super().__init__(root, train, None if per_image else transform, target_transform, download)
-        self.transform = transform
-        self._per_image = transform if per_image else None
-
-    def __getitem__(self, index):
-        if self._per_image is None:
-            return super().__getitem__(index)
-        from PIL import Image
-
-        image = self._per_image(Image.fromarray(np.asarray(self._images[index]), mode="L"))
-        target = int(self._labels[index])
-        return image, (self.target_transform(target) if self.target_transform is not None else target)
-
-    def _can_gather(self) -> bool:
-        return self._per_image is None and super()._can_gather()
-
-    def _gather(self, indices, generator=None):  # defined here so that batch transforms keep the fast path
-        return super()._gather(indices, generator)
-
-
-class MNIST(_PerImageTransforms, _batch_datasets.MNIST):
-    __doc__ = _batch_datasets.MNIST.__doc__
-
-
-class FashionMNIST(_PerImageTransforms, _batch_datasets.FashionMNIST):
-    __doc__ = _batch_datasets.FashionMNIST.__doc__

@@ -170,3 +170,14 @@ def test_bad_constructor_arguments():
         nn.Conv2d(0, 2, 3)
     with pytest.raises(RuntimeError, match="at most half"):
         nn.MaxPool2d(2, padding=2)(cr.zeros(1, 1, 8, 8))
+
+
+@pytest.mark.parametrize("build,shape", [
+    (lambda lib: lib.Conv2d(2, 3, 4, padding="same", padding_mode="reflect"), (2, 2, 7, 8)),  # even kernel
+    (lambda lib: lib.Conv2d(2, 3, (2, 3), padding="same", padding_mode="replicate", dilation=2), (2, 2, 7, 8)),
+    (lambda lib: lib.Conv1d(2, 3, 4, padding="same", padding_mode="circular"), (2, 2, 9)),
+])
+def test_same_padding_with_padding_modes_matches_torch(build, shape):
+    model, t_model = _pair_of_models(build)
+    x = np.random.default_rng(0).normal(size=shape)
+    assert_close(model(cr.tensor(x)), t_model(torch.tensor(x)))

@@ -152,8 +152,7 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--weight-decay", type=_float_in(0.0, float("inf")), default=None,
                    help="L2 penalty (decoupled for adamw); default 0 (adamw: 0.01)")
     t.add_argument("--epochs", type=_positive_int, default=None,
-                   help=f"default {DEFAULTS['epochs_image']} for images (10 for --model cnn), "
-                        f"{DEFAULTS['epochs_toy']} for toy sets")
+                   help=f"default {DEFAULTS['epochs_image']} for images, {DEFAULTS['epochs_toy']} for toy sets")
     t.add_argument("--batch-size", type=_positive_int, default=None,
                    help=f"default {DEFAULTS['batch_image']} for images, {DEFAULTS['batch_toy']} for toy sets")
     t.add_argument("--val-split", type=_float_in(0.0, 1.0), default=DEFAULTS["val_split"],

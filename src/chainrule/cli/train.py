@@ -32,7 +32,7 @@ from chainrule.cli.runs import (
 DEFAULT_LR = {"sgd": 0.1, "momentum": 0.01, "nesterov": 0.01, "adagrad": 0.01, "adadelta": 1.0,
               "rmsprop": 1e-3, "adam": 1e-3, "adamw": 1e-3, "nadam": 2e-3}
 WITH_MOMENTUM = ("sgd", "momentum", "nesterov", "rmsprop")
-CNN_BATCH, CNN_EPOCHS = 64, 10  # the reference CNN's batch size; it passes 0.92 within 10 epochs
+CNN_BATCH, CNN_EPOCHS = 64, 20  # the reference CNN's batch size; 10 epochs gave 0.9156, short of 0.92
 
 
 def resolve_config(args, parser) -> dict:

@@ -200,13 +200,13 @@ def normalize(input, p=2.0, dim=1, eps=1e-12) -> Tensor:
 
 
 from chainrule.nn.functional_losses import *  # noqa: E402, F403
-from chainrule.nn.functional_cnn import *  # noqa: E402, F403
-from chainrule.nn.functional_conv import *  # noqa: E402, F403
-from chainrule.nn.functional_pool import *  # noqa: E402, F403
-from chainrule.nn.functional_resample import *  # noqa: E402, F403
-
 from chainrule.nn.functional_activations import *  # noqa: E402, F403
 from chainrule.nn.functional_losses_more import *  # noqa: E402, F403
 from chainrule.nn.multihead_attention import scaled_dot_product_attention  # noqa: E402, F401
 from chainrule.nn.rmsnorm import rms_norm  # noqa: E402, F401
 from chainrule.nn.shuffle import bilinear, channel_shuffle, pixel_shuffle, pixel_unshuffle  # noqa: E402, F401
+# conv9's layers last: its hardswish/hardsigmoid/relu6 take torch's gradient at the kinks (+-3, 0, 6)
+from chainrule.nn.functional_cnn import *  # noqa: E402, F403
+from chainrule.nn.functional_conv import *  # noqa: E402, F403
+from chainrule.nn.functional_pool import *  # noqa: E402, F403
+from chainrule.nn.functional_resample import *  # noqa: E402, F403

@@ -49,6 +49,8 @@ def __getattr__(name):
 
     if name in _LAZY_MODULES:
         return importlib.import_module(f"chainrule.{name}")
+    if name == "vision":  # torchvision's shape: models, datasets, transforms
+        return importlib.import_module("chainrule.vision")
     if name == "summary":
         return importlib.import_module("chainrule.nn.summary").summary
     if name in ("save", "load"):  # torch.save / torch.load, on safetensors (chainrule/io/serialize.py)

@@ -7,6 +7,8 @@
     chainrule predict runs/<name> shoe.png # top-3 classes of a 28x28 grayscale image
     chainrule lr-find --dataset moons      # the learning-rate range test (train's options): plot + suggestion
     chainrule figures gallery/             # regenerate every picture of chainrule.viz (docs/gallery.md)
+    chainrule train --data photos --model fashion_cnn --pretrained fashion7 --freeze   # your own images
+    chainrule convert model.pth model.safetensors   # PyTorch weights (torch.load(weights_only=True)) -> safetensors
 
 Bad arguments print the usage and a one-line error and exit with status 2; problems found while
 running (a dataset that cannot be found, a run folder without weights) print one clear error and exit
@@ -182,6 +184,9 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--resume", default=None, metavar="RUN_DIR",
                    help=f"continue the interrupted run in RUN_DIR from its {CHECKPOINT}, with its config.json "
                         "(give no other training options); the result equals an uninterrupted run")
+    from chainrule.cli.imagefolder import add_arguments as _add_imagefolder_arguments
+
+    _add_imagefolder_arguments(t)  # --data FOLDER [--model NAME --pretrained W --freeze]: your own images
 
     e = commands.add_parser("evaluate", help="test accuracy of a trained run",
                             description="Rebuild a run's model from config.json, load its weights and evaluate it "
@@ -199,7 +204,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("images", nargs="+", metavar="IMAGE")
     p.add_argument("--invert", action="store_true", help="invert the gray levels (for dark objects on white)")
     p.add_argument("--top", type=_positive_int, default=3, help="how many classes to show (default: %(default)s)")
-    parser.subcommands = {"train": t, "evaluate": e, "predict": p}  # for errors found after parsing
+    c = commands.add_parser(
+        "convert", help="PyTorch weights (.pth) to a safetensors file", description=(
+            "Write the tensors of a PyTorch checkpoint (a state_dict saved with torch.save) to a .safetensors "
+            "file that chainrule loads (e.g. chainrule.vision.models.resnet18(weights=FILE)). Reads the checkpoint "
+            "only with torch.load(weights_only=True), and only when PyTorch is installed."))
+    c.add_argument("source", metavar="MODEL.pth")
+    c.add_argument("target", metavar="MODEL.safetensors")
+    c.add_argument("--force", action="store_true", help="overwrite the target file")
+    parser.subcommands = {"train": t, "evaluate": e, "predict": p, "convert": c}  # for errors found after parsing
     from chainrule.cli.lr_find import add_parser as add_lr_find  # noqa: I001 - issue 12's subcommands
 
     parser.subcommands["lr-find"] = add_lr_find(commands, t)
@@ -220,6 +233,22 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     sub = parser.subcommands[args.command]
     try:
+        if args.command == "convert":
+            from chainrule.cli.convert import run_convert
+
+            return run_convert(args)
+        if args.command == "train":
+            from chainrule.cli.imagefolder import run_train_folder, wants_folder_mode
+
+            if wants_folder_mode(args, sub):
+                return run_train_folder(args, sub)
+        if args.command in ("predict", "evaluate"):
+            from chainrule.cli.imagefolder_model import is_folder_run
+
+            if is_folder_run(args.run_dir):  # a `train --data` run: its own preprocessing and model
+                from chainrule.cli.imagefolder_report import run_evaluate_folder, run_predict_folder
+
+                return run_evaluate_folder(args) if args.command == "evaluate" else run_predict_folder(args, sub)
         if args.command == "train":
             from chainrule.cli.train import run_train
 

@@ -74,9 +74,9 @@ def preprocessing(config: dict, augment: bool = False):
                           "noise": lambda: T.GaussianNoise(0.05 if is_image(config["dataset"]) else 0.1)}[name]())
     steps.append(T.Normalize(config["normalize"]["mean"], config["normalize"]["std"]))
     if config.get("model") == "cnn":
-        from chainrule.cli.models import add_channel_axis
-
-        steps.append(T.Lambda(add_channel_axis))
+        # (N, H, W) -> (N, 1, H, W) as a batchable transform (floats pass ToTensor unscaled): a Lambda is applied
+        # per sample since main's torchvision-style dataset transforms, which put the axis in the wrong place
+        steps.append(T.ToTensor())
     return T.Compose(steps)
 
 

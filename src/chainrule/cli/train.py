@@ -22,8 +22,10 @@ import chainrule as cr
 from chainrule.cli import CHECKPOINT, DEFAULTS
 from chainrule.cli.runs import (
     RunError, build_loss, build_model, is_image, is_regression, load_raw, normalization, preprocessing,
-    read_config, write_json,
+    read_config,
 )
+from chainrule.cli.resources import check_run_fits, check_subset, set_threads
+from chainrule.cli.run_folder import check_name, check_run_files, claim_run_dir
 
 # learning rates that train an MLP well with each optimizer (PyTorch's defaults, except for plain SGD,
 # whose 1e-3 is far too slow, and RMSprop, whose 1e-2 is too high for an MLP: Keras's 1e-3)
@@ -43,9 +45,10 @@ def resolve_config(args, parser) -> dict:
         parser.error(f"--augment shift/flip work on images; {args.dataset} is a table of points (use noise)")
     if args.momentum is not None and args.optimizer not in WITH_MOMENTUM:
         parser.error(f"--momentum applies to {', '.join(WITH_MOMENTUM)}, not to --optimizer {args.optimizer}")
-    name = args.name or f"{args.dataset}-{datetime.now():%Y%m%d-%H%M%S}"
-    if not name or Path(name).name != name:
-        parser.error(f"--name must be a plain folder name, got {name!r}")
+    name = args.name if args.name is not None else f"{args.dataset}-{datetime.now():%Y%m%d-%H%M%S}"
+    problem = check_name(name)
+    if problem:
+        parser.error(f"--name {name!r} {problem}")
     from chainrule import __version__
 
     return {
@@ -91,14 +94,16 @@ def build_optimizer(config: dict, params):
 
 def run_train(args, parser) -> int:
     if args.threads is not None:
-        cr.set_num_threads(args.threads)
+        set_threads(args.threads, parser)
     if args.resume is not None:
         return resume_train(args, parser)
     config = resolve_config(args, parser)
     started = time.perf_counter()
+    check_subset(config)
     data = load_data(config, parser)
-    run_dir = make_run_dir(config, numbered=args.name is None)
-    write_json(run_dir / "config.json", config)
+    check_run_fits(config, data)
+    # the folder is made only now that the run can start: a refused run leaves nothing behind
+    run_dir = claim_run_dir(config["out"], config["name"], config, numbered=args.name is None)
     if not args.quiet:
         sizes = "-".join(str(s) for s in [config["in_features"], *config["hidden"], config["out_features"]])
         print(f"Training an MLP {sizes} ({config['activation']}, dropout {config['dropout']}) on {config['dataset']}: "
@@ -116,12 +121,14 @@ def resume_train(args, parser) -> int:
     if given:
         parser.error(f"--resume continues a run with its own config.json; drop {', '.join(given)}")
     run_dir = Path(args.resume)
-    config = read_config(run_dir)
-    if not (run_dir / CHECKPOINT).is_file():
+    if run_dir.is_dir() and not (run_dir / CHECKPOINT).is_file():
         raise RunError(f"{run_dir} has no {CHECKPOINT} to resume from (the run stopped before its first "
                        "checkpoint, or was trained without one); start a new run instead")
+    config = read_config(run_dir)
+    check_run_files(run_dir)
     started = time.perf_counter()
     data = load_data(config, parser)
+    check_run_fits(config, data)
     if not args.quiet:
         print(f"Resuming {run_dir} from {CHECKPOINT} (seed {config['seed']}, up to {config['epochs']} epochs)",
               flush=True)
@@ -177,19 +184,6 @@ def load_data(config: dict, parser) -> dict:
         "test": TensorDataset(X_test, y_test, transform=plain),
         "X_test": X_test, "y_test": y_test,
     }
-
-
-def make_run_dir(config: dict, numbered: bool) -> Path:
-    run_dir = Path(config["out"]) / config["name"]
-    if numbered:  # two default-named runs in the same second: number them
-        base, k = config["name"], 2
-        while run_dir.exists():
-            config["name"], k = f"{base}-{k}", k + 1
-            run_dir = Path(config["out"]) / config["name"]
-    if (run_dir / "config.json").exists():
-        raise RunError(f"{run_dir} already holds a run; choose another --name or --out")
-    run_dir.mkdir(parents=True, exist_ok=True)
-    return run_dir
 
 
 def train_model(config: dict, data: dict, run_dir: Path, verbose: int, resume: bool = False):

@@ -153,7 +153,10 @@ def fit(model, loss_fn, optimizer, train_data, epochs: int = 1, *, val_data=None
     try:
         callbacks.on_train_begin()
         if saved is not None:
-            logs = run.restore(saved)
+            try:
+                logs = run.restore(saved)
+            except ValueError as e:  # a loader or generator state the checks above let through
+                raise ValueError(f"{os.fspath(resume_from)}: the training state cannot be restored ({e})") from e
         while run.epoch < epochs and not model.stop_training:
             epoch = run.epoch
             callbacks.on_epoch_begin(epoch)

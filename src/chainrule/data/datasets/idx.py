@@ -45,12 +45,16 @@ def read_idx(path, *, ndim: int | None = None, dtype=None) -> np.ndarray:
     >>> images.shape, images.dtype  # doctest: +SKIP
     ((10000, 28, 28), dtype('uint8'))
     """
+    from chainrule.io.files import open_regular
+
     path = Path(path)
+    gzipped = False
     try:
-        with open(path, "rb") as probe:
-            gzipped = probe.read(2) == _GZIP_MAGIC
-        with (gzip.open(path, "rb") if gzipped else open(path, "rb")) as f:
-            return _read_stream(f, path, ndim, dtype)
+        with open_regular(path) as raw:  # a FIFO or device is refused before it is read
+            gzipped = raw.read(2) == _GZIP_MAGIC
+            raw.seek(0)
+            with (gzip.GzipFile(fileobj=raw, mode="rb") if gzipped else raw) as f:
+                return _read_stream(f, path, ndim, dtype)
     except OSError as e:
         if isinstance(e, FileNotFoundError) or not gzipped:
             raise DatasetError(f"{path}: cannot read the file ({e.strerror or e})") from e

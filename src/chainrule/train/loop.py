@@ -138,6 +138,9 @@ def fit(model, loss_fn, optimizer, train_data, epochs: int = 1, *, val_data=None
     generator = cr.default_generator.spawn() if seed is not None else None  # data order apart from model draws
     train_loader, val_loader, train_set = _fit_loaders(train_data, val_data, val_split, batch_size, shuffle,
                                                         transform, generator)
+    if train_set is not None and len(train_set) == 0:
+        raise ValueError("fit: the training data is empty (0 samples" + (f" after holding out val_split={val_split}"
+                         if val_split > 0 else "") + "); give it at least one sample")
     extra = [LRScheduler(scheduler)] if scheduler is not None else []
     callbacks = CallbackList(
         callbacks + extra, add_history=True, add_progbar=verbose > 0, model=model, optimizer=optimizer,
@@ -386,6 +389,9 @@ def _train_epoch(run, loss_fn, hooks, guard, clip_grad_norm) -> dict:
                 break
         if save_every is not None and run.global_step % save_every == 0:
             run.save()
+    if running.n == 0:  # an iterable of batches that gave none
+        raise ValueError(f"fit: the training data gave no batches in epoch {epoch + 1}; an empty loader (or a "
+                         "one-shot iterator, used up in an earlier epoch) cannot be trained on")
     return running.means()
 
 

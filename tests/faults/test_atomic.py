@@ -41,3 +41,30 @@ def test_ctrl_c_while_writing_leaves_nothing(tmp_path, monkeypatch):
         write_text(target, "x")
     monkeypatch.undo()
     assert os.listdir(tmp_path) == []
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("sig", ["SIGINT", "SIGTERM"])
+def test_a_signal_during_checkpointing_training_leaves_no_temporary_file(tmp_path, sig):
+    import signal
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    env = dict(os.environ, PYTHONPATH=str(Path(__file__).parents[2] / "src"))
+    cmd = [sys.executable, "-m", "chainrule", "train", "--dataset", "spiral", "--subset", "2000", "--epochs", "200",
+           "--hidden", "64,64", "--checkpoint-every", "1", "--quiet", "--out", str(tmp_path), "--name", "r"]
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    ckpt = tmp_path / "r" / "checkpoint.safetensors"
+    deadline = time.monotonic() + 60
+    while not ckpt.exists() and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.05)
+    time.sleep(0.3)
+    proc.send_signal(getattr(signal, sig))
+    code = proc.wait(60)
+    assert code == 130, proc.stderr.read()
+    assert not [n for n in os.listdir(tmp_path / "r") if n.endswith(".tmp")]
+    from chainrule.io import load_checkpoint
+
+    load_checkpoint(ckpt)  # whole

@@ -206,6 +206,9 @@ def main(argv=None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     sub = parser.subcommands[args.command]
+    from chainrule.cli.interrupts import sigterm_as_interrupt
+
+    restore_sigterm = sigterm_as_interrupt()  # `kill` cleans up like Ctrl-C: no temporary file is left
     try:
         if args.command == "train":
             from chainrule.cli.train import run_train
@@ -232,6 +235,8 @@ def main(argv=None) -> int:
             raise
         print(f"chainrule {args.command}: error: {_one_line(e)}", file=sys.stderr)
         return 1
+    finally:
+        restore_sigterm()
 
 
 def _one_line(error: BaseException) -> str:

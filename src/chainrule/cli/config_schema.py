@@ -34,7 +34,7 @@ CONFIG_SCHEMA = Fields({
     "augment": List(Str(("shift", "flip", "noise"))),
     "noise": Optional(Float(0.0)),
     "subset": Optional(Int(min=1)),
-    "seed": Int(min=0, max=2**63 - 1),
+    "seed": Int(min=0),
     "checkpoint_every": Optional(Int(min=0)),
     "name": Str(),
     "normalize": Fields({"mean": List(_FINITE, min_len=1), "std": List(Float(0.0, min_open=True), min_len=1)}),

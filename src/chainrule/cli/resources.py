@@ -45,7 +45,8 @@ def training_bytes(config: dict) -> tuple[int, int]:
     sizes = layer_sizes(config)
     params = sum((a + 1) * b for a, b in zip(sizes[:-1], sizes[1:]))
     # activations of a batch: forward values and their gradients for every layer, a few temporaries each
-    activations = int(config["batch_size"]) * sum(sizes) * 4 * 4
+    batch = min(int(config["batch_size"]), int(config.get("train_samples") or config["batch_size"]))
+    activations = batch * sum(sizes) * 4 * 4
     return params, params * 4 * _COPIES + activations
 
 

@@ -5,7 +5,6 @@ Each is a thin call into a ``Tensor`` method or an op, so there is one implement
 
 from __future__ import annotations
 
-
 from chainrule.ops.activation import Elu, Gelu, LeakyRelu, Silu, Softplus
 from chainrule.ops.index import one_hot as _one_hot
 from chainrule.ops.shape import Cat, Stack

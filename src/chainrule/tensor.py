@@ -402,10 +402,12 @@ class Tensor:
         return Tensor(_as_array(other)).matmul(self)
 
     def __floordiv__(self, other):
-        return Tensor._wrap(np.floor_divide(self._data, _raw(other)))
+        a, b = self._operands(other)
+        return FloorDivide.apply(a, b)
 
     def __mod__(self, other):
-        return Tensor._wrap(np.remainder(self._data, _raw(other)))
+        a, b = self._operands(other)
+        return Remainder.apply(a, b)
 
     add = __add__
     sub = __sub__
@@ -898,7 +900,7 @@ def where(condition, input, other):
 
 # autograd and the ops import this module: bind them last (methods look names up at call time).
 from chainrule.autograd.grad_mode import GradMode  # noqa: E402
-from chainrule.ops.elementwise import Abs, Add, Clamp, Copy, Cos, Div, Exp, Log, Log1p, Maximum, Minimum, Mul, Neg, Pow, Sin, Sqrt, Sub, Where  # noqa: E402
+from chainrule.ops.elementwise import Abs, Add, Clamp, Copy, Cos, Div, Exp, FloorDivide, Log, Log1p, Maximum, Minimum, Mul, Neg, Pow, Remainder, Sin, Sqrt, Sub, Where  # noqa: E402
 from chainrule.ops.activation import Relu, Sigmoid, Tanh  # noqa: E402
 from chainrule.ops.reduce import Amax, LogSoftmax, LogSumExp, MaxAll, MaxDim, Mean, Softmax, Std, Sum, Var  # noqa: E402
 from chainrule.ops.shape import Expand, Permute, Reshape  # noqa: E402

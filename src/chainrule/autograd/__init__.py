@@ -1,10 +1,10 @@
 """Reverse-mode automatic differentiation: ``Op``, the backward engine, grad modes and checks."""
 
 from chainrule.autograd.anomaly import AnomalyError, detect_anomaly, is_anomaly_enabled
-from chainrule.autograd.op import Op
 from chainrule.autograd.functional import grad, grad_of, value_and_grad
 from chainrule.autograd.grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from chainrule.autograd.gradcheck import GradcheckError, gradcheck
+from chainrule.autograd.op import Op
 
 __all__ = [
     "AnomalyError", "Op", "GradcheckError", "detect_anomaly", "is_anomaly_enabled", "enable_grad", "grad", "grad_of", "gradcheck", "inference_mode",

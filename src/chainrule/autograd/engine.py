@@ -50,11 +50,11 @@ def _unbroadcast(grad, shape, node):
     if grad.shape == shape:
         return grad
     lead = grad.ndim - len(shape)
+    if lead < 0:  # before the axes below index grad.shape with it
+        raise RuntimeError(f"{node.name()} returned a gradient of shape {grad.shape} for an input of shape {shape}")
     axes = tuple(range(lead)) + tuple(
         lead + i for i, n in enumerate(shape) if n == 1 and grad.shape[lead + i] != 1
     )
-    if lead < 0:
-        raise RuntimeError(f"{node.name()} returned a gradient of shape {grad.shape} for an input of shape {shape}")
     grad = grad.sum(axis=axes, keepdims=True)
     if lead:
         grad = grad.reshape(grad.shape[lead:])
@@ -165,9 +165,25 @@ def run_backward(roots, root_grads, retain_graph=False, capture=None):
                 pg = pg.astype(data.dtype)
             deliver(p, pg)
         if not retain_graph:
-            node.freed = True
-            node.__dict__.clear()  # drop saved arrays now; the graph's shape stays for inspection
+            _free(node)
     return captured
+
+
+def _free(node):
+    """Drop what ``node`` saved for backward and its inputs' arrays; keep the graph's shape.
+
+    A freed node keeps links to the next nodes (an inner input is replaced by its node) and to the
+    leaves that require grad, as PyTorch does; intermediate tensors, constants and saved arrays go,
+    so a loss kept after ``backward()`` no longer keeps every activation of its step alive.
+    """
+    node.freed = True
+    node.__dict__.clear()
+    node.retained = None
+    links = []
+    for p in node.parents:
+        ctx = getattr(p, "_ctx", None)
+        links.append(ctx if ctx is not None else p if getattr(p, "_requires_grad", False) else None)
+    node.parents = tuple(links)
 
 
 def seed_gradient(tensor, gradient):

@@ -76,6 +76,11 @@ class Op:
             result._ctx = None
         return result
 
+    @property
+    def _ctx(self):
+        """A freed node links to the next node directly; as a parent it reads like the tensor it replaced."""
+        return self
+
     # -- introspection, for printing graphs and for error messages ---------------------------
     def name(self) -> str:
         """PyTorch-style name of the backward node, e.g. ``'MulBackward'``."""
@@ -84,7 +89,7 @@ class Op:
     @property
     def next_functions(self):
         """The ``grad_fn`` of each input (None for leaves and constants), as in PyTorch."""
-        return tuple((p._ctx if isinstance(p, Tensor) else None, 0) for p in self.parents)
+        return tuple((getattr(p, "_ctx", None), 0) for p in self.parents)
 
     def __repr__(self) -> str:
         return f"<{self.name()}>"

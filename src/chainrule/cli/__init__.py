@@ -228,7 +228,7 @@ def main(argv=None) -> int:
         if os.environ.get("CHAINRULE_DEBUG"):
             raise
         print(f"chainrule {args.command}: error: {_one_line(e)}\n    (from the command line: start a new run with a "
-              "smaller --lr; the run folder keeps the last good checkpoint)", file=sys.stderr)
+              "smaller --lr)", file=sys.stderr)
         return 1
     except (RunError, ValueError, OSError, ImportError, RuntimeError, MemoryError) as e:
         if os.environ.get("CHAINRULE_DEBUG"):

@@ -142,8 +142,13 @@ def finish_run(config: dict, data: dict, run_dir: Path, quiet: bool, started: fl
     train_seconds = time.perf_counter() - fit_started
 
     from chainrule import io
+    from chainrule.cli.finite import nonfinite_parameters
     from chainrule.cli.report import evaluate_run, write_outputs
 
+    bad = nonfinite_parameters(model)
+    if bad:  # never write a model file with NaN or inf (fit's guard should have stopped first)
+        raise RunError(f"{run_dir}: the trained weights hold NaN or infinite values ({bad[0][0]!r}: {bad[0][1]} of "
+                       f"{bad[0][2]}); model.safetensors was not written: train again with a smaller --lr")
     io.save_state_dict(model.state_dict(), run_dir / "model.safetensors",
                        metadata={"config": json.dumps(config), "format": "chainrule-mlp"})
     result = evaluate_run(model, loss_fn, data["test"], data["y_test"], config, probabilities=is_image(config["dataset"]))

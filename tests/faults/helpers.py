@@ -13,7 +13,6 @@ from pathlib import Path
 
 import numpy as np
 
-
 # --- files ---------------------------------------------------------------------------------------
 
 def corrupt(path, offset: int, data: bytes) -> None:

@@ -49,7 +49,8 @@ def test_concurrent_claims_of_one_name_have_exactly_one_winner(tmp_path, precrea
 def test_two_cli_trainings_with_the_same_name_one_wins_the_other_exits_1(tmp_path):
     env = dict(os.environ, PYTHONPATH=str(Path(__file__).parents[2] / "src"))
     cmd = [sys.executable, "-m", "chainrule", *TOY, "--out", str(tmp_path), "--name", "same"]
-    procs = [subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    procs = [subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for _ in range(2)]
     results = [(p.wait(120), p.stderr.read()) for p in procs]
     codes = sorted(code for code, _ in results)
     assert codes == [0, 1], results

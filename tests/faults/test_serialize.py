@@ -14,8 +14,8 @@ import chainrule as cr
 def same(a, b) -> bool:
     """Equal trees with equal types; tensors and arrays compared bitwise, NaN equal to NaN."""
     if isinstance(a, cr.Tensor):
-        return isinstance(b, cr.Tensor) and a.dtype == b.dtype and np.array_equal(a.numpy(), b.numpy(), equal_nan=True) \
-            and a.shape == b.shape
+        return (isinstance(b, cr.Tensor) and a.dtype == b.dtype and a.shape == b.shape
+                and np.array_equal(a.numpy(), b.numpy(), equal_nan=True))
     if isinstance(a, np.ndarray):
         return type(b) is np.ndarray and a.dtype == b.dtype and a.shape == b.shape and \
             np.array_equal(a, b, equal_nan=a.dtype.kind in "fc")

@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-from chainrule.cli.report import evaluate_run, per_class_table
 import numpy as np
 
+from chainrule.cli.report import evaluate_run, per_class_table
 from chainrule.cli.runs import RunError, build_loss, load_model, load_raw, preprocessing, read_config
 
 
 def run_evaluate(args) -> int:
-    from chainrule.data import TensorDataset
-
     import sys
     import warnings
     from pathlib import Path
 
     from chainrule.cli.finite import describe_nonfinite, nonfinite_parameters
+    from chainrule.data import TensorDataset
 
     config = read_config(args.run_dir)
     model = load_model(args.run_dir, config)

@@ -12,7 +12,6 @@ import numpy as np
 import chainrule as cr
 from chainrule.cli.runs import RunError, is_image, load_model, preprocessing, read_config
 
-
 MAX_PIXELS = 50_000_000  # about 7000 x 7000: far more than a 28x28 input needs; larger is a bomb or a mistake
 
 

@@ -261,7 +261,8 @@ def _check_group_values(fail, optimizer: Any, i: int, group: dict, live: dict) -
         if value is None and current is not None:
             raise fail(f"param_groups[{i}][{key!r}] is null, but the optimizer has a {type(current).__name__} there")
         if isinstance(current, (tuple, list)) and isinstance(value, (tuple, list)):
-            if len(value) != len(current) or not all(v is not None and _same_kind(v, c) for v, c in zip(value, current)):
+            if len(value) != len(current) or not all(v is not None and _same_kind(v, c)
+                                                     for v, c in zip(value, current)):
                 raise fail(f"param_groups[{i}][{key!r}] is {value!r}, but the optimizer has {current!r} there")
     # the class's own argument checks (lr >= 0, betas in [0, 1), ...) on a throwaway optimizer
     try:

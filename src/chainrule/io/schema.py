@@ -165,7 +165,7 @@ class Fields:
 
 
 def validate(document: Any, schema, file, field: str = "") -> Any:
-    """Check ``document`` against ``schema``; return it unchanged, or raise ``SchemaError`` naming ``file`` and the field.
+    """Check ``document`` against ``schema``; return it, or raise ``SchemaError`` naming ``file`` and the field.
 
     >>> validate({"epochs": "ten"}, Fields({"epochs": Int(min=1)}), "config.json")
     Traceback (most recent call last):

@@ -20,6 +20,7 @@ per-batch hook. Validation runs in ``model.eval()`` under ``no_grad()``.
 from __future__ import annotations
 
 import itertools
+import os
 
 import numpy as np
 

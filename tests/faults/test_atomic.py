@@ -68,3 +68,24 @@ def test_a_signal_during_checkpointing_training_leaves_no_temporary_file(tmp_pat
     from chainrule.io import load_checkpoint
 
     load_checkpoint(ckpt)  # whole
+
+
+def test_no_space_left_while_logging_metrics_names_the_csv(tmp_path, monkeypatch):
+    from chainrule.train.callbacks import CSVLogger
+
+    logger = CSVLogger(tmp_path / "metrics.csv")
+    with full_disk(monkeypatch):
+        logger.on_train_begin()
+        with pytest.raises(OSError) as e:
+            logger.on_epoch_end(0, {"loss": 1.0})
+    logger.on_train_end()
+    assert e.value.filename == str(tmp_path / "metrics.csv")
+
+
+def test_ctrl_c_right_after_a_download_file_is_created_leaves_nothing(tmp_path, monkeypatch):
+    from chainrule.data.datasets import download
+
+    with interrupt_after(monkeypatch, download.os, "open"), pytest.raises(KeyboardInterrupt):
+        download._fetch("http://127.0.0.1:9/x.gz", tmp_path / "x.gz", "0" * 64, 1.0, False)
+    monkeypatch.undo()
+    assert os.listdir(tmp_path) == []

@@ -61,7 +61,14 @@ class CSVLogger(Callback):
             self.keys = state.get("keys")
 
     def on_epoch_end(self, epoch, logs=None):
-        logs = logs or {}
+        try:
+            self._write_row(epoch, logs or {})
+        except OSError as e:
+            if e.filename is None and e.errno is not None:  # "No space left on device": say which file
+                raise OSError(e.errno, e.strerror, self.filename) from e
+            raise
+
+    def _write_row(self, epoch, logs):
         if self._writer is None:
             if self._keep is not None and self._keep < os.path.getsize(self.filename):
                 self._file.truncate(self._keep)

@@ -41,7 +41,7 @@ def test_concurrent_claims_of_one_name_have_exactly_one_winner(tmp_path, precrea
         p.join(30)
     outcomes = [results[i] for i in range(n)]
     assert outcomes.count("won") == 1, outcomes
-    assert all("already holds a run" in o for o in outcomes if o != "won")
+    assert all("already holds a run" in o for o in outcomes if o != "won"), outcomes
     assert sorted(os.listdir(tmp_path / "same")) == ["config.json"]  # no temporary file left
 
 

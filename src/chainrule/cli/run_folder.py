@@ -91,10 +91,11 @@ def _check_reusable(run_dir: Path) -> None:
                        "another --name or --out")
     if not run_dir.is_dir():
         raise RunError(f"{run_dir} exists and is not a folder; choose another --name or --out")
-    if (run_dir / "config.json").exists() or _is_link(run_dir / "config.json"):
+    names = os.listdir(run_dir)
+    if "config.json" in names:  # (listed, not tested: another run may publish it between two looks)
         raise RunError(f"{run_dir} already holds a run; choose another --name or --out "
                        "(or continue it with --resume)")
-    others = [n for n in os.listdir(run_dir) if not _CONFIG_TEMP.match(n)]
+    others = [n for n in names if not _CONFIG_TEMP.match(n)]
     if others:
         shown = ", ".join(sorted(others)[:3]) + (", ..." if len(others) > 3 else "")
         raise RunError(f"{run_dir} is not empty ({shown}) and is not a chainrule run folder (no config.json); "

@@ -28,6 +28,15 @@ import numpy as np
 
 from chainrule.autograd import anomaly
 from chainrule.autograd.grad_mode import GradMode
+from chainrule.autograd.quiet import IGNORE, reset_state, set_state
+
+Tensor = None  # the Tensor class, handed over by chainrule.tensor (which imports the ops, never the reverse)
+
+
+def bind_tensor(cls) -> None:
+    """Called once by ``chainrule.tensor``: the class ``apply`` wraps its results in."""
+    global Tensor
+    Tensor = cls
 
 
 class Op:
@@ -58,7 +67,11 @@ class Op:
         if not GradMode.enabled:
             any_needs = False
         ctx.needs_input_grad = needs
-        out = ctx.forward(*arrays, **kwargs)
+        token = set_state(IGNORE)  # no NumPy floating-point warnings: inf and nan are results, as in PyTorch
+        try:
+            out = ctx.forward(*arrays, **kwargs)
+        finally:
+            reset_state(token)
         if type(out) is not np.ndarray:  # NumPy turns 0-d results into scalars
             out = np.asarray(out)
         if GradMode.anomaly:
@@ -94,5 +107,3 @@ class Op:
     def __repr__(self) -> str:
         return f"<{self.name()}>"
 
-
-from chainrule.tensor import Tensor  # noqa: E402  (tensor.py imports the ops, which import us)

@@ -18,15 +18,17 @@ from .callbacks.backup_and_restore import BackupAndRestore, read_state
 
 
 def read_run(path, seed, model, optimizer, scheduler) -> dict:
-    """Check that ``path`` was written by a ``fit`` with this ``seed``, then restore the objects from it.
+    """Read the checkpoint at ``path`` once, check its ``seed``, restore the model, optimizer and scheduler.
 
-    Returns the saved run state (for ``RunState.restore``). Nothing is changed when the check fails.
+    The seed must be this ``fit``'s (the data order and generators depend on it). Returns the saved
+    run state (for ``RunState.restore``). Nothing is changed when a check fails.
     """
-    saved = read_state(path)  # checked before anything is changed
-    if saved.get("seed") != seed:
-        raise ValueError(f"fit: {path} was written by a fit with seed={saved.get('seed')!r}, but this "
-                         f"fit has seed={seed!r}; resume with the same arguments as the interrupted run")
-    return read_state(path, model, optimizer, scheduler)
+    def same_seed(state):
+        if state.get("seed") != seed:
+            raise ValueError(f"fit: {path} was written by a fit with seed={state.get('seed')!r}, but this "
+                             f"fit has seed={seed!r}; resume with the same arguments as the interrupted run")
+
+    return read_state(path, model, optimizer, scheduler, check=same_seed)
 
 
 class RunState:

@@ -42,7 +42,7 @@ CONFIG_SCHEMA = Fields({
     "input_shape": List(Int(min=1), min_len=1),
     "out_features": Int(min=1),
     "classes": Optional(List(Str(), min_len=1)),
-}, required=("dataset", "task", "hidden", "activation", "dropout", "loss", "seed", "name", "normalize",
+}, required=("dataset", "task", "activation", "dropout", "loss", "seed", "name", "normalize",
              "in_features", "input_shape", "out_features"))
 
 
@@ -54,6 +54,8 @@ def check_config(config, path) -> dict:
     def fail(field: str, problem: str):
         raise SchemaError(path, field, problem)
 
+    if config.get("model", "mlp") == "mlp" and "hidden" not in config:  # other models have their own fields
+        fail("hidden", "is missing")
     if config["activation"] not in ACTIVATIONS:
         fail("activation", f"is {config['activation']!r}, expected one of {', '.join(ACTIVATIONS)}")
     task = "regression" if config["dataset"] in TOY_REGRESSION else "classification"

@@ -8,14 +8,10 @@ import pytest
 
 from chainrule.cli import main
 
-TOY = ["train", "--dataset", "xor", "--subset", "40", "--epochs", "1", "--hidden", "4", "--quiet"]
 
-
-@pytest.fixture(scope="module")
-def run(tmp_path_factory):
-    out = tmp_path_factory.mktemp("runs")
-    assert main([*TOY, "--out", str(out), "--name", "good"]) == 0
-    return out / "good"
+@pytest.fixture
+def run(toy_run):
+    return toy_run
 
 
 def _variant(run, tmp_path, text):

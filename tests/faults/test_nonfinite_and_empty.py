@@ -11,14 +11,10 @@ from chainrule import io, nn, optim
 from chainrule.cli import main
 from chainrule.train import evaluate, fit
 
-TOY = ["train", "--dataset", "xor", "--subset", "40", "--epochs", "1", "--hidden", "4", "--quiet"]
 
-
-@pytest.fixture(scope="module")
-def run(tmp_path_factory):
-    out = tmp_path_factory.mktemp("runs")
-    assert main([*TOY, "--out", str(out), "--name", "good"]) == 0
-    return out / "good"
+@pytest.fixture
+def run(toy_run):
+    return toy_run
 
 
 def test_evaluate_refuses_nan_weights_and_exits_1(run, tmp_path, capsys):

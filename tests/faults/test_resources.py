@@ -77,3 +77,12 @@ def test_check_fits_message_gives_both_sizes(monkeypatch):
                                                r"\(of 2.0 GiB\)") as e:
         check_fits(3 * GiB, "x")
     assert e.value.needed == 3 * GiB and e.value.available == GiB
+
+
+def test_a_linear_layer_beyond_the_machine_is_refused_before_allocating(monkeypatch):
+    from chainrule import nn
+
+    small_machine(monkeypatch, total=2 * GiB)
+    with pytest.raises(OutOfMemoryError, match=r"Linear\(100000, 100000\)'s float32 weight needs 37.3 GiB"):
+        nn.Linear(100000, 100000)
+    assert nn.Linear(3, 2).weight.shape == (2, 3)

@@ -15,7 +15,7 @@ import os
 import pickletools
 import stat
 
-__all__ = ["NotARegularFileError", "open_regular", "check_regular", "foreign_format", "PICKLE_ADVICE"]
+__all__ = ["NotARegularFileError", "open_regular", "foreign_format", "PICKLE_ADVICE"]
 
 PICKLE_ADVICE = ("chainrule never loads pickles, because loading one can run code; convert it in PyTorch: "
                  "safetensors.torch.save_file(torch.load(path, weights_only=True), 'model.safetensors') "
@@ -43,17 +43,6 @@ def _kind(mode: int) -> str | None:
     if stat.S_ISREG(mode):
         return None
     return next((name for test, name in _KINDS if test(mode)), "not a regular file")
-
-
-def check_regular(path) -> None:
-    """Raise ``NotARegularFileError`` when ``path`` (followed through links) exists and is not a regular file."""
-    try:
-        mode = os.stat(path).st_mode
-    except OSError:
-        return  # missing or unreadable: the open that follows says so
-    kind = _kind(mode)
-    if kind is not None:
-        raise NotARegularFileError(path, kind)
 
 
 def open_regular(path, mode: str = "rb"):

@@ -65,3 +65,25 @@ def test_a_damaged_config_json_is_refused_naming_file_and_field(run, tmp_path, c
     err = capsys.readouterr().err
     assert str(bad / 'config.json') in err and expected in err, err
     assert "Traceback" not in err
+
+
+def test_every_field_of_config_json_damaged_in_turn_never_gives_a_traceback(toy_run, tmp_path, capsys):
+    config = json.loads((toy_run / "config.json").read_text())
+    bad = tmp_path / "bad"
+    shutil.copytree(toy_run, bad)
+    raw = []
+    for key in config:
+        for how, value in (("null", None), ("string", "x"), ("huge", 10**40), ("delete", ...)):
+            changed = {k: v for k, v in config.items() if not (k == key and value is ...)}
+            if value is not ...:
+                changed[key] = value
+            (bad / "config.json").write_text(json.dumps(changed))
+            try:
+                code = main(["evaluate", str(bad)])
+            except Exception as e:  # noqa: BLE001 - a traceback is the failure this test looks for
+                raw.append(f"{key} -> {how}: {type(e).__name__}: {e}")
+                continue
+            err = capsys.readouterr().err
+            if code != 0 and str(bad) not in err:
+                raw.append(f"{key} -> {how}: exit {code} without the file named: {err.strip()}")
+    assert not raw, "\n".join(raw)

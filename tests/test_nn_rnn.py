@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from oracle import assert_close
 
 import chainrule as cr
 from chainrule import nn
-from oracle import assert_close
 
 TOL = dict(rtol=1e-10, atol=1e-12)
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from oracle import assert_close
+from test_nn_rnn import TOL, one_torch_thread, pair, twin, weighted_sum  # noqa: F401 (a fixture)
 
 import chainrule as cr
 from chainrule import nn
-from oracle import assert_close
-from test_nn_rnn import TOL, one_torch_thread, pair, twin, weighted_sum  # noqa: F401 (a fixture)
 
 
 @pytest.mark.parametrize("mode", ["RNNCell", "LSTMCell", "GRUCell"])

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import numpy as np
 import torch
-
-import chainrule as cr
 from oracle import assert_close
 from test_nn_rnn import one_torch_thread  # noqa: F401 (a fixture: torch on one thread)
+
+import chainrule as cr
 
 HIDDEN, STEPS, WAVES = 12, 30, 6
 

@@ -6,12 +6,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch.nn.utils.rnn as trnn
+from oracle import assert_close
+from test_nn_rnn import TOL, flat, one_torch_thread, pair, twin, weighted_sum  # noqa: F401 (a fixture)
 
 import chainrule as cr
 from chainrule import nn
 from chainrule.nn.utils import rnn as crnn
-from oracle import assert_close
-from test_nn_rnn import TOL, flat, one_torch_thread, pair, twin, weighted_sum  # noqa: F401 (a fixture)
 
 LENGTHS = [3, 6, 1, 4]  # unsorted, with a sequence of length 1
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from oracle import assert_close
 
 import chainrule as cr
 from chainrule import nn, optim
-from oracle import assert_close
 
 
 @pytest.fixture(autouse=True)

@@ -104,3 +104,13 @@ def test_cli_with_an_enormous_lr_exits_1_and_writes_no_non_finite_file(tmp_path,
         assert _finite(restored.state_dict())
     assert json.loads((run / "config.json").read_text())["lr"] == 1e38
     assert not [n for n in os.listdir(run) if n.endswith(".tmp")]
+
+
+def test_a_non_finite_parameter_that_does_not_reach_the_loss_is_not_blamed_on_the_update():
+    cr.manual_seed(0)
+    model = nn.Sequential(nn.Embedding(10, 2), nn.Flatten(), nn.Linear(2, 2))
+    model[0].weight.data[9] = float("nan")  # a row no input selects: the loss stays finite
+    X, y = np.zeros((8, 1), np.int64), np.zeros(8, np.int64)
+    with pytest.raises(NonFiniteError, match=r"'0.weight' holds 2 non-finite values \(nan\).*already at the start "
+                                             r"of epoch 1 \(the model was given or loaded that way"):
+        fit(model, nn.CrossEntropyLoss(), optim.SGD(model.parameters(), lr=0.1), (X, y), verbose=0)

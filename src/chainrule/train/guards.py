@@ -77,11 +77,14 @@ class FiniteCheck:
         self.names = [names.get(id(p), f"param_groups[{i}]['params'][{j}]")
                       for i, group in enumerate(optimizer.param_groups) for j, p in enumerate(group["params"])]
         self._kept = None  # (where, model state, optimizer state, scheduler state): the last finite values
+        self._nonfinite_at = None  # when the parameters were found non-finite before any update of this fit
 
     def keep(self, where: str) -> None:
         """Remember the current (finite) parameters and optimizer state as the rollback point, ``where`` saying when."""
         if not _all_finite([p._data for p in self.params]):
-            return  # never make a non-finite state the rollback point
+            self._kept, self._nonfinite_at = None, where  # never make a non-finite state the rollback point
+            return
+        self._nonfinite_at = None
         self._kept = (where, _copy(self.model.state_dict()), _copy(self.optimizer.state_dict()),
                       _copy(self.scheduler.state_dict()) if self.scheduler is not None else None)
 
@@ -119,6 +122,12 @@ class FiniteCheck:
         if bad is None:
             return
         name, data = bad
+        if self._nonfinite_at is not None:  # not this update's doing: they were so already
+            raise NonFiniteError(
+                f"fit: parameter {name!r} holds {self._count(data)} at epoch {epoch + 1}, step {step + 1}, and the "
+                f"parameters held non-finite values already {self._nonfinite_at.replace('from', 'at', 1)} (the model "
+                "was given or loaded that way; fit never makes a non-finite update); load finite weights, or "
+                "re-initialize the model", epoch, step, name)
         lr = self.optimizer.param_groups[0].get("lr")
         rate = f" (lr={float(lr):.3g})" if isinstance(lr, (int, float)) else ""
         half = " float16 parameters overflow above 65504;" if data.dtype == np.float16 else ""

@@ -19,12 +19,15 @@ import numpy as np
 
 
 class NonFiniteError(FloatingPointError):
-    """``fit`` met a NaN or infinite loss or gradient and stopped before the optimizer step.
+    """``fit`` met a NaN or infinite loss, gradient or updated parameter and stopped.
+
+    A bad loss or gradient stops before the optimizer step; an update that overflowed is rolled back to
+    the last finite values first. The message says which values the model holds now.
 
     Attributes:
         epoch, step (int): where (from 0; the message counts from 1).
         parameter (str or None): the name (as in ``named_parameters()``) of the first parameter with a
-            non-finite gradient; None when the loss itself was not finite.
+            non-finite gradient or value; None when the loss itself was not finite.
     """
 
     def __init__(self, message: str, epoch: int, step: int, parameter: str | None = None):

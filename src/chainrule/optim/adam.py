@@ -110,6 +110,8 @@ class Adam(Optimizer):
 
 
 def _flat_ok(param, grad):
-    """The fused kernel needs contiguous float arrays of one dtype (anything else takes the NumPy form)."""
-    return (param.dtype == grad.dtype and param.dtype.kind == "f" and param.flags.c_contiguous
+    """The fused kernel needs contiguous float32/float64 arrays of one dtype (numba has no float16; anything else
+    takes the NumPy form)."""
+    return (param.dtype == grad.dtype and param.dtype.kind == "f" and param.dtype.itemsize >= 4
+            and param.flags.c_contiguous
             and grad.flags.c_contiguous and grad.shape == param.shape)

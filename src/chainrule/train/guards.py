@@ -133,12 +133,14 @@ class FiniteCheck:
                 "re-initialize the model", epoch, step, name)
         lr = self.optimizer.param_groups[0].get("lr")
         rate = f" (lr={float(lr):.3g})" if isinstance(lr, (int, float)) else ""
-        half = " float16 parameters overflow above 65504;" if data.dtype == np.float16 else ""
+        half = (" In float16 (largest value 65504; an eps below 6e-8, like Adam's 1e-8, becomes 0) such updates are "
+                "common." if data.dtype == np.float16 else "")
         raise NonFiniteError(
             f"fit: the update of epoch {epoch + 1}, step {step + 1} made parameter {name!r} (shape {data.shape}) "
             f"hold {self._count(data)} although the loss and the gradients were finite: the step itself "
-            f"overflowed{rate}.{half} {self._rollback()} Try a lower learning rate, e.g. 10x smaller"
-            + (", or float32 parameters." if half else "."), epoch, step, name)
+            f"overflowed{rate}.{half} {self._rollback()} "
+            + ("Train in float32 (model.float())." if half else "Try a lower learning rate, e.g. 10x smaller."),
+            epoch, step, name)
 
     def _rollback(self) -> str:
         kept = self._kept

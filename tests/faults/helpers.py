@@ -149,8 +149,10 @@ def full_disk(monkeypatch, after_bytes: int = 0):
         return _Writer(f) if any(c in mode for c in "wax+") else f
 
     monkeypatch.setattr(builtins, "open", fake_open)
-    yield written
-    monkeypatch.setattr(builtins, "open", real_open)
+    try:
+        yield written
+    finally:
+        monkeypatch.setattr(builtins, "open", real_open)
 
 
 @contextlib.contextmanager
@@ -167,4 +169,7 @@ def interrupt_after(monkeypatch, owner, name: str, calls: int = 1):
         return result
 
     monkeypatch.setattr(owner, name, wrapped)
-    yield count
+    try:
+        yield count
+    finally:
+        monkeypatch.setattr(owner, name, real)

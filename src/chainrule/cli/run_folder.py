@@ -113,7 +113,7 @@ def _publish_config(run_dir: Path, config: dict) -> None:
             f.flush()
             os.fsync(f.fileno())
         try:
-            os.link(temp, target, follow_symlinks=False)
+            os.link(temp, target)
         except FileExistsError:
             raise RunError(f"{run_dir} already holds a run (another `chainrule train` claimed it at the same "
                            "moment); choose another --name") from None

@@ -89,3 +89,9 @@ def test_ctrl_c_right_after_a_download_file_is_created_leaves_nothing(tmp_path, 
         download._fetch("http://127.0.0.1:9/x.gz", tmp_path / "x.gz", "0" * 64, 1.0, False)
     monkeypatch.undo()
     assert os.listdir(tmp_path) == []
+
+
+def test_saving_into_a_missing_folder_names_the_target_not_a_temporary_file(tmp_path):
+    with pytest.raises(FileNotFoundError) as e:
+        cr.save({"w": cr.ones(1)}, tmp_path / "missing" / "m.pt")
+    assert e.value.filename == str(tmp_path / "missing" / "m.pt")

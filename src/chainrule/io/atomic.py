@@ -107,8 +107,9 @@ def atomic_path(path: str | os.PathLike) -> Iterator[str]:
     except BaseException as e:
         with contextlib.suppress(OSError):
             os.remove(temp)
-        if isinstance(e, OSError) and e.filename is None and e.errno is not None:
-            # "[Errno 28] No space left on device" names no file: say which write failed
+        if isinstance(e, OSError) and e.filename in (None, temp) and e.errno is not None:
+            # "[Errno 28] No space left on device" names no file, a missing folder names our temporary
+            # file: say which file the write was for
             raise OSError(e.errno, e.strerror, path) from e
         raise
     _fsync_folder(folder)

@@ -38,3 +38,15 @@ def test_a_complete_copy_is_used_and_an_empty_folder_skipped(cache, monkeypatch,
     monkeypatch.setenv("CHAINRULE_DATA", str(tmp_path / "env"))
     train, test = MNIST(train=True, download=False), MNIST(train=False, download=False)
     assert (len(train), len(test)) == (6, 4) and train.folder == test.folder == cache
+
+
+def test_a_dataset_copy_with_no_images_is_a_clear_cli_error(monkeypatch, tmp_path, capsys):
+    from chainrule.cli import main
+
+    env = tmp_path / "env"
+    _split(env / "fashion-mnist", True, 0, 0)
+    _split(env / "fashion-mnist", False, 0, 0)
+    monkeypatch.setenv("CHAINRULE_DATA", str(env))
+    assert main(["train", "--val-split", "0", "--epochs", "1", "--quiet", "--out", str(tmp_path / "runs")]) == 1
+    assert "the fashion-mnist training data holds no samples" in capsys.readouterr().err
+    assert not (tmp_path / "runs").exists()

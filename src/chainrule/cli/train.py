@@ -173,6 +173,8 @@ def load_data(config: dict, parser) -> dict:
         # a seeded random subset keeps the classes balanced on average
         keep = np.sort(rng.permutation(len(X))[:config["subset"]])
         X, y = X[keep], y[keep]
+    if len(X) == 0:  # e.g. IDX files in CHAINRULE_DATA that hold 0 images
+        raise RunError(f"the {dataset} training data holds no samples; check the dataset's files")
     n_val = int(round(len(X) * config["val_split"]))
     if config["val_split"] > 0 and not 0 < n_val < len(X):
         parser.error(f"--val-split {config['val_split']} of {len(X)} samples leaves no validation or no training data")

@@ -50,3 +50,13 @@ def test_a_truncated_image_names_the_file(tmp_path):
     path.write_bytes(data[:len(data) // 2])
     with pytest.raises(RunError, match="cut.png: "):
         load_image(path)
+
+
+def test_the_library_reader_behind_predict(tmp_path):
+    from chainrule.io.images import ImageFileError, read_gray
+
+    ramp = np.linspace(0, 65535, 64).reshape(8, 8).astype(np.uint16)
+    gray = read_gray(png16(tmp_path / "deep.png", ramp))
+    assert gray.mode == "L" and np.asarray(gray).max() == 255
+    with pytest.raises(ImageFileError, match="decompression bomb"):
+        read_gray(png_declaring(tmp_path / "bomb.png", 100000, 100000))

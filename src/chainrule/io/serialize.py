@@ -167,6 +167,10 @@ def save(obj: Any, f: str | os.PathLike) -> None:
     save_state_dict(encoder.tensors, f, metadata={_TREE_KEY: tree})
 
 
+class _MissingFileError(WeightsFileError, FileNotFoundError):
+    """A missing file: chainrule's WeightsFileError, and PyTorch's FileNotFoundError."""
+
+
 def load(f: str | os.PathLike, map_location: Any = None, weights_only: bool = True, **kwargs) -> Any:
     """Load what ``save`` wrote (or any safetensors file, as ``{name: tensor}``).
 
@@ -183,6 +187,8 @@ def load(f: str | os.PathLike, map_location: Any = None, weights_only: bool = Tr
     """
     if not isinstance(f, (str, os.PathLike)):
         raise TypeError(f"chainrule.load: expected a file path, got a {type(f).__name__}; pass the file's name")
+    if not os.path.exists(f):
+        raise _MissingFileError(f, "no such file")
     tensors = load_state_dict(f)
     tree = read_metadata(f).get(_TREE_KEY)
     if tree is None:

@@ -86,3 +86,20 @@ def test_every_damaged_value_of_the_state_is_refused_with_the_file_named_or_resu
             except Exception as e:  # noqa: BLE001 - a raw error is the failure this test looks for
                 raw.append(f"{'.'.join(map(str, p))} -> {how}: {type(e).__name__}: {e}")
     assert not raw, "\n".join(raw[:20]) + f"\n({len(raw)} raw errors)"
+
+
+@pytest.mark.parametrize("damage", ["drop uinteger", "state null", "seed string", "not a dict"])
+def test_set_rng_state_refuses_a_damaged_state_and_changes_nothing(damage):
+    state = cr.get_rng_state()
+    bad = json.loads(json.dumps(state))
+    if damage == "drop uinteger":
+        del bad["bit_generator"]["uinteger"]
+    elif damage == "state null":
+        bad["bit_generator"]["state"] = None
+    elif damage == "seed string":
+        bad["seed"] = "x"
+    else:
+        bad = [1, 2]
+    with pytest.raises(ValueError, match="set_rng_state: not a generator state"):
+        cr.set_rng_state(bad)
+    assert cr.get_rng_state() == state

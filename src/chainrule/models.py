@@ -50,6 +50,10 @@ def mlp(in_features, hidden=(256, 128), out_features=10, activation="relu", drop
     if any(s < 1 for s in sizes):
         raise ValueError(f"mlp: every layer size must be a positive int, got in_features={in_features}, "
                          f"hidden={tuple(hidden)}, out_features={out_features}")
+    from chainrule.utils.memory import check_fits
+
+    n_params = sum((a + 1) * b for a, b in zip(sizes[:-1], sizes[1:]))
+    check_fits(n_params * 4, f"mlp{tuple(sizes)}'s {n_params:,} float32 parameters")
     layers = [nn.Flatten()]
     for fan_in, fan_out in zip(sizes[:-2], sizes[1:-1]):
         layers += [nn.Linear(fan_in, fan_out), ACTIVATIONS[activation]()]

@@ -46,7 +46,17 @@ class Generator:
         return {"seed": self._seed, "bit_generator": self.rng.bit_generator.state}
 
     def set_state(self, state: dict) -> None:
-        self._seed = int(state["seed"])
+        # checked on a scratch generator first: a damaged state changes nothing and says what is wrong
+        try:
+            seed = state["seed"]
+            if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer))):
+                raise TypeError(f"'seed' is {seed!r}, expected an int or None")
+            probe = type(self.rng.bit_generator)()
+            probe.state = state["bit_generator"]
+        except (KeyError, TypeError, ValueError, OverflowError) as e:
+            what = f"missing key {e}" if isinstance(e, KeyError) else str(e)
+            raise ValueError(f"set_rng_state: not a generator state from get_rng_state() ({what})") from None
+        self._seed = None if seed is None else int(seed)
         self.rng.bit_generator.state = state["bit_generator"]
 
     def spawn(self) -> "Generator":

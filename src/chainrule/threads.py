@@ -23,6 +23,7 @@ import os
 import time
 
 _controller = None
+_MAX_THREADS = 2**16
 
 
 def _blas():
@@ -49,6 +50,8 @@ def set_num_threads(num_threads: int) -> None:
     """
     if isinstance(num_threads, bool) or not isinstance(num_threads, int) or num_threads < 1:
         raise ValueError(f"set_num_threads: expected a positive int, got {num_threads!r}")
+    if num_threads > _MAX_THREADS:  # BLAS takes a C int; far fewer threads than this are ever useful
+        raise ValueError(f"set_num_threads: expected at most {_MAX_THREADS} threads, got {num_threads}")
     governor.enabled = False
     _blas().limit(limits=num_threads)
 

@@ -232,6 +232,9 @@ def main(argv=None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     sub = parser.subcommands[args.command]
+    from chainrule.cli.interrupts import sigterm_as_interrupt
+
+    restore_sigterm = sigterm_as_interrupt()  # `kill` cleans up like Ctrl-C: no temporary file is left
     try:
         if args.command == "convert":
             from chainrule.cli.convert import run_convert
@@ -275,13 +278,15 @@ def main(argv=None) -> int:
         if os.environ.get("CHAINRULE_DEBUG"):
             raise
         print(f"chainrule {args.command}: error: {_one_line(e)}\n    (from the command line: start a new run with a "
-              "smaller --lr; the run folder keeps the last good checkpoint)", file=sys.stderr)
+              "smaller --lr)", file=sys.stderr)
         return 1
-    except (RunError, ValueError, OSError, ImportError, RuntimeError) as e:
+    except (RunError, ValueError, OSError, ImportError, RuntimeError, MemoryError) as e:
         if os.environ.get("CHAINRULE_DEBUG"):
             raise
         print(f"chainrule {args.command}: error: {_one_line(e)}", file=sys.stderr)
         return 1
+    finally:
+        restore_sigterm()
 
 
 def _one_line(error: BaseException) -> str:

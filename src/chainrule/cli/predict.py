@@ -14,16 +14,18 @@ from chainrule.cli.runs import RunError, is_image, load_model, preprocessing, re
 
 
 def load_image(path, size=(28, 28), invert: bool = False) -> np.ndarray:
-    """A grayscale image as uint8 ``(H, W)`` at ``size`` (resized if needed), optionally inverted."""
+    """A grayscale image as uint8 ``(H, W)`` at ``size`` (resized if needed), optionally inverted.
+
+    Read with ``chainrule.io.images.read_gray``: 16-bit and float images are scaled, not clipped, and a
+    decompression bomb or a FIFO is refused before anything is decoded.
+    """
+    from chainrule.io.images import ImageFileError, _pil, read_gray
+
+    Image = _pil()  # Pillow, or an ImportError naming the extra
     try:
-        from PIL import Image, UnidentifiedImageError
-    except ImportError as e:
-        raise ImportError("reading images needs Pillow, which is not installed: pip install chainrule[image]") from e
-    try:
-        with Image.open(path) as image:
-            gray = image.convert("L")
-    except UnidentifiedImageError:
-        raise RunError(f"{path}: not an image file Pillow can read") from None
+        gray = read_gray(path)
+    except ImageFileError as e:
+        raise RunError(str(e)) from None
     height, width = size
     if gray.size != (width, height):
         gray = gray.resize((width, height), Image.Resampling.LANCZOS)
@@ -36,10 +38,20 @@ def run_predict(args, parser) -> int:
     if not is_image(config["dataset"]):
         parser.error(f"predict classifies images; {args.run_dir} was trained on {config['dataset']}")
     model = load_model(args.run_dir, config)
+    from pathlib import Path
+
+    from chainrule.cli.finite import describe_nonfinite, nonfinite_parameters
+
+    bad = nonfinite_parameters(model)
+    if bad:
+        raise RunError(describe_nonfinite(Path(args.run_dir) / "model.safetensors", bad))
     images = np.stack([load_image(p, tuple(config["input_shape"]), args.invert) for p in args.images])
     x = cr.from_numpy(np.asarray(preprocessing(config)(images)))
     with cr.no_grad():
         probs = model(x).softmax(dim=1).numpy()
+    if not np.isfinite(probs).all():
+        raise RunError(f"{args.run_dir}: the model's outputs are NaN or infinite for these images; its answers "
+                       "would be meaningless")
     top = min(args.top, probs.shape[1])
     for path, p in zip(args.images, probs):
         best = np.argsort(-p, kind="stable")[:top]

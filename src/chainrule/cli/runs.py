@@ -140,12 +140,19 @@ def read_config(run_dir) -> dict:
     path = Path(run_dir) / "config.json"
     if not Path(run_dir).is_dir():
         raise RunError(f"{run_dir} is not a folder; pass a run folder written by `chainrule train` (e.g. runs/<name>)")
+    from chainrule.cli.config_schema import check_config
+    from chainrule.io.files import open_regular
+
     try:
-        return json.loads(path.read_text())
+        with open_regular(path, "r") as f:
+            text = f.read()
+        return check_config(json.loads(text), path)
     except FileNotFoundError:
         raise RunError(f"{run_dir} has no config.json; is it a run folder written by `chainrule train`?") from None
-    except json.JSONDecodeError as e:
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
         raise RunError(f"{path} is not valid JSON ({e})") from None
+    except RecursionError:
+        raise RunError(f"{path} is nested too deeply to be a config.json") from None
 
 
 def load_model(run_dir, config: dict):

@@ -24,8 +24,10 @@ from chainrule.cli.models import CNN_HIDDEN, model_name
 from chainrule.cli.models import describe as describe_model
 from chainrule.cli.runs import (
     RunError, build_loss, build_model, is_image, is_regression, load_raw, normalization, preprocessing,
-    read_config, write_json,
+    read_config,
 )
+from chainrule.cli.resources import check_run_fits, check_subset, set_threads
+from chainrule.cli.run_folder import check_name, check_run_files, claim_run_dir
 
 # learning rates that train an MLP well with each optimizer (PyTorch's defaults, except for plain SGD,
 # whose 1e-3 is far too slow, and RMSprop, whose 1e-2 is too high for an MLP: Keras's 1e-3)
@@ -48,9 +50,10 @@ def resolve_config(args, parser) -> dict:
         parser.error(f"--model cnn needs an image dataset (fashion-mnist, mnist); {args.dataset} is a table of points")
     if args.momentum is not None and args.optimizer not in WITH_MOMENTUM:
         parser.error(f"--momentum applies to {', '.join(WITH_MOMENTUM)}, not to --optimizer {args.optimizer}")
-    name = args.name or f"{args.dataset}-{datetime.now():%Y%m%d-%H%M%S}"
-    if not name or Path(name).name != name:
-        parser.error(f"--name must be a plain folder name, got {name!r}")
+    name = args.name if args.name is not None else f"{args.dataset}-{datetime.now():%Y%m%d-%H%M%S}"
+    problem = check_name(name)
+    if problem:
+        parser.error(f"--name {name!r} {problem}")
     from chainrule import __version__
 
     return {
@@ -99,14 +102,16 @@ def build_optimizer(config: dict, params):
 
 def run_train(args, parser) -> int:
     if args.threads is not None:
-        cr.set_num_threads(args.threads)
+        set_threads(args.threads, parser)
     if args.resume is not None:
         return resume_train(args, parser)
     config = resolve_config(args, parser)
     started = time.perf_counter()
+    check_subset(config)
     data = load_data(config, parser)
-    run_dir = make_run_dir(config, numbered=args.name is None)
-    write_json(run_dir / "config.json", config)
+    check_run_fits(config, data)
+    # the folder is made only now that the run can start: a refused run leaves nothing behind
+    run_dir = claim_run_dir(config["out"], config["name"], config, numbered=args.name is None)
     if not args.quiet:
         print(f"Training a {describe_model(config)} on {config['dataset']}: "
               f"{config['train_samples']} train / {config['val_samples']} validation / {len(data['y_test'])} test "
@@ -123,12 +128,14 @@ def resume_train(args, parser) -> int:
     if given:
         parser.error(f"--resume continues a run with its own config.json; drop {', '.join(given)}")
     run_dir = Path(args.resume)
-    config = read_config(run_dir)
-    if not (run_dir / CHECKPOINT).is_file():
+    if run_dir.is_dir() and not (run_dir / CHECKPOINT).is_file():
         raise RunError(f"{run_dir} has no {CHECKPOINT} to resume from (the run stopped before its first "
                        "checkpoint, or was trained without one); start a new run instead")
+    config = read_config(run_dir)
+    check_run_files(run_dir)
     started = time.perf_counter()
     data = load_data(config, parser)
+    check_run_fits(config, data)
     if not args.quiet:
         print(f"Resuming {run_dir} from {CHECKPOINT} (seed {config['seed']}, up to {config['epochs']} epochs)",
               flush=True)
@@ -142,8 +149,13 @@ def finish_run(config: dict, data: dict, run_dir: Path, quiet: bool, started: fl
     train_seconds = time.perf_counter() - fit_started
 
     from chainrule import io
+    from chainrule.cli.finite import nonfinite_parameters
     from chainrule.cli.report import evaluate_run, write_outputs
 
+    bad = nonfinite_parameters(model)
+    if bad:  # never write a model file with NaN or inf (fit's guard should have stopped first)
+        raise RunError(f"{run_dir}: the trained weights hold NaN or infinite values ({bad[0][0]!r}: {bad[0][1]} of "
+                       f"{bad[0][2]}); model.safetensors was not written: train again with a smaller --lr")
     io.save_state_dict(model.state_dict(), run_dir / "model.safetensors",
                        metadata={"config": json.dumps(config), "format": f"chainrule-{model_name(config)}"})
     result = evaluate_run(model, loss_fn, data["test"], data["y_test"], config, probabilities=is_image(config["dataset"]))
@@ -169,6 +181,8 @@ def load_data(config: dict, parser) -> dict:
         # a seeded random subset keeps the classes balanced on average
         keep = np.sort(rng.permutation(len(X))[:config["subset"]])
         X, y = X[keep], y[keep]
+    if len(X) == 0:  # e.g. IDX files in CHAINRULE_DATA that hold 0 images
+        raise RunError(f"the {dataset} training data holds no samples; check the dataset's files")
     n_val = int(round(len(X) * config["val_split"]))
     if config["val_split"] > 0 and not 0 < n_val < len(X):
         parser.error(f"--val-split {config['val_split']} of {len(X)} samples leaves no validation or no training data")
@@ -185,19 +199,6 @@ def load_data(config: dict, parser) -> dict:
         "test": TensorDataset(X_test, y_test, transform=plain),
         "X_test": X_test, "y_test": y_test,
     }
-
-
-def make_run_dir(config: dict, numbered: bool) -> Path:
-    run_dir = Path(config["out"]) / config["name"]
-    if numbered:  # two default-named runs in the same second: number them
-        base, k = config["name"], 2
-        while run_dir.exists():
-            config["name"], k = f"{base}-{k}", k + 1
-            run_dir = Path(config["out"]) / config["name"]
-    if (run_dir / "config.json").exists():
-        raise RunError(f"{run_dir} already holds a run; choose another --name or --out")
-    run_dir.mkdir(parents=True, exist_ok=True)
-    return run_dir
 
 
 def train_model(config: dict, data: dict, run_dir: Path, verbose: int, resume: bool = False):

@@ -93,8 +93,10 @@ def atomic_path(path: str | os.PathLike) -> Iterator[str]:
     folder, base = os.path.split(path)
     _remove_stale_temps(path)
     temp = os.path.join(folder, f".{base}.{os.getpid()}.{secrets.token_hex(8)}.tmp")
-    os.close(os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))  # mode 0o666 & ~umask, as open()
     try:
+        # created inside the try: a Ctrl-C landing just after the file appears still removes it (the
+        # random name is ours alone, so removing it is safe even if the interrupt came before it existed)
+        os.close(os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))  # mode 0o666 & ~umask, as open()
         yield temp
         fd = os.open(temp, os.O_RDWR)  # the writer closed it; fsync needs a descriptor (writable on Windows)
         try:
@@ -102,9 +104,13 @@ def atomic_path(path: str | os.PathLike) -> Iterator[str]:
         finally:
             os.close(fd)
         os.replace(temp, path)
-    except BaseException:
+    except BaseException as e:
         with contextlib.suppress(OSError):
             os.remove(temp)
+        if isinstance(e, OSError) and e.filename in (None, temp) and e.errno is not None:
+            # "[Errno 28] No space left on device" names no file, a missing folder names our temporary
+            # file: say which file the write was for
+            raise OSError(e.errno, e.strerror, path) from e
         raise
     _fsync_folder(folder)
 

@@ -245,6 +245,35 @@ def _check_optimizer_fits(path: str, optimizer: Any, saved: dict[str, Any]) -> N
             if key != "params" and key in live and not _same_kind(value, live[key]):
                 raise fail(f"param_groups[{i}][{key!r}] is {value!r}, but the optimizer has a "
                            f"{type(live[key]).__name__} there")
+        _check_group_values(fail, optimizer, i, group, live)
+
+
+def _check_group_values(fail, optimizer: Any, i: int, group: dict, live: dict) -> None:
+    """The saved hyperparameters are all there, of the live ones' kinds, and accepted by the optimizer's class."""
+    import inspect
+
+    for key, current in live.items():
+        if key == "params":
+            continue
+        if key not in group:
+            raise fail(f"param_groups[{i}] lacks {key!r}, which the optimizer has")
+        value = group[key]
+        if value is None and current is not None:
+            raise fail(f"param_groups[{i}][{key!r}] is null, but the optimizer has a {type(current).__name__} there")
+        if isinstance(current, (tuple, list)) and isinstance(value, (tuple, list)):
+            if len(value) != len(current) or not all(v is not None and _same_kind(v, c)
+                                                     for v, c in zip(value, current)):
+                raise fail(f"param_groups[{i}][{key!r}] is {value!r}, but the optimizer has {current!r} there")
+    # the class's own argument checks (lr >= 0, betas in [0, 1), ...) on a throwaway optimizer
+    try:
+        accepted = inspect.signature(type(optimizer)).parameters
+    except (TypeError, ValueError):
+        return
+    kwargs = {k: v for k, v in group.items() if k in accepted and k != "params"}
+    try:
+        type(optimizer)([Tensor._wrap(np.zeros(1, dtype=np.float32))], **kwargs)
+    except (TypeError, ValueError, OverflowError, ArithmeticError) as e:
+        raise fail(f"param_groups[{i}] holds values that {type(optimizer).__name__} refuses ({e})") from None
 
 
 def _check_scheduler_fits(path: str, scheduler: Any, saved: dict[str, Any]) -> None:

@@ -21,6 +21,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from chainrule.io.atomic import atomic_write
+from chainrule.io.files import PICKLE_ADVICE, foreign_format, open_regular
 from chainrule.tensor import Tensor
 
 __all__ = ["WeightsFileError", "save_state_dict", "load_state_dict", "read_metadata", "load_into"]
@@ -209,9 +210,32 @@ def _json_type(x: Any) -> str:
 
 
 def _read_header(path: str) -> tuple[dict[str, _Entry], dict[str, str]]:
-    """Parse and check a safetensors header against the file without reading the tensor data."""
+    """Parse and check a safetensors header against the file without reading the tensor data.
+
+    A file that is not safetensors but a known other format (a PyTorch pickle or zip) is named as such,
+    with how to convert it, instead of the header problem it causes.
+    """
     try:
-        with open(path, "rb") as f:
+        return _parse_header(path)
+    except WeightsFileError as e:
+        what = _sniff(path)
+        if what is None:
+            raise
+        advice = PICKLE_ADVICE if "PyTorch" in what else "convert it to safetensors where it was made"
+        raise WeightsFileError(path, f"this is {what}, not a safetensors file; {advice}") from e
+
+
+def _sniff(path: str) -> str | None:
+    try:
+        with open_regular(path) as f:
+            return foreign_format(f.read(4096))
+    except OSError:
+        return None
+
+
+def _parse_header(path: str) -> tuple[dict[str, _Entry], dict[str, str]]:
+    try:
+        with open_regular(path) as f:
             size = os.fstat(f.fileno()).st_size
             if size < 8:
                 raise WeightsFileError(path, f"the file has {size} bytes, too few for the 8-byte header length "
@@ -224,7 +248,7 @@ def _read_header(path: str) -> tuple[dict[str, _Entry], dict[str, str]]:
                 raise WeightsFileError(path, f"the header length {header_len} exceeds the format's limit "
                                              f"of {_MAX_HEADER} bytes")
             raw = f.read(header_len)
-    except OSError as e:
+    except OSError as e:  # NotARegularFileError's strerror: "is a named pipe (FIFO), not a regular file"
         raise WeightsFileError(path, f"cannot read the file ({e.strerror or e})") from e
     if len(raw) != header_len:
         raise WeightsFileError(path, "the file shrank while it was being read")

@@ -60,6 +60,11 @@ class Linear(Module):
         self.in_features = in_features
         self.out_features = out_features
         dtype = np.dtype(dtype) if dtype is not None else dtypes.get_default_dtype()
+        nbytes = int(out_features) * int(in_features) * dtype.itemsize
+        if nbytes > 1 << 30:  # a weight beyond the machine fails here, not lazily in the middle of init
+            from chainrule.utils.memory import check_fits
+
+            check_fits(nbytes, f"Linear({in_features}, {out_features})'s {dtype} weight")
         self.weight = Parameter(np.empty((out_features, in_features), dtype=dtype))
         if bias:
             self.bias = Parameter(np.empty(out_features, dtype=dtype))

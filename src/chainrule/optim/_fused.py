@@ -53,7 +53,8 @@ def fused_adam_step(p, state, group) -> bool:
 def _same_flat_layout(data, grad, m, v):
     """True when all four are C-contiguous with ``data``'s float dtype and shape (reshape(-1) is a view)."""
     dtype, shape = data.dtype, data.shape
-    return (dtype.kind == "f" and data.flags.c_contiguous and grad.flags.c_contiguous and m.flags.c_contiguous
+    # float32/float64 only: numba has no float16 (an Adam on half parameters took a compile error)
+    return (dtype.kind == "f" and dtype.itemsize >= 4 and data.flags.c_contiguous and grad.flags.c_contiguous and m.flags.c_contiguous
             and v.flags.c_contiguous and grad.dtype == dtype and m.dtype == dtype and v.dtype == dtype
             and grad.shape == shape and m.shape == shape and v.shape == shape)
 

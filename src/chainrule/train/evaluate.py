@@ -48,6 +48,7 @@ def evaluate(model, data, loss_fn=None, batch_size: int = 256, num_classes: int 
     loader = as_loader(data, batch_size)
     preds, trues = [], []
     loss_sum, loss_n, width = 0.0, 0, 0
+    nonfinite = [0]
 
     def collect(output, y):
         nonlocal loss_sum, loss_n, width
@@ -57,6 +58,8 @@ def evaluate(model, data, loss_fn=None, batch_size: int = 256, num_classes: int 
                 "like a classifier's (class indices, one-hot or 0/1 targets expected); for a regression, "
                 "compute the loss on predict(model, X) instead")
         out = _array(output)
+        if not np.isfinite(out).all():
+            nonfinite[0] += int(out.size - np.count_nonzero(np.isfinite(out)))
         preds.append(predicted_classes(out).reshape(-1))
         trues.append(target_classes(y, out).reshape(-1))
         width = 2 if out.ndim == 1 or out.shape[1] == 1 else out.shape[1]
@@ -68,6 +71,12 @@ def evaluate(model, data, loss_fn=None, batch_size: int = 256, num_classes: int 
     if not preds:
         raise ValueError("evaluate: the data is empty")
     y_pred, y_true = np.concatenate(preds), np.concatenate(trues)
+    if nonfinite[0]:
+        import warnings
+
+        warnings.warn(f"evaluate: {nonfinite[0]} of the model's outputs are NaN or infinite, so the predicted classes "
+                      "of those samples (and the accuracy) are meaningless; are the weights finite?", RuntimeWarning,
+                      stacklevel=2)
     if num_classes is None:
         num_classes = max(width, int(y_true.max()) + 1 if y_true.size else 0)
     cm = confusion_matrix(y_true, y_pred, num_classes)

@@ -20,6 +20,7 @@ per-batch hook. Validation runs in ``model.eval()`` under ``no_grad()``.
 from __future__ import annotations
 
 import itertools
+import os
 
 import numpy as np
 
@@ -55,12 +56,13 @@ def fit(model, loss_fn, optimizer, train_data, epochs: int = 1, *, val_data=None
     arguments on a freshly built model, optimizer and callbacks. The resumed run ends with bitwise the
     same parameters, losses and logs as one that was never interrupted.
 
-    Numerical faults: by default (``check_finite=True``) every step checks the loss and then the
-    gradients (one dot product per parameter); a NaN or infinity stops training before ``optimizer.step()``
-    with ``NonFiniteError`` (a ``FloatingPointError``) naming the epoch, the step and the first
-    parameter whose gradient is not finite. The parameters keep their last finite values and the
-    last checkpoint stays as it was. (``TerminateOnNaN`` is the softer alternative: it stops without
-    raising.)
+    Numerical faults: by default (``check_finite=True``) every step checks the loss, the gradients and,
+    after ``optimizer.step()``, the parameters (one dot product per tensor); a NaN or infinity stops
+    training with ``NonFiniteError`` (a ``FloatingPointError``) naming the epoch, the step and the first
+    parameter concerned. A bad loss or gradient stops before the update; an update that overflowed by
+    itself (an enormous lr, float16 parameters) is rolled back to the last finite values (those of the
+    last checkpoint, or of the epoch's start). Either way the parameters end finite and no checkpoint
+    ever holds a NaN. (``TerminateOnNaN`` is the softer alternative: it stops without raising.)
 
     Args:
         model (Module): the model; its output and the targets go to ``loss_fn``.
@@ -136,6 +138,9 @@ def fit(model, loss_fn, optimizer, train_data, epochs: int = 1, *, val_data=None
     generator = cr.default_generator.spawn() if seed is not None else None  # data order apart from model draws
     train_loader, val_loader, train_set = fit_loaders(train_data, val_data, val_split, batch_size, shuffle,
                                                        transform, generator)
+    if train_set is not None and len(train_set) == 0:
+        raise ValueError("fit: the training data is empty (0 samples" + (f" after holding out val_split={val_split}"
+                         if val_split > 0 else "") + "); give it at least one sample")
     extra = [LRScheduler(scheduler)] if scheduler is not None else []
     callbacks = CallbackList(
         callbacks + extra, add_history=True, add_progbar=verbose > 0, model=model, optimizer=optimizer,
@@ -144,16 +149,22 @@ def fit(model, loss_fn, optimizer, train_data, epochs: int = 1, *, val_data=None
     )
     hooks = [callbacks.hooks(name) for name in ("on_train_batch_begin", "on_before_backward", "on_train_batch_end")]
     run = RunState(model, optimizer, scheduler, train_loader, RunningMeans(metrics), callbacks, backup, seed, rng_start)
-    guard = FiniteCheck(model, optimizer, backup) if check_finite else None
+    guard = FiniteCheck(model, optimizer, backup, scheduler) if check_finite else None
     was_training = model.training
     model.stop_training = False
     logs: dict = {}
     try:
         callbacks.on_train_begin()
         if saved is not None:
-            logs = run.restore(saved)
+            try:
+                logs = run.restore(saved)
+            except ValueError as e:  # a loader or generator state the checks above let through
+                raise ValueError(f"{os.fspath(resume_from)}: the training state cannot be restored ({e})") from e
         while run.epoch < epochs and not model.stop_training:
             epoch = run.epoch
+            if guard is not None:  # the rollback point for an update that overflows
+                guard.keep(f"from the start of epoch {epoch + 1}" if run.step == 0
+                           else f"from epoch {epoch + 1}, step {run.step} (where this fit resumed)")
             callbacks.on_epoch_begin(epoch)
             logs = _train_epoch(run, loss_fn, hooks, guard, clip_grad_norm)
             if val_loader is not None:
@@ -203,6 +214,8 @@ def _train_epoch(run, loss_fn, hooks, guard, clip_grad_norm) -> dict:
         if clipped is not None:
             cr.nn.utils.clip_grad_norm_(clipped, clip_grad_norm)
         optimizer.step()
+        if guard is not None:  # the update itself can overflow (a huge lr, float16 parameters)
+            guard.parameters(epoch, step)
         run.step, run.global_step = step + 1, run.global_step + 1
         if batch_end:
             running.means(into=batch_logs)
@@ -212,6 +225,11 @@ def _train_epoch(run, loss_fn, hooks, guard, clip_grad_norm) -> dict:
                 break
         if save_every is not None and run.global_step % save_every == 0:
             run.save()
+            if guard is not None:
+                guard.keep(f"from the checkpoint of epoch {epoch + 1}, step {step + 1}")
+    if running.n == 0:  # an iterable of batches that gave none
+        raise ValueError(f"fit: the training data gave no batches in epoch {epoch + 1}; an empty loader (or a "
+                         "one-shot iterator, used up in an earlier epoch) cannot be trained on")
     return running.means()
 
 

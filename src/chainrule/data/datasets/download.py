@@ -11,8 +11,8 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import secrets
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -78,8 +78,10 @@ def download(filename: str, sha256: str, folder, base_urls, *, timeout: float = 
 def _fetch(url: str, dest: Path, sha256: str, timeout: float, progress: bool | None) -> None:
     import urllib.request
 
-    fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".part")
+    # named before it is created, and created inside the try: a Ctrl-C right after creation still removes it
+    tmp = str(dest.parent / f".{dest.name}.{os.getpid()}.{secrets.token_hex(8)}.part")
     try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o600)
         request = urllib.request.Request(url, headers={"User-Agent": "chainrule"})
         with os.fdopen(fd, "wb") as out, urllib.request.urlopen(request, timeout=timeout) as response:
             total = int(response.headers.get("Content-Length") or 0)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gzip
 import math
+import os
 import struct
 import zlib
 from pathlib import Path
@@ -45,12 +46,17 @@ def read_idx(path, *, ndim: int | None = None, dtype=None) -> np.ndarray:
     >>> images.shape, images.dtype  # doctest: +SKIP
     ((10000, 28, 28), dtype('uint8'))
     """
+    from chainrule.io.files import open_regular
+
     path = Path(path)
+    gzipped = False
     try:
-        with open(path, "rb") as probe:
-            gzipped = probe.read(2) == _GZIP_MAGIC
-        with (gzip.open(path, "rb") if gzipped else open(path, "rb")) as f:
-            return _read_stream(f, path, ndim, dtype)
+        with open_regular(path) as raw:  # a FIFO or device is refused before it is read
+            gzipped = raw.read(2) == _GZIP_MAGIC
+            raw.seek(0)
+            with (gzip.GzipFile(fileobj=raw, mode="rb") if gzipped else raw) as f:
+                size = None if gzipped else os.fstat(raw.fileno()).st_size
+                return _read_stream(f, path, ndim, dtype, size)
     except OSError as e:
         if isinstance(e, FileNotFoundError) or not gzipped:
             raise DatasetError(f"{path}: cannot read the file ({e.strerror or e})") from e
@@ -61,12 +67,24 @@ def read_idx(path, *, ndim: int | None = None, dtype=None) -> np.ndarray:
         raise DatasetError(f"{path}: corrupt gzip data ({e})") from e
 
 
-def _read_stream(f, path, want_ndim, want_dtype) -> np.ndarray:
-    """Validate the header, then read the data straight into the array: no second copy in memory."""
+def _read_stream(f, path, want_ndim, want_dtype, size=None) -> np.ndarray:
+    """Validate the header, then read the data straight into the array: no second copy in memory.
+
+    ``size`` (the file's size, for an uncompressed file) lets a header that declares more data than the
+    file holds fail before anything is allocated; for gzipped data, a declared size beyond the machine's
+    memory does.
+    """
     head = f.read(4)
     if len(head) == 4 and head[:2] == b"\0\0":
         head += f.read(4 * head[3])
-    shape, dtype, offset = _header(head, path, want_ndim, want_dtype, data_len=None)
+    shape, dtype, offset = _header(head, path, want_ndim, want_dtype, data_len=size)
+    nbytes = math.prod(shape) * dtype.itemsize
+    from chainrule.utils.memory import OutOfMemoryError, check_fits
+
+    try:
+        check_fits(nbytes, f"the header's shape {shape}")
+    except OutOfMemoryError as e:
+        raise DatasetError(f"{path}: {e}; the file is corrupt or not an IDX file of images") from None
     out = np.empty(shape, dtype=dtype)
     view = memoryview(out).cast("B") if out.nbytes else memoryview(b"")
     got = 0

@@ -157,12 +157,27 @@ class MNIST(Dataset):
         return cache_dir(self.name)
 
     def _locate(self, download: bool) -> tuple[Path, Path]:
+        # All of a dataset's files come from one folder: the first that holds any of them. A partial copy
+        # (only the test files in $CHAINRULE_DATA, say) is completed by a download there or refused, never
+        # mixed with another folder's files, so that the train and test splits cannot come from two sources.
         stems = _SPLITS[self.train]
         dirs = self._search_dirs()
         for d in dirs:
-            found = [_existing(d, stem) for stem in stems]
+            every = {stem: _existing(d, stem) for split in _SPLITS.values() for stem in split}
+            if not any(every.values()):
+                continue
+            found = [every[stem] for stem in stems]
             if all(found):
                 return found[0], found[1]
+            if download and d == self._download_dir():
+                break  # complete the partial copy below
+            have = ", ".join(p.name for p in every.values() if p)
+            missing = ", ".join(f"{stem}[.gz]" for stem, p in zip(stems, found) if not p)
+            raise DatasetError(
+                f"{type(self).__name__}: {d} holds some of the dataset's files ({have}) but not {missing}. All of a "
+                "dataset's files are read from one folder, so that the training and test splits never come from "
+                "two different copies: add the missing files there, or remove the partial copy so that the next "
+                f"folder is used ({', '.join(str(x) for x in dirs[dirs.index(d) + 1:]) or 'none left'})")
         attempts: list[tuple[str, str]] = []
         if download:
             target = self._download_dir()

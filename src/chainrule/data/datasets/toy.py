@@ -37,6 +37,10 @@ def _setup(name, n_samples, noise, generator, seed):
         raise ValueError(f"{name}: n_samples must be a non-negative int, got {n_samples!r}")
     if noise < 0:
         raise ValueError(f"{name}: noise must be non-negative, got {noise!r}")
+    from chainrule.utils.memory import check_fits
+
+    # float64 points, their noisy copy and the generator's temporaries: about 6 arrays of (n, 2) float64
+    check_fits(int(n_samples) * 2 * 8 * 6, f"{name}(n_samples={n_samples})")
     return rng_of(resolve_generator(generator, seed, name))
 
 

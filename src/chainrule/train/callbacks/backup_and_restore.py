@@ -91,6 +91,9 @@ def read_state(path, model=None, optimizer=None, scheduler=None, check=None) -> 
             raise ValueError(f"{os.fspath(path)} is a checkpoint, but not one written by fit(checkpoint=...) or "
                              "BackupAndRestore: it has no training state to resume from; load its weights with "
                              "chainrule.io.load_checkpoint instead")
+        from chainrule.train.fit_state import check_fit_state
+
+        check_fit_state(extra["fit"], os.fspath(path))  # types, ranges, keys: before anything is restored
         if check is not None:
             check(extra["fit"])
 
@@ -99,7 +102,20 @@ def read_state(path, model=None, optimizer=None, scheduler=None, check=None) -> 
     else:
         extra, arrays = load_checkpoint(path, model=model, optimizer=optimizer, scheduler=scheduler,
                                         return_arrays=True, check=verify)
+    if arrays:  # every placeholder must name an array of the file
+        _check_placeholders(extra["fit"], arrays, os.fspath(path))
     return _put_arrays(extra["fit"], arrays)
+
+
+def _check_placeholders(value, arrays: dict, path: str) -> None:
+    if isinstance(value, dict):
+        if set(value) == {_ARRAY} and value[_ARRAY] not in arrays:
+            raise ValueError(f"{path}: the training state refers to array {value[_ARRAY]!r}, which the file lacks")
+        for v in value.values():
+            _check_placeholders(v, arrays, path)
+    elif isinstance(value, (list, tuple)):
+        for v in value:
+            _check_placeholders(v, arrays, path)
 
 
 def _take_arrays(value, arrays: dict):

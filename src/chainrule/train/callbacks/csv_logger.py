@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import errno
 import os
 
 from .base import Callback
@@ -36,7 +37,12 @@ class CSVLogger(Callback):
             os.makedirs(folder, exist_ok=True)
         # opened without truncating: a resumed run (load_state_dict) keeps the rows written before its
         # checkpoint, so the file is cut to its length only at the first row
-        self._file = open(self.filename, "a", newline="", encoding="utf-8")
+        # never through a symbolic link: truncating the log would cut the link's target, outside the folder
+        if os.path.islink(self.filename):
+            raise OSError(errno.ELOOP, "is a symbolic link; CSVLogger does not write through links (give the "
+                                       "target's path, or remove the link)", self.filename)
+        fd = os.open(self.filename, os.O_WRONLY | os.O_CREAT | os.O_APPEND | getattr(os, "O_NOFOLLOW", 0), 0o666)
+        self._file = open(fd, "a", newline="", encoding="utf-8")
         self._keep = None if self.append else 0  # bytes to keep at the first row; None keeps everything
         self.keys, self._writer = None, None
 
@@ -55,7 +61,14 @@ class CSVLogger(Callback):
             self.keys = state.get("keys")
 
     def on_epoch_end(self, epoch, logs=None):
-        logs = logs or {}
+        try:
+            self._write_row(epoch, logs or {})
+        except OSError as e:
+            if e.filename is None and e.errno is not None:  # "No space left on device": say which file
+                raise OSError(e.errno, e.strerror, self.filename) from e
+            raise
+
+    def _write_row(self, epoch, logs):
         if self._writer is None:
             if self._keep is not None and self._keep < os.path.getsize(self.filename):
                 self._file.truncate(self._keep)

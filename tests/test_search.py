@@ -88,3 +88,17 @@ def test_random_search_with_retrain_on_train_and_val(tmp_path):
     assert config["val_split"] == 0 and config["epochs"] == summary["winner"]["best_epoch"]
     assert config["train_samples"] == 120
     assert (tmp_path / "r" / "final" / "report.md").is_file()
+
+
+def test_optuna_search_prunes_resumes_and_repeats(tmp_path):
+    pytest.importorskip("optuna")
+    space = [*TOY, "--lr", "1e-3:1e-1:log", "--hidden", "8;16"]
+    a = run_search(space, name="a", out=tmp_path, trials=3, seed=1, optuna=True, verbose=False)
+    assert len(a["trials"]) == 3 and (tmp_path / "a" / "study.db").is_file()
+    assert a["test"]["run"] == "best" and (tmp_path / "a" / "best" / "report.md").is_file()
+    resumed = run_search(space, name="a", out=tmp_path, trials=4, seed=1, optuna=True, verbose=False)
+    assert [r["options"] for r in resumed["trials"][:3]] == [r["options"] for r in a["trials"]]
+    assert len(resumed["trials"]) == 4
+    b = run_search(space, name="b", out=tmp_path, trials=3, seed=1, optuna=True, verbose=False)
+    assert [r["options"] for r in b["trials"]] == [r["options"] for r in a["trials"]]
+    assert b["winner"]["options"] == a["winner"]["options"]

@@ -32,6 +32,11 @@ def add_search_options(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
                    help="what chooses the winner (default: val_accuracy; val_loss for regression)")
     p.add_argument("--retrain", action="store_true",
                    help="retrain the winner on train+validation before its one test evaluation")
+    p.add_argument("--optuna", action="store_true",
+                   help="Optuna's TPE sampler with median pruning (--trials, default 20); the study is kept in "
+                        "study.db in the search folder, so running the same command again resumes it")
+    p.add_argument("--jobs", type=int, default=1, metavar="N",
+                   help="with --optuna: N worker processes, one BLAS thread each (default: %(default)s)")
     p.add_argument("--threads", type=int, default=None, metavar="N", help="threads for matrix products")
     p.add_argument("--quiet", action="store_true", help="print only the result")
     return p
@@ -55,7 +60,7 @@ def run(argv) -> int:
         cr.set_num_threads(args.threads)
     try:
         run_search(space, name=args.name, out=args.out, trials=args.trials, seed=args.seed, metric=args.metric,
-                   retrain=args.retrain, verbose=not args.quiet)
+                   retrain=args.retrain, verbose=not args.quiet, optuna=args.optuna, jobs=args.jobs)
     except SearchError as e:
         parser.print_usage(sys.stderr)
         print(f"chainrule search: error: {e}", file=sys.stderr)

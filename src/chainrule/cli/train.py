@@ -192,7 +192,7 @@ def make_run_dir(config: dict, numbered: bool) -> Path:
     return run_dir
 
 
-def train_model(config: dict, data: dict, run_dir: Path, verbose: int, resume: bool = False):
+def train_model(config: dict, data: dict, run_dir: Path, verbose: int, resume: bool = False, extra_callbacks=()):
     """Build the model, loss and optimizer from ``config`` (seeded) and fit with the run's callbacks.
 
     The training state goes to ``run_dir/checkpoint.safetensors`` after every epoch and every
@@ -211,6 +211,7 @@ def train_model(config: dict, data: dict, run_dir: Path, verbose: int, resume: b
         callbacks.append(ReduceLROnPlateau(monitor=monitor, factor=0.5, patience=config["reduce_lr"]))
     if config["early_stopping"]:
         callbacks.append(EarlyStopping(monitor=monitor, patience=config["early_stopping"], restore_best_weights=True))
+    callbacks += list(extra_callbacks)  # e.g. chainrule search's pruning
     history = fit(model, loss_fn, optimizer, data["train"], epochs=config["epochs"], val_data=data["val"],
                   batch_size=config["batch_size"], callbacks=callbacks,
                   metrics=() if is_regression(config["dataset"]) else ("accuracy",), seed=config["seed"],

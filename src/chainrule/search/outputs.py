@@ -45,6 +45,8 @@ def trials_markdown(rows, options, metric) -> str:
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for rank, r in enumerate(ranked, 1):
         score = "diverged" if math.isnan(r["score"]) else f"{r['score']:.4f}"
+        if r.get("status") == "pruned":
+            score += " (pruned)"
         lines.append("| " + " | ".join([str(rank), str(r["trial"]), *(f"`{r['options'][o]}`" for o in options),
                                         score, str(r["best_epoch"]), str(r["epochs"]), f"{r['seconds']:.1f}"]) + " |")
     return "\n".join(lines) + "\n"

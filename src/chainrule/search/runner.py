@@ -25,7 +25,8 @@ METRICS = ("val_accuracy", "val_loss")
 
 
 def run_search(space, *, name: str, out="runs", trials: int | None = None, seed: int = 0,
-               metric: str | None = None, retrain: bool = False, verbose: bool = True) -> dict:
+               metric: str | None = None, retrain: bool = False, verbose: bool = True, optuna: bool = False,
+               jobs: int = 1) -> dict:
     """Grid search (or ``trials`` random draws) over ``chainrule train`` options; writes ``out/name/``.
 
     Args:
@@ -38,6 +39,9 @@ def run_search(space, *, name: str, out="runs", trials: int | None = None, seed:
         metric (str, optional): ``val_accuracy`` (highest wins; classification default) or
             ``val_loss`` (lowest wins; regression's only choice).
         retrain (bool): retrain the winner on train+validation before the test evaluation.
+        optuna (bool): Optuna's TPE sampler with median pruning instead (``trials`` of them, default 20),
+            its study in ``out/name/study.db``: running the same search again resumes it.
+        jobs (int): with ``optuna``, parallel worker processes (one BLAS thread each).
 
     Returns:
         dict: ``trials`` (rows with each trial's options and validation score), ``winner`` (its row),
@@ -61,10 +65,16 @@ def run_search(space, *, name: str, out="runs", trials: int | None = None, seed:
     if not dims:
         raise SearchError("nothing to search: give at least one train option with two or more values, "
                           "e.g. --lr 1e-3,1e-2")
-    configs = grid(dims) if trials is None else random_configs(dims, trials, seed)
+    if optuna:
+        configs = [{d.option: d.values[0] if d.values is not None else d.draw(np.random.default_rng(0))
+                    for d in dims}]  # a representative trial, for checking the options
+    else:
+        configs = grid(dims) if trials is None else random_configs(dims, trials, seed)
     search_dir = Path(out) / name
-    if (search_dir / "search.json").exists():
+    if (search_dir / "search.json").exists() and not (optuna and (search_dir / "study.db").exists()):
         raise SearchError(f"{search_dir} already holds a search; choose another --name or --out")
+    if jobs < 1 or (jobs > 1 and not optuna):
+        raise SearchError(f"--jobs {jobs}: expected a positive number, and more than 1 only with --optuna")
     resolved = [_resolve(parser, fixed, c, k, seed, search_dir) for k, c in enumerate(configs)]
     regression = is_regression(resolved[0]["dataset"])
     metric = metric or ("val_loss" if regression else "val_accuracy")
@@ -75,11 +85,16 @@ def run_search(space, *, name: str, out="runs", trials: int | None = None, seed:
         raise SearchError("--val-split 0 leaves no validation data to choose on; the search needs one")
     search_dir.mkdir(parents=True, exist_ok=True)
     spec = {"space": list(space), "fixed": fixed, "options": [d.option for d in dims],
-            "mode": "grid" if trials is None else "random", "trials": len(configs), "seed": seed, "metric": metric,
-            "retrain": retrain, "configs": configs}
+            "mode": "optuna" if optuna else "grid" if trials is None else "random",
+            "trials": (trials or 20) if optuna else len(configs), "seed": seed, "metric": metric,
+            "retrain": retrain, "configs": None if optuna else configs}
     from chainrule.cli.runs import write_json
 
     write_json(search_dir / "search.json", spec)
+    if optuna:
+        from chainrule.search.optuna_search import run_optuna
+
+        return run_optuna(spec, dims, parser, search_dir, jobs, verbose)
     if verbose:
         print(f"Search {name}: {len(configs)} trials of {', '.join(d.option for d in dims)} "
               f"({spec['mode']}, seed {seed}), chosen on {metric}", flush=True)
@@ -93,10 +108,16 @@ def run_search(space, *, name: str, out="runs", trials: int | None = None, seed:
         if verbose:
             print(f"  trial {k:3d} {_options_text(trial)}: {metric} {row['score']:.4f} "
                   f"(best epoch {row['best_epoch']}, {row['seconds']:.1f} s)", flush=True)
+    return finish_search(spec, dims, parser, search_dir, rows, best, verbose)
+
+
+def finish_search(spec, dims, parser, search_dir, rows, best, verbose) -> dict:
+    """The winner's one test evaluation, then trials.csv, trials.md, search.png and report.md."""
+    metric = spec["metric"]
     if best is None:
         raise SearchError("every trial failed (non-finite loss); try smaller learning rates")
     winner_row, config, data, model, loss_fn, history = best
-    test = _test_once(winner_row, config, data, model, loss_fn, history, parser, search_dir, retrain)
+    test = _test_once(winner_row, config, data, model, loss_fn, history, parser, search_dir, spec["retrain"])
     summary = {"dir": str(search_dir), "spec": spec, "trials": rows, "winner": winner_row, "test": test}
     write_search_outputs(search_dir, summary, dims)
     if verbose:
@@ -110,11 +131,11 @@ def _raise(message):
     raise SearchError(message)
 
 
-def _resolve(parser, fixed, trial, k, seed, search_dir) -> dict:
+def _resolve(parser, fixed, trial, k, seed, search_dir, name=None, out=None) -> dict:
     from chainrule.cli.train import resolve_config
 
-    argv = [*fixed, *(x for option, value in trial.items() for x in (option, value)),
-            "--seed", str(seed), "--name", f"trial-{k:03d}", "--out", str(search_dir / "trials"), "--quiet"]
+    argv = [*fixed, *(x for option, value in trial.items() for x in (option, value)), "--seed", str(seed),
+            "--name", name or f"trial-{k:03d}", "--out", str(out or search_dir / "trials"), "--quiet"]
     try:
         args = parser.parse_args(argv)
     except SystemExit:  # argparse already printed its message
@@ -122,7 +143,7 @@ def _resolve(parser, fixed, trial, k, seed, search_dir) -> dict:
     return resolve_config(args, parser)
 
 
-def _run_trial(k, trial, config, parser, metric):
+def _run_trial(k, trial, config, parser, metric, extra_callbacks=()):
     """Train one trial (validation only); returns its table row and what the winner needs later."""
     from chainrule.cli.runs import write_json
     from chainrule.cli.train import load_data, make_run_dir, train_model
@@ -133,7 +154,7 @@ def _run_trial(k, trial, config, parser, metric):
     write_json(run_dir / "config.json", config)
     row = {"trial": k, "options": dict(trial), "run": f"trials/{config['name']}"}
     try:
-        model, loss_fn, history = train_model(config, data, run_dir, verbose=0)
+        model, loss_fn, history = train_model(config, data, run_dir, verbose=0, extra_callbacks=extra_callbacks)
     except FloatingPointError as e:
         row.update(score=math.nan, best_epoch=0, epochs=0, val_loss=math.nan, val_accuracy=math.nan,
                    seconds=time.perf_counter() - started, status=f"diverged: {str(e).splitlines()[0]}")

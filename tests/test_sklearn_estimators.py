@@ -24,6 +24,9 @@ CHECKED = [
 ]
 
 
+# The full suite, nothing skipped by us. scikit-learn itself skips two checks per estimator where the
+# environment lacks what they test: the pandas-input checks (pandas is not a test dependency) and the
+# array-API check (only with SCIPY_ARRAY_API=1 and an array-API library).
 @parametrize_with_checks(CHECKED)
 def test_check_estimator(estimator, check):
     check(estimator)

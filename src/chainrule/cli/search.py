@@ -50,7 +50,8 @@ def register(commands) -> argparse.ArgumentParser:
 
 def run(argv) -> int:
     """``chainrule search ARGS``: returns the exit status (2: a bad specification, 1: a failure)."""
-    parser = add_search_options(argparse.ArgumentParser(prog="chainrule search", description=DESCRIPTION))
+    parser = add_search_options(argparse.ArgumentParser(prog="chainrule search", description=DESCRIPTION,
+                                                        allow_abbrev=False))  # train options pass through
     args, space = parser.parse_known_args(argv)
     from chainrule.search import SearchError, run_search
 

@@ -190,6 +190,8 @@ class BaseNeuralNet(BaseEstimator):
         try:
             if not (incremental or self.warm_start) or not hasattr(self, "module_"):
                 self._initialize(X.shape[1], self._n_outputs_for(y), len(X))
+            if not incremental:
+                self._no_improvement = 0  # a warm-started fit counts its own epochs without improvement
             val = None
             if self.early_stopping and not incremental:
                 X, y, val = self._split(X, y, stratify)

@@ -12,12 +12,19 @@ retrained on train+validation for the winner's best number of epochs.
 from __future__ import annotations
 
 import copy
+import json
 import math
+import sys
 import time
 from pathlib import Path
 
 import numpy as np
 
+from chainrule import io
+from chainrule.cli import build_parser
+from chainrule.cli.report import evaluate_run, write_outputs
+from chainrule.cli.runs import is_image, is_regression, write_json
+from chainrule.cli.train import load_data, make_run_dir, resolve_config, train_model
 from chainrule.search.outputs import write_search_outputs
 from chainrule.search.space import SearchError, grid, parse_space, random_configs
 
@@ -52,9 +59,6 @@ def run_search(space, *, name: str, out="runs", trials: int | None = None, seed:
 
     >>> run_search(["--dataset", "spiral", "--lr", "1e-3,1e-2", "--epochs", "20"], name="demo", seed=0)
     """
-    from chainrule.cli import build_parser
-    from chainrule.cli.runs import is_regression
-
     parser = build_parser().subcommands["train"]
     parser.error = _raise  # a bad combination is a SearchError, not an exit
     if not name or Path(name).name != name:
@@ -88,8 +92,6 @@ def run_search(space, *, name: str, out="runs", trials: int | None = None, seed:
             "mode": "optuna" if optuna else "grid" if trials is None else "random",
             "trials": (trials or 20) if optuna else len(configs), "seed": seed, "metric": metric,
             "retrain": retrain, "configs": None if optuna else configs}
-    from chainrule.cli.runs import write_json
-
     write_json(search_dir / "search.json", spec)
     if optuna:
         from chainrule.search.optuna_search import run_optuna
@@ -132,8 +134,6 @@ def _raise(message):
 
 
 def _resolve(parser, fixed, trial, k, seed, search_dir, name=None, out=None) -> dict:
-    from chainrule.cli.train import resolve_config
-
     argv = [*fixed, *(x for option, value in trial.items() for x in (option, value)), "--seed", str(seed),
             "--name", name or f"trial-{k:03d}", "--out", str(out or search_dir / "trials"), "--quiet"]
     try:
@@ -145,9 +145,6 @@ def _resolve(parser, fixed, trial, k, seed, search_dir, name=None, out=None) -> 
 
 def _run_trial(k, trial, config, parser, metric, extra_callbacks=()):
     """Train one trial (validation only); returns its table row and what the winner needs later."""
-    from chainrule.cli.runs import write_json
-    from chainrule.cli.train import load_data, make_run_dir, train_model
-
     started = time.perf_counter()
     data = load_data(config, parser)
     run_dir = make_run_dir(config, numbered=False)
@@ -178,9 +175,6 @@ def _better(score, best, metric) -> bool:
 
 def _test_once(row, config, data, model, loss_fn, history, parser, search_dir, retrain) -> dict:
     """The only use of the test set: the winner's weights, or a retrain on train+validation."""
-    from chainrule.cli.runs import write_json
-    from chainrule.cli.train import load_data, make_run_dir, train_model
-
     started = time.perf_counter()
     run_dir = search_dir / row["run"]
     if retrain:
@@ -201,13 +195,6 @@ def _test_once(row, config, data, model, loss_fn, history, parser, search_dir, r
 
 def _evaluate_into(run_dir, config, data, model, loss_fn, history, seconds) -> dict:
     """What ``chainrule train`` writes after training: weights, test evaluation, plots and report.md."""
-    import json
-    import sys
-
-    from chainrule import io
-    from chainrule.cli.report import evaluate_run, write_outputs
-    from chainrule.cli.runs import is_image
-
     io.save_state_dict(model.state_dict(), run_dir / "model.safetensors",
                        metadata={"config": json.dumps(config), "format": "chainrule-mlp"})
     result = evaluate_run(model, loss_fn, data["test"], data["y_test"], config,

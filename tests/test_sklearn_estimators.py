@@ -24,10 +24,18 @@ CHECKED = [
 ]
 
 
-# The full suite, nothing skipped by us. scikit-learn itself skips two checks per estimator where the
-# environment lacks what they test: the pandas-input checks (pandas is not a test dependency) and the
-# array-API check (only with SCIPY_ARRAY_API=1 and an array-API library).
-@parametrize_with_checks(CHECKED)
+# One check is expected to fail (it still runs, as an xfail): fitting with integer weights must
+# match fitting on repeated rows to rtol 1e-7. The loss is the same function, but training runs in
+# float32, whose rounding differs between `2 * loss_i` and `loss_i + loss_i` (and, past one batch,
+# the batches differ), so the two fits agree to ~1e-6 only. scikit-learn itself skips two checks per
+# estimator where the environment lacks what they test: the pandas-input checks (pandas is not a test
+# dependency) and the array-API check (only with SCIPY_ARRAY_API=1 and an array-API library).
+WEIGHTS_VS_REPEATS = ("float32 mini-batch training: weight 2 and a repeated row agree to ~1e-6, "
+                      "not to the check's rtol 1e-7")
+
+
+@parametrize_with_checks(CHECKED, expected_failed_checks=lambda est: {
+    "check_sample_weight_equivalence_on_dense_data": WEIGHTS_VS_REPEATS})
 def test_check_estimator(estimator, check):
     check(estimator)
 
@@ -118,6 +126,20 @@ def test_partial_fit_warm_start_and_randomized_search():
                                 {"learning_rate_init": [1e-3, 1e-2], "hidden_layer_sizes": [(4,), (8,)]},
                                 n_iter=2, cv=2, random_state=0).fit(X, y)
     assert search.best_score_ > 0
+
+
+def test_sample_weight_zero_drops_a_class_and_ones_change_nothing():
+    X, y = iris()
+    base = dict(hidden_layer_sizes=(8,), max_iter=40, learning_rate_init=0.05, random_state=0)
+    plain = NeuralNetClassifier(**base).fit(X, y)
+    ones = NeuralNetClassifier(**base).fit(X, y, sample_weight=np.ones(len(y)))
+    np.testing.assert_array_equal(plain.predict_proba(X), ones.predict_proba(X))
+    weights = (y != "setosa").astype(float)
+    weighted = NeuralNetClassifier(**base).fit(X, y, sample_weight=weights)
+    # with no weight on setosa, it is learned as something else (its probability falls)
+    assert weighted.predict_proba(X[y == "setosa"])[:, 0].mean() < plain.predict_proba(X[y == "setosa"])[:, 0].mean()
+    with pytest.raises(ValueError):
+        NeuralNetClassifier(**base).fit(X, y, sample_weight=np.ones(3))
 
 
 def test_regressor_in_pipeline_and_cross_val_score():

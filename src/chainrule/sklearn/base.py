@@ -182,7 +182,7 @@ class BaseNeuralNet(BaseEstimator):
         self._no_improvement = 0
 
     # ---- training
-    def _train(self, X, y, epochs, incremental, stratify=None):
+    def _train(self, X, y, epochs, incremental, stratify=None, sample_weight=None):
         """Up to ``epochs`` epochs of chainrule's ``fit`` on arrays ``X`` (float32) and encoded ``y``."""
         from chainrule.train import fit
 
@@ -192,15 +192,22 @@ class BaseNeuralNet(BaseEstimator):
                 self._initialize(X.shape[1], self._n_outputs_for(y), len(X))
             if not incremental:
                 self._no_improvement = 0  # a warm-started fit counts its own epochs without improvement
-            val = None
+            sw = None if sample_weight is None or np.all(sample_weight == 1) else sample_weight
+            val = fit_val = None
             if self.early_stopping and not incremental:
-                X, y, val = self._split(X, y, stratify)
-            stopper = _MLPStopping(self, val, incremental)
+                X, y, sw, val = self._split(X, y, sw, stratify)
+                fit_val = val
+            loss_fn, train = self.loss_fn_, (X, y)
+            if sw is not None:  # the weights ride along as the targets' first column
+                loss_fn, train = _Weighted(self.loss_fn_, self._is_classifier), (X, _stack(sw, y))
+                if val is not None:
+                    fit_val = (val[0], _stack(val[2], val[1]))
+            stopper = _MLPStopping(self, val and val[:2], incremental)
             callbacks = [stopper, *copy.deepcopy(list(self.callbacks or []))]
-            fit(self.module_, self.loss_fn_, self.optimizer_, (X, y), epochs=epochs, val_data=val,
+            fit(self.module_, loss_fn, self.optimizer_, train, epochs=epochs, val_data=fit_val and fit_val[:2],
                 batch_size=self.batch_size_, callbacks=callbacks,
-                metrics=("accuracy",) if self._is_classifier else (), seed=self.seed_ + self.n_iter_,
-                shuffle=self.shuffle, verbose=2 if self.verbose else 0)
+                metrics=("accuracy",) if self._is_classifier and sw is None else (),
+                seed=self.seed_ + self.n_iter_, shuffle=self.shuffle, verbose=2 if self.verbose else 0)
             self.t_ += len(X) * stopper.epochs
             if not incremental and not stopper.converged and stopper.epochs == epochs:
                 warnings.warn(f"{type(self).__name__}: reached max_iter={self.max_iter} epochs and the "
@@ -209,15 +216,18 @@ class BaseNeuralNet(BaseEstimator):
             cr.set_rng_state(rng_state)
         return self
 
-    def _split(self, X, y, stratify):
+    def _split(self, X, y, sw, stratify):
         from sklearn.model_selection import train_test_split
 
+        arrays = (X, y) if sw is None else (X, y, sw)
         try:
-            X, X_val, y, y_val = train_test_split(X, y, test_size=self.validation_fraction,
-                                                  random_state=self.seed_, stratify=stratify)
+            parts = train_test_split(*arrays, test_size=self.validation_fraction, random_state=self.seed_,
+                                     stratify=stratify)
         except ValueError:  # a class with one sample cannot be stratified
-            X, X_val, y, y_val = train_test_split(X, y, test_size=self.validation_fraction, random_state=self.seed_)
-        return X, y, (X_val, y_val)
+            parts = train_test_split(*arrays, test_size=self.validation_fraction, random_state=self.seed_)
+        X, X_val, y, y_val = parts[:4]
+        sw, sw_val = parts[4:] if sw is not None else (None, None)
+        return X, y, sw, (X_val, y_val, sw_val)
 
     def _forward(self, X) -> np.ndarray:
         """The module's outputs for rows ``X`` in evaluation mode, computed in float64.
@@ -295,6 +305,28 @@ class _MLPStopping(Callback):
     def on_train_end(self, logs=None):
         if self.best is not None:
             self.model.load_state_dict({k: cr.from_numpy(v) for k, v in self.best.items()})
+
+
+class _Weighted:
+    """``mean(weight * loss_per_sample)`` with the weights in the targets' first column; with the mean
+    over the batch (not over the weights), a weight of 2 counts as the sample twice, in expectation."""
+
+    def __init__(self, loss, classification):
+        self.loss = copy.deepcopy(loss)
+        self.loss.reduction = "none"
+        self.classification = classification
+
+    def __call__(self, output, target):
+        weight = target[:, 0]
+        y = target[:, 1].long() if self.classification else target[:, 1:]
+        per_sample = self.loss(output, y)
+        if per_sample.ndim > 1:  # regression: mean over the targets of a sample
+            per_sample = per_sample.mean(dim=1)
+        return (per_sample * weight).mean()
+
+
+def _stack(sw, y) -> np.ndarray:
+    return np.column_stack([np.asarray(sw, dtype=np.float32), np.asarray(y, dtype=np.float32)])
 
 
 def _to_arrays(obj):

@@ -6,7 +6,7 @@ import numpy as np
 from sklearn.base import ClassifierMixin, RegressorMixin
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted, column_or_1d, validate_data
 
 from chainrule.sklearn.base import BaseNeuralNet, as_float32
 
@@ -71,7 +71,9 @@ class NeuralNetClassifier(ClassifierMixin, BaseNeuralNet):
         return len(self.classes_)
 
     def _validation_score(self, X_val, y_val, logs):
-        return float(logs["val_accuracy"])
+        if "val_accuracy" in logs:
+            return float(logs["val_accuracy"])
+        return float(np.mean(self._forward(X_val).argmax(axis=1) == y_val))  # weighted training: no metric
 
     def _encode(self, y, classes=None, reset=True):
         y = column_or_1d(y, warn=True)
@@ -88,14 +90,17 @@ class NeuralNetClassifier(ClassifierMixin, BaseNeuralNet):
                              f"{self.classes_.tolist()}")
         return self._label_encoder.transform(y).astype(np.int64)
 
-    def fit(self, X, y):
-        """Train on ``X`` ``(n_samples, n_features)`` and labels ``y`` (any hashable labels); returns self."""
+    def fit(self, X, y, sample_weight=None):
+        """Train on ``X`` ``(n_samples, n_features)`` and labels ``y`` (any hashable labels); returns self.
+
+        ``sample_weight`` scales each sample's loss (a weight of 2 counts like the sample twice)."""
         continuing = self.warm_start and hasattr(self, "module_")
         X, y = validate_data(self, X, y, dtype=FLOATS, reset=not continuing)
+        sw = None if sample_weight is None else _check_sample_weight(sample_weight, X, dtype=np.float64)
         codes = self._encode(y, reset=not continuing)
-        return self._train(as_float32(X), codes, self.max_iter, incremental=False, stratify=codes)
+        return self._train(as_float32(X), codes, self.max_iter, incremental=False, stratify=codes, sample_weight=sw)
 
-    def partial_fit(self, X, y, classes=None):
+    def partial_fit(self, X, y, classes=None, sample_weight=None):
         """One epoch over ``X, y``; the first call needs ``classes`` (all labels there will ever be)."""
         first = not hasattr(self, "module_")
         if first and classes is None:
@@ -104,8 +109,9 @@ class NeuralNetClassifier(ClassifierMixin, BaseNeuralNet):
         if classes is not None and not first and not np.array_equal(np.unique(classes), self.classes_):
             raise ValueError(f"{type(self).__name__}.partial_fit: classes={list(classes)} differs from the first "
                              f"call's {self.classes_.tolist()}")
+        sw = None if sample_weight is None else _check_sample_weight(sample_weight, X, dtype=np.float64)
         codes = self._encode(y, classes=classes, reset=first)
-        return self._train(as_float32(X), codes, 1, incremental=True)
+        return self._train(as_float32(X), codes, 1, incremental=True, sample_weight=sw)
 
     def predict_proba(self, X):
         """Class probabilities ``(n_samples, n_classes)``, columns in the order of ``classes_``."""
@@ -160,17 +166,20 @@ class NeuralNetRegressor(RegressorMixin, BaseNeuralNet):
         self._y_1d = y.ndim == 1
         return np.asarray(y, dtype=np.float32).reshape(len(y), -1)
 
-    def fit(self, X, y):
-        """Train on ``X`` ``(n_samples, n_features)`` and targets ``y``; returns self."""
+    def fit(self, X, y, sample_weight=None):
+        """Train on ``X`` ``(n_samples, n_features)`` and targets ``y`` (``sample_weight`` scales each
+        sample's loss); returns self."""
         continuing = self.warm_start and hasattr(self, "module_")
         X, y = validate_data(self, X, y, dtype=FLOATS, multi_output=True, y_numeric=True, reset=not continuing)
-        return self._train(as_float32(X), self._targets(y), self.max_iter, incremental=False)
+        sw = None if sample_weight is None else _check_sample_weight(sample_weight, X, dtype=np.float64)
+        return self._train(as_float32(X), self._targets(y), self.max_iter, incremental=False, sample_weight=sw)
 
-    def partial_fit(self, X, y):
+    def partial_fit(self, X, y, sample_weight=None):
         """One epoch over ``X, y``."""
         first = not hasattr(self, "module_")
         X, y = validate_data(self, X, y, dtype=FLOATS, multi_output=True, y_numeric=True, reset=first)
-        return self._train(as_float32(X), self._targets(y), 1, incremental=True)
+        sw = None if sample_weight is None else _check_sample_weight(sample_weight, X, dtype=np.float64)
+        return self._train(as_float32(X), self._targets(y), 1, incremental=True, sample_weight=sw)
 
     def predict(self, X):
         """Predicted targets, ``(n_samples,)`` for a 1-d ``y`` in ``fit``, else ``(n_samples, n_targets)``."""

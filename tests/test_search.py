@@ -102,3 +102,13 @@ def test_optuna_search_prunes_resumes_and_repeats(tmp_path):
     b = run_search(space, name="b", out=tmp_path, trials=3, seed=1, optuna=True, verbose=False)
     assert [r["options"] for r in b["trials"]] == [r["options"] for r in a["trials"]]
     assert b["winner"]["options"] == a["winner"]["options"]
+
+
+def test_regression_search_chooses_on_val_loss(tmp_path):
+    space = ["--dataset", "plane", "--subset", "100", "--epochs", "2", "--lr", "1e-3,1e-2"]
+    with pytest.raises(SearchError, match="--metric must be val_loss for regression"):
+        run_search(space, name="bad", out=tmp_path, metric="val_accuracy", verbose=False)
+    summary = run_search(space, name="reg", out=tmp_path, verbose=False)
+    losses = [r["score"] for r in summary["trials"]]
+    assert summary["spec"]["metric"] == "val_loss" and summary["winner"]["score"] == min(losses)
+    assert "r2" in summary["test"] and "test set was used once" in (tmp_path / "reg" / "report.md").read_text()

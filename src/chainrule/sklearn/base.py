@@ -158,8 +158,10 @@ class BaseNeuralNet(BaseEstimator):
 
     def _seed(self) -> int:
         rs = self.random_state
-        if rs is None:
-            return int(np.random.randint(2**31 - 1))
+        if rs is None:  # a fresh seed, leaving NumPy's global generator alone (as all of chainrule does)
+            import secrets
+
+            return secrets.randbelow(2**31 - 1)
         if isinstance(rs, (int, np.integer)):
             return int(rs)
         return int(rs.randint(2**31 - 1))  # a RandomState

@@ -204,6 +204,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("images", nargs="+", metavar="IMAGE")
     p.add_argument("--invert", action="store_true", help="invert the gray levels (for dark objects on white)")
     p.add_argument("--top", type=_positive_int, default=3, help="how many classes to show (default: %(default)s)")
+    from chainrule.cli.search import register as register_search
+
+    register_search(commands)
     c = commands.add_parser(
         "convert", help="PyTorch weights (.pth) to a safetensors file", description=(
             "Write the tensors of a PyTorch checkpoint (a state_dict saved with torch.save) to a .safetensors "
@@ -229,6 +232,11 @@ def main(argv=None) -> int:
 
     >>> main(["evaluate", "runs/fashion-mnist-20250101-120000"])  # doctest: +SKIP
     """
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["search"]:  # its train options are free-form: parsed by chainrule.cli.search
+        from chainrule.cli.search import run as run_search
+
+        return run_search(argv[1:])
     parser = build_parser()
     args = parser.parse_args(argv)
     sub = parser.subcommands[args.command]

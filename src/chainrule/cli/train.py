@@ -201,7 +201,7 @@ def load_data(config: dict, parser) -> dict:
     }
 
 
-def train_model(config: dict, data: dict, run_dir: Path, verbose: int, resume: bool = False):
+def train_model(config: dict, data: dict, run_dir: Path, verbose: int, resume: bool = False, extra_callbacks=()):
     """Build the model, loss and optimizer from ``config`` (seeded) and fit with the run's callbacks.
 
     The training state goes to ``run_dir/checkpoint.safetensors`` after every epoch and every
@@ -226,6 +226,7 @@ def train_model(config: dict, data: dict, run_dir: Path, verbose: int, resume: b
     from chainrule.cli.inside import inside_callbacks
 
     callbacks += inside_callbacks(config, data)  # histograms, dead ReLUs, gradient flow: inside.png, report.md
+    callbacks += list(extra_callbacks)  # e.g. chainrule search's pruning
     history = fit(model, loss_fn, optimizer, data["train"], epochs=config["epochs"], val_data=data["val"],
                   batch_size=config["batch_size"], callbacks=callbacks,
                   metrics=() if is_regression(config["dataset"]) else ("accuracy",), seed=config["seed"],

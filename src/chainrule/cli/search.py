@@ -1,0 +1,77 @@
+"""``chainrule search``: grid or random search over ``chainrule train`` options (see ``chainrule.search``).
+
+    chainrule search --name lr-width --lr 1e-4,1e-3,1e-2 --hidden '128;256,128' --dropout 0,0.2
+    chainrule search --name quick --trials 8 --lr 1e-4:1e-1:log --dataset spiral --epochs 50
+
+Options of ``chainrule train`` with a comma-separated list (``;`` for ``--hidden`` and ``--augment``)
+are searched; with one value they apply to every trial.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+DESCRIPTION = (
+    "Search over chainrule train options: every combination (or --trials N random draws) is trained with "
+    "early stopping on the validation split; the winner is chosen on validation only and evaluated once on "
+    "the test set. Writes runs/<name>/ with trials.csv, trials.md, search.png, report.md and one run folder "
+    "per trial. Give train options with lists of values: --lr 1e-4,1e-3,1e-2 --hidden '128;256,128' "
+    "--dropout 0,0.2 (';' separates --hidden/--augment alternatives; random search also takes LOW:HIGH and "
+    "LOW:HIGH:log ranges).")
+
+
+def add_search_options(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    p.add_argument("--name", required=True, help="the search's folder name under --out")
+    p.add_argument("--out", default="runs", help="parent folder (default: %(default)s)")
+    p.add_argument("--trials", type=int, default=None, metavar="N",
+                   help="random search with N trials (default: the full grid)")
+    p.add_argument("--seed", type=int, default=0, help="data split, initialisation and draws (default: %(default)s)")
+    p.add_argument("--metric", choices=("val_accuracy", "val_loss"), default=None,
+                   help="what chooses the winner (default: val_accuracy; val_loss for regression)")
+    p.add_argument("--retrain", action="store_true",
+                   help="retrain the winner on train+validation before its one test evaluation")
+    p.add_argument("--optuna", action="store_true",
+                   help="Optuna's TPE sampler with median pruning (--trials, default 20); the study is kept in "
+                        "study.db in the search folder, so running the same command again resumes it")
+    p.add_argument("--jobs", type=int, default=1, metavar="N",
+                   help="with --optuna: N worker processes, one BLAS thread each (default: %(default)s)")
+    p.add_argument("--threads", type=int, default=None, metavar="N", help="threads for matrix products")
+    p.add_argument("--quiet", action="store_true", help="print only the result")
+    return p
+
+
+def register(commands) -> argparse.ArgumentParser:
+    """Add ``search`` to the ``chainrule`` subcommands (for ``--help``); ``main`` routes it to ``run``."""
+    return add_search_options(commands.add_parser("search", help="grid/random search over train options",
+                                                  description=DESCRIPTION))
+
+
+def run(argv) -> int:
+    """``chainrule search ARGS``: returns the exit status (2: a bad specification, 1: a failure)."""
+    parser = add_search_options(argparse.ArgumentParser(prog="chainrule search", description=DESCRIPTION,
+                                                        allow_abbrev=False))  # train options pass through
+    args, space = parser.parse_known_args(argv)
+    from chainrule.search import SearchError, run_search
+
+    if args.threads:
+        import chainrule as cr
+
+        cr.set_num_threads(args.threads)
+    try:
+        run_search(space, name=args.name, out=args.out, trials=args.trials, seed=args.seed, metric=args.metric,
+                   retrain=args.retrain, verbose=not args.quiet, optuna=args.optuna, jobs=args.jobs)
+    except SearchError as e:
+        parser.print_usage(sys.stderr)
+        print(f"chainrule search: error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("chainrule: interrupted", file=sys.stderr)
+        return 130
+    except (ValueError, OSError, ImportError, RuntimeError) as e:
+        if os.environ.get("CHAINRULE_DEBUG"):
+            raise
+        print(f"chainrule search: error: {str(e).splitlines()[0]}", file=sys.stderr)
+        return 1
+    return 0

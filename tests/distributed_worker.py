@@ -1,0 +1,158 @@
+"""Run by tests/test_distributed.py under ``mpirun -n 2``: each check prints ``OK <name>`` on rank 0.
+
+Modes: ``checks`` (collectives, DistributedSampler, DDP == one process with the whole batch, no_sync),
+``kill`` (rank 1 dies with SIGKILL inside a loop of collectives; the job must end, not hang).
+"""
+
+import os
+import signal
+import sys
+
+import numpy as np
+
+import chainrule as torch
+import chainrule.distributed as dist
+from chainrule import nn
+from chainrule.data import DistributedSampler
+from chainrule.nn.parallel import DistributedDataParallel
+
+
+def say(rank, name):
+    if rank == 0:
+        print("OK", name, flush=True)
+
+
+def check_collectives(rank, size):
+    t = torch.ones(3) * (rank + 1)
+    dist.all_reduce(t)
+    assert t.tolist() == [3.0] * 3, t
+    buf = t._data
+    t = torch.full((2, 2), float(rank + 1))
+    dist.all_reduce(t, op=dist.ReduceOp.AVG)
+    assert np.all(t.numpy() == 1.5)
+    t = torch.tensor([rank, -rank], dtype=torch.int64)
+    dist.all_reduce(t, op=dist.ReduceOp.MAX)
+    assert t.tolist() == [1, 0], t
+    t = torch.arange(6.0).reshape(2, 3).t()  # not contiguous: reduced through a copy, written back
+    dist.all_reduce(t)
+    assert np.array_equal(t.numpy(), 2 * np.arange(6.0).reshape(2, 3).T)
+    t = torch.ones(3)
+    buf = t._data
+    dist.all_reduce(t)
+    assert t._data is buf  # in place on the tensor's own buffer
+    b = torch.arange(4.0) * (rank + 5)
+    dist.broadcast(b, src=1)
+    assert b.tolist() == [0.0, 6.0, 12.0, 18.0]
+    out = [torch.zeros(2) for _ in range(size)]
+    dist.all_gather(out, torch.ones(2) * rank)
+    assert [o.tolist() for o in out] == [[0.0, 0.0], [1.0, 1.0]]
+    dist.barrier()
+    say(rank, "collectives")
+
+
+def check_sampler(rank, size):
+    s = DistributedSampler(range(11), shuffle=True, seed=3)
+    s.set_epoch(2)
+    mine = torch.tensor(list(s))
+    out = [torch.zeros(len(s), dtype=torch.int64) for _ in range(size)]
+    dist.all_gather(out, mine)
+    every = np.concatenate([o.numpy() for o in out])
+    assert len(s) == 6 and sorted(set(every.tolist())) == list(range(11)), every
+    s.set_epoch(3)
+    assert list(s) != mine.tolist()
+    say(rank, "sampler")
+
+
+def make_mlp():
+    return nn.Sequential(nn.Linear(6, 16), nn.Tanh(), nn.Linear(16, 16), nn.ReLU(), nn.Linear(16, 3))
+
+
+def train(model, opt, X, Y, steps, batch):
+    loss_fn = nn.CrossEntropyLoss()
+    for s in range(steps):
+        xb, yb = X[s * batch:(s + 1) * batch], Y[s * batch:(s + 1) * batch]
+        opt.zero_grad()
+        loss_fn(model(xb), yb).backward()
+        opt.step()
+
+
+def weights(model):
+    return np.concatenate([p.detach().numpy().ravel() for p in model.parameters()])
+
+
+def check_equivalence(rank, size, optim_name, make_model, steps=6, B=16):
+    torch.manual_seed(0)
+    X, Y = torch.randn(steps * B, 6), torch.randint(0, 3, (steps * B,))
+    make_opt = {"sgd": lambda ps: torch.optim.SGD(ps, lr=0.1, momentum=0.9),
+                "adam": lambda ps: torch.optim.Adam(ps, lr=0.01)}[optim_name]
+    torch.manual_seed(1 + rank)  # different initial weights per rank: DDP must broadcast rank 0's
+    model = make_model()
+    torch.manual_seed(1)
+    single = make_model()  # what rank 0 starts from
+    train(single, make_opt(single.parameters()), X, Y, steps, B)
+    ddp = DistributedDataParallel(model, bucket_cap_mb=0.0005)  # ~500 bytes: several buckets
+    assert len(ddp._buckets) > 1
+    # rank r takes rows r*B/K ... of each global batch of B
+    half = B // size
+    idx = np.concatenate([np.arange(s * B + rank * half, s * B + (rank + 1) * half) for s in range(steps)])
+    train(ddp, make_opt(ddp.parameters()), X[idx], Y[idx], steps, half)
+    got, want = weights(model), weights(single)
+    err = np.max(np.abs(got - want))
+    assert err < 2e-6, f"{optim_name}: DDP differs from one process by {err}"
+    # the check can fail: without averaging the ranks' weights drift far apart from the reference
+    torch.manual_seed(1)
+    alone = make_model()
+    train(alone, make_opt(alone.parameters()), X[idx], Y[idx], steps, half)
+    assert np.max(np.abs(weights(alone) - want)) > 1e-3
+    say(rank, f"equivalence-{optim_name} err={err:.2e}")
+
+
+def check_no_sync(rank, size):
+    torch.manual_seed(5)
+    X = torch.randn(8, 6)
+    torch.manual_seed(1)
+    single = make_mlp()
+    single(X).pow(2).mean().backward()
+    want = [p.grad.numpy().copy() for p in single.parameters()]
+    torch.manual_seed(1)
+    ddp = DistributedDataParallel(make_mlp())
+    mine = X[rank * 4:(rank + 1) * 4]
+    with ddp.no_sync():
+        (ddp(mine[:2]).pow(2).mean() / 2).backward()
+    local = [p.grad.numpy().copy() for p in ddp.parameters()]
+    (ddp(mine[2:]).pow(2).mean() / 2).backward()
+    for p, w in zip(ddp.parameters(), want):
+        np.testing.assert_allclose(p.grad.numpy(), w, rtol=1e-5, atol=1e-7)
+    assert any(not np.allclose(a, w, rtol=1e-3) for a, w in zip(local, want))  # no_sync really skipped it
+    say(rank, "no_sync")
+
+
+def check_kill(rank, size):
+    t = torch.ones(1000)
+    for i in range(10_000):
+        if rank == 1 and i == 20:
+            os.kill(os.getpid(), signal.SIGKILL)
+        dist.all_reduce(t, op=dist.ReduceOp.AVG)
+    print("rank", rank, "finished: the killed rank was not noticed", flush=True)
+
+
+def main():
+    dist.init_process_group("mpi")
+    rank, size = dist.get_rank(), dist.get_world_size()
+    assert size == 2, size
+    if sys.argv[1] == "kill":
+        check_kill(rank, size)
+        return
+    check_collectives(rank, size)
+    check_sampler(rank, size)
+    for name in ("sgd", "adam"):
+        check_equivalence(rank, size, name, make_mlp)
+    check_no_sync(rank, size)
+    dist.barrier()
+    dist.destroy_process_group()
+    assert not dist.is_initialized()
+    say(rank, "done")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,7 +1,8 @@
 """Run by tests/test_distributed.py under ``mpirun -n 2``: each check prints ``OK <name>`` on rank 0.
 
 Modes: ``checks`` (collectives, DistributedSampler, DDP == one process with the whole batch, no_sync),
-``kill`` (rank 1 dies with SIGKILL inside a loop of collectives; the job must end, not hang).
+``kill`` (rank 1 dies with SIGKILL inside a loop of collectives; the job must end, not hang),
+``fit FOLDER`` (an unchanged ``fit`` call), ``fit-nan FOLDER`` (a NaN in one rank's rows stops both ranks).
 """
 
 import os
@@ -136,7 +137,52 @@ def check_kill(rank, size):
     print("rank", rank, "finished: the killed rank was not noticed", flush=True)
 
 
+def fit_data(nan_at=None):
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((64, 6)).astype(np.float32)
+    y = rng.integers(0, 3, 64)
+    if nan_at is not None:
+        X[nan_at] = np.nan
+    return X, y
+
+
+def fit_run(folder, nan_at=None):
+    """The same fit in one process (tests/test_distributed.py) and under mpirun (here): fit unchanged."""
+    torch.manual_seed(0)
+    model = make_mlp()
+    opt = torch.optim.Adam(model.parameters(), lr=0.01)
+    hist = torch.train.fit(model, nn.CrossEntropyLoss(), opt, fit_data(nan_at), epochs=2, batch_size=16, seed=0,
+                           shuffle=True, verbose=2, checkpoint=os.path.join(folder, "ckpt.safetensors"),
+                           checkpoint_every=3)
+    return model, hist
+
+
+def check_fit(folder):
+    # no init_process_group: fit joins the group itself when mpirun started several processes
+    model, hist = fit_run(folder)
+    rank = dist.get_rank()
+    np.save(os.path.join(folder, f"weights{rank}.npy"), weights(model))
+    if rank == 0:
+        with open(os.path.join(folder, "loss.txt"), "w") as f:
+            f.write(" ".join(repr(v) for v in hist.history["loss"] + hist.history["accuracy"]))
+
+
+def check_fit_nan(folder):
+    try:
+        fit_run(folder, nan_at=37)  # a NaN in one row: only the rank whose slice holds it sees it first
+    except FloatingPointError as e:
+        print(f"rank {dist.get_rank()} stopped: {type(e).__name__}: {e}", flush=True)
+        return
+    print(f"rank {dist.get_rank()} finished without noticing the NaN", flush=True)
+
+
 def main():
+    if sys.argv[1] == "fit":
+        check_fit(sys.argv[2])
+        return
+    if sys.argv[1] == "fit-nan":
+        check_fit_nan(sys.argv[2])
+        return
     dist.init_process_group("mpi")
     rank, size = dist.get_rank(), dist.get_world_size()
     assert size == 2, size

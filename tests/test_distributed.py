@@ -92,3 +92,34 @@ def test_distributed_sampler_in_a_dataloader():
     ds = torch.data.TensorDataset(torch.arange(7.0))
     loader = torch.data.DataLoader(ds, batch_size=2, sampler=DistributedSampler(ds, 2, 1, shuffle=False))
     assert [b[0].tolist() for b in loader] == [[1.0, 3.0], [5.0, 0.0]]
+
+
+def test_fit_under_mpirun_matches_one_process(tmp_path):
+    import numpy as np
+
+    sys.path.insert(0, str(HERE))
+    try:
+        import distributed_worker as worker
+    finally:
+        sys.path.remove(str(HERE))
+    (tmp_path / "k2").mkdir()
+    rc, out = mpirun("fit", tmp_path / "k2", timeout=120)
+    assert rc == 0, out
+    assert out.count("Epoch 1/2") == 1 and out.count("Epoch 2/2") == 1, out  # only rank 0 prints
+    model, hist = worker.fit_run(str(tmp_path))
+    want = worker.weights(model)
+    for rank in (0, 1):
+        got = np.load(tmp_path / "k2" / f"weights{rank}.npy")
+        assert np.max(np.abs(got - want)) < 1e-6, rank
+    logged = [float(v) for v in (tmp_path / "k2" / "loss.txt").read_text().split()]
+    np.testing.assert_allclose(logged, hist.history["loss"] + hist.history["accuracy"], rtol=1e-6)
+    assert sorted(p.name for p in (tmp_path / "k2").iterdir()) == [
+        "ckpt.safetensors", "loss.txt", "weights0.npy", "weights1.npy"]  # one checkpoint, by rank 0
+
+
+def test_fit_non_finite_guard_stops_every_rank(tmp_path):
+    rc, out = mpirun("fit-nan", tmp_path, timeout=120)
+    assert rc == 0, out
+    for rank in (0, 1):
+        assert f"rank {rank} stopped: NonFiniteError: fit: the loss is nan" in out, out
+    assert "without noticing" not in out

@@ -66,7 +66,7 @@ class DistributedDataParallel(Module):
             if broadcast_buffers:
                 for b in module.buffers():
                     dist.broadcast(b, 0)
-        self._buckets = _make_buckets([p for p in module.parameters() if p.requires_grad],
+        self._buckets = make_buckets([p for p in module.parameters() if p.requires_grad],
                                       int(bucket_cap_mb * 1024 * 1024))
         ref = weakref.ref(self)
 
@@ -104,25 +104,7 @@ class DistributedDataParallel(Module):
             self.require_backward_grad_sync = old
 
     def _reduce_gradients(self):
-        size = dist.get_world_size()
-        for dtype, params, total in self._buckets:
-            flat = np.empty(total, dtype=dtype)
-            offset = 0
-            for p in params:
-                n = p._data.size
-                if p.grad is None:
-                    flat[offset:offset + n] = 0
-                else:
-                    flat[offset:offset + n] = p.grad._data.reshape(-1)
-                offset += n
-            dist.all_reduce(Tensor._wrap(flat), dist.ReduceOp.SUM)
-            if size > 1:
-                flat /= size
-            offset = 0
-            for p in params:
-                n = p._data.size
-                p.grad = Tensor._wrap(flat[offset:offset + n].reshape(p._data.shape))
-                offset += n
+        average_gradients(self._buckets)
 
     def __del__(self):
         cb = self.__dict__.get("_callback")
@@ -130,7 +112,35 @@ class DistributedDataParallel(Module):
             engine.post_backward_callbacks.remove(cb)
 
 
-def _make_buckets(params, cap_bytes):
+def average_gradients(buckets, weight: float = 1.0) -> None:
+    """Replace every parameter's ``.grad`` by the mean over the ranks of ``weight * .grad``, bucket by bucket.
+
+    ``weight`` lets ranks whose batches differ in size contribute in proportion (``fit``'s last batch).
+    """
+    size = dist.get_world_size()
+    for dtype, params, total in buckets:
+        flat = np.empty(total, dtype=dtype)
+        offset = 0
+        for p in params:
+            n = p._data.size
+            if p.grad is None:  # unused in this forward: contributes zeros, as every rank must send the bucket
+                flat[offset:offset + n] = 0
+            else:
+                flat[offset:offset + n] = p.grad._data.reshape(-1)
+            offset += n
+        dist.all_reduce(Tensor._wrap(flat), dist.ReduceOp.SUM)
+        if weight != 1:
+            flat *= weight / size
+        elif size > 1:
+            flat /= size
+        offset = 0
+        for p in params:  # the gradients become views into the reduced buffer: no copy back
+            n = p._data.size
+            p.grad = Tensor._wrap(flat[offset:offset + n].reshape(p._data.shape))
+            offset += n
+
+
+def make_buckets(params, cap_bytes):
     """(dtype, params, element count) groups in reverse registration order, each up to ``cap_bytes``."""
     buckets, current = [], {}
     for p in reversed(params):

@@ -22,7 +22,10 @@ WORKER = HERE / "distributed_worker.py"
 
 
 def mpirun(*args, n=2, timeout=120, script=WORKER):
-    """Run ``script args`` on ``n`` ranks; skip when MPI is missing, fail on timeout (killing every rank)."""
+    """Run ``python script args`` (``python args`` if script is None) on ``n`` ranks.
+
+    Skips when MPI is missing; fails on timeout, after killing every rank.
+    """
     exe = shutil.which("mpirun")
     if exe is None:
         pytest.skip("mpirun not found: apt-get install openmpi-bin libopenmpi-dev (setup.sh --test does it as root)")
@@ -32,7 +35,7 @@ def mpirun(*args, n=2, timeout=120, script=WORKER):
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         cmd.append("--allow-run-as-root")
     env = dict(os.environ, PYTHONPATH=str(HERE.parent / "src"), OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1")
-    cmd += [sys.executable, str(script), *map(str, args)]
+    cmd += [sys.executable, *([] if script is None else [str(script)]), *map(str, args)]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
                             start_new_session=True)
     try:
@@ -123,3 +126,22 @@ def test_fit_non_finite_guard_stops_every_rank(tmp_path):
     for rank in (0, 1):
         assert f"rank {rank} stopped: NonFiniteError: fit: the loss is nan" in out, out
     assert "without noticing" not in out
+
+
+def test_chainrule_train_under_mpirun(tmp_path):
+    import csv
+
+    from chainrule.cli import main
+
+    argv = ["--dataset", "circle", "--epochs", "2", "--hidden", "16", "--dropout", "0", "--out", str(tmp_path),
+            "--seed", "0"]
+    rc, out = mpirun("-m", "chainrule", "train", *argv, "--name", "k2", script=None, timeout=120)
+    assert rc == 0, out
+    assert out.count("Training an MLP") == 1 and out.count("wrote ") == 1, out  # rank 0 alone prints
+    assert main(["train", *argv, "--name", "k1", "--quiet"]) == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["k1", "k2"]  # one run folder from the K=2 job
+    k1, k2 = (list(csv.DictReader(open(tmp_path / name / "metrics.csv"))) for name in ("k1", "k2"))
+    assert len(k1) == len(k2) == 2
+    for a, b in zip(k1, k2):
+        for key in ("loss", "accuracy", "val_loss", "val_accuracy"):
+            assert abs(float(a[key]) - float(b[key])) < 1e-5, (key, a, b)

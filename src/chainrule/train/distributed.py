@@ -105,3 +105,8 @@ class DataParallelFit:
                 for p in params:
                     p.grad = None
         average_gradients(self.buckets, self.weight)
+
+
+def is_rank_zero() -> bool:
+    """True in a single process and on rank 0 of a group: the process that prints and writes files."""
+    return not dist.is_initialized() or dist.get_rank() == 0

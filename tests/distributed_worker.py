@@ -2,7 +2,8 @@
 
 Modes: ``checks`` (collectives, DistributedSampler, DDP == one process with the whole batch, no_sync),
 ``kill`` (rank 1 dies with SIGKILL inside a loop of collectives; the job must end, not hang),
-``fit FOLDER`` (an unchanged ``fit`` call), ``fit-nan FOLDER`` (a NaN in one rank's rows stops both ranks).
+``fit FOLDER`` (an unchanged ``fit`` call), ``fit-resume FOLDER`` (one epoch, then resumed to two),
+``fit-nan FOLDER`` (a NaN in one rank's rows stops both ranks).
 """
 
 import os
@@ -146,20 +147,25 @@ def fit_data(nan_at=None):
     return X, y
 
 
-def fit_run(folder, nan_at=None):
+def fit_run(folder, nan_at=None, epochs=2, resume=None):
     """The same fit in one process (tests/test_distributed.py) and under mpirun (here): fit unchanged."""
     torch.manual_seed(0)
     model = make_mlp()
     opt = torch.optim.Adam(model.parameters(), lr=0.01)
-    hist = torch.train.fit(model, nn.CrossEntropyLoss(), opt, fit_data(nan_at), epochs=2, batch_size=16, seed=0,
+    hist = torch.train.fit(model, nn.CrossEntropyLoss(), opt, fit_data(nan_at), epochs=epochs, batch_size=16, seed=0,
                            shuffle=True, verbose=2, checkpoint=os.path.join(folder, "ckpt.safetensors"),
-                           checkpoint_every=3)
+                           checkpoint_every=3, resume=resume)
     return model, hist
 
 
-def check_fit(folder):
+def check_fit(folder, resume=False):
     # no init_process_group: fit joins the group itself when mpirun started several processes
-    model, hist = fit_run(folder)
+    if resume:  # one epoch, then a fresh model and optimizer continue from rank 0's checkpoint
+        fit_run(folder, epochs=1)
+        dist.barrier()  # rank 0 has written the checkpoint (a new mpirun job would find it there)
+        model, hist = fit_run(folder, resume=True)
+    else:
+        model, hist = fit_run(folder)
     rank = dist.get_rank()
     np.save(os.path.join(folder, f"weights{rank}.npy"), weights(model))
     if rank == 0:
@@ -177,8 +183,8 @@ def check_fit_nan(folder):
 
 
 def main():
-    if sys.argv[1] == "fit":
-        check_fit(sys.argv[2])
+    if sys.argv[1] in ("fit", "fit-resume"):
+        check_fit(sys.argv[2], resume=sys.argv[1] == "fit-resume")
         return
     if sys.argv[1] == "fit-nan":
         check_fit_nan(sys.argv[2])

@@ -3,7 +3,7 @@
 Modes: ``checks`` (collectives, DistributedSampler, DDP == one process with the whole batch, no_sync),
 ``kill`` (rank 1 dies with SIGKILL inside a loop of collectives; the job must end, not hang),
 ``fit FOLDER`` (an unchanged ``fit`` call), ``fit-resume FOLDER`` (one epoch, then resumed to two),
-``fit-nan FOLDER`` (a NaN in one rank's rows stops both ranks).
+``fit-kill FOLDER`` (rank 1 killed mid-epoch), ``fit-nan FOLDER`` (a NaN in one rank's rows stops both ranks).
 """
 
 import os
@@ -147,14 +147,14 @@ def fit_data(nan_at=None):
     return X, y
 
 
-def fit_run(folder, nan_at=None, epochs=2, resume=None):
+def fit_run(folder, nan_at=None, epochs=2, resume=None, callbacks=None):
     """The same fit in one process (tests/test_distributed.py) and under mpirun (here): fit unchanged."""
     torch.manual_seed(0)
     model = make_mlp()
     opt = torch.optim.Adam(model.parameters(), lr=0.01)
     hist = torch.train.fit(model, nn.CrossEntropyLoss(), opt, fit_data(nan_at), epochs=epochs, batch_size=16, seed=0,
                            shuffle=True, verbose=2, checkpoint=os.path.join(folder, "ckpt.safetensors"),
-                           checkpoint_every=3, resume=resume)
+                           checkpoint_every=3, resume=resume, callbacks=callbacks)
     return model, hist
 
 
@@ -173,6 +173,21 @@ def check_fit(folder, resume=False):
             f.write(" ".join(repr(v) for v in hist.history["loss"] + hist.history["accuracy"]))
 
 
+def check_fit_kill(folder):
+    from chainrule.train.callbacks.base import Callback
+
+    class Die(Callback):  # rank 1 dies with SIGKILL mid-epoch 2, after rank 0's checkpoint at step 6
+        steps = 0
+
+        def on_train_batch_end(self, batch, logs=None):
+            Die.steps += 1
+            if Die.steps == 7 and dist.get_rank() == 1:
+                os.kill(os.getpid(), signal.SIGKILL)
+
+    fit_run(folder, callbacks=[Die()])
+    print(f"rank {dist.get_rank()} finished: the killed rank was not noticed", flush=True)
+
+
 def check_fit_nan(folder):
     try:
         fit_run(folder, nan_at=37)  # a NaN in one row: only the rank whose slice holds it sees it first
@@ -185,6 +200,9 @@ def check_fit_nan(folder):
 def main():
     if sys.argv[1] in ("fit", "fit-resume"):
         check_fit(sys.argv[2], resume=sys.argv[1] == "fit-resume")
+        return
+    if sys.argv[1] == "fit-kill":
+        check_fit_kill(sys.argv[2])
         return
     if sys.argv[1] == "fit-nan":
         check_fit_nan(sys.argv[2])

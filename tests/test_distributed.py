@@ -61,6 +61,16 @@ def test_killed_rank_ends_the_job():
     assert "finished" not in out
 
 
+def test_killed_rank_in_fit_ends_the_job_and_keeps_the_checkpoint(tmp_path):
+    from chainrule.train.callbacks.backup_and_restore import read_state
+
+    rc, out = mpirun("fit-kill", tmp_path, timeout=60)
+    assert rc != 0 and "finished" not in out, out
+    assert "signal 9" in out or "Killed" in out, out
+    state = read_state(tmp_path / "ckpt.safetensors")  # rank 0's last checkpoint: complete and readable
+    assert (state["epoch"], state["global_step"]) == (1, 6), state
+
+
 def test_without_init_group_calls_fail_clearly():
     assert not dist.is_initialized()
     with pytest.raises(RuntimeError, match="init_process_group"):

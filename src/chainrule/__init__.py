@@ -34,7 +34,7 @@ __version__ = "0.1.0"
 
 
 _LAZY_MODULES = ("nn", "optim", "data", "utils", "train", "viz", "io", "models", "cli", "linalg", "cuda", "backends",
-                 "accelerator", "distributions")
+                 "accelerator", "distributions", "distributed")
 _LAZY_NAMES = ("summary", "save", "load")
 
 

@@ -33,9 +33,17 @@ def run_backward(roots, root_grads, retain_graph=False, capture=None):
     grads = Gradients() if capture is None else Capture(capture)
     token = set_state(IGNORE)
     try:
-        return _walk(roots, root_grads, grads, retain_graph)
+        result = _walk(roots, root_grads, grads, retain_graph)
     finally:
         reset_state(token)
+    if capture is None and post_backward_callbacks:
+        for callback in list(post_backward_callbacks):
+            callback()
+    return result
+
+
+# Called after every .backward() once all .grad are final (DistributedDataParallel averages them here).
+post_backward_callbacks: list = []
 
 
 def _walk(roots, root_grads, grads, retain_graph):

@@ -103,6 +103,9 @@ def build_optimizer(config: dict, params):
 def run_train(args, parser) -> int:
     if args.threads is not None:
         set_threads(args.threads, parser)
+    from chainrule.train.distributed import auto_init, is_rank_zero
+
+    auto_init()  # under mpirun -n K: data parallel; only rank 0 prints and writes the run folder
     if args.resume is not None:
         return resume_train(args, parser)
     config = resolve_config(args, parser)
@@ -110,6 +113,8 @@ def run_train(args, parser) -> int:
     check_subset(config)
     data = load_data(config, parser)
     check_run_fits(config, data)
+    if not is_rank_zero():
+        return finish_run(config, data, Path(config["out"]) / config["name"], True, started)
     # the folder is made only now that the run can start: a refused run leaves nothing behind
     run_dir = claim_run_dir(config["out"], config["name"], config, numbered=args.name is None)
     if not args.quiet:
@@ -136,7 +141,9 @@ def resume_train(args, parser) -> int:
     started = time.perf_counter()
     data = load_data(config, parser)
     check_run_fits(config, data)
-    if not args.quiet:
+    from chainrule.train.distributed import is_rank_zero
+
+    if not args.quiet and is_rank_zero():
         print(f"Resuming {run_dir} from {CHECKPOINT} (seed {config['seed']}, up to {config['epochs']} epochs)",
               flush=True)
     return finish_run(config, data, run_dir, args.quiet, started, resume=True)
@@ -147,6 +154,10 @@ def finish_run(config: dict, data: dict, run_dir: Path, quiet: bool, started: fl
     fit_started = time.perf_counter()
     model, loss_fn, history = train_model(config, data, run_dir, verbose=0 if quiet else 1, resume=resume)
     train_seconds = time.perf_counter() - fit_started
+    from chainrule.train.distributed import is_rank_zero
+
+    if not is_rank_zero():
+        return 0  # rank 0 evaluates and writes the run folder
 
     from chainrule import io
     from chainrule.cli.finite import nonfinite_parameters
@@ -208,6 +219,7 @@ def train_model(config: dict, data: dict, run_dir: Path, verbose: int, resume: b
     ``checkpoint_every`` steps; ``resume`` continues from it (metrics.csv then continues too).
     """
     from chainrule.train import fit
+    from chainrule.train.distributed import is_rank_zero
     from chainrule.train.callbacks import CSVLogger, EarlyStopping, ReduceLROnPlateau, TerminateOnNaN
 
     cr.manual_seed(config["seed"])
@@ -215,7 +227,7 @@ def train_model(config: dict, data: dict, run_dir: Path, verbose: int, resume: b
     loss_fn = build_loss(config)
     optimizer = build_optimizer(config, model.parameters())
     monitor = "val_loss" if data["val"] is not None else "loss"
-    callbacks = [CSVLogger(run_dir / "metrics.csv"), TerminateOnNaN()]
+    callbacks = [CSVLogger(run_dir / "metrics.csv"), TerminateOnNaN()] if is_rank_zero() else [TerminateOnNaN()]
     if config["reduce_lr"]:
         callbacks.append(ReduceLROnPlateau(monitor=monitor, factor=0.5, patience=config["reduce_lr"]))
     if config["early_stopping"]:

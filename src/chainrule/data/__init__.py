@@ -17,6 +17,7 @@ from .dataset import (
     TensorDataset,
     random_split,
 )
+from .distributed import DistributedSampler
 from .loader import DataLoader, default_collate, default_convert
 from .sampler import BatchSampler, RandomSampler, Sampler, SequentialSampler, SubsetRandomSampler, WeightedRandomSampler
 
@@ -25,4 +26,5 @@ __all__ = [
     "DataLoader", "default_collate", "default_convert",
     "Sampler", "SequentialSampler", "RandomSampler", "SubsetRandomSampler", "BatchSampler",
     "datasets", "transforms", "IterableDataset", "ChainDataset", "StackDataset", "WeightedRandomSampler",
+    "DistributedSampler",
 ]

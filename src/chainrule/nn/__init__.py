@@ -81,3 +81,5 @@ from chainrule.nn.rnn import GRU, LSTM, RNN, RNNBase  # noqa: E402
 from chainrule.nn.rnn_cells import GRUCell, LSTMCell, RNNCell, RNNCellBase  # noqa: E402
 
 __all__ += ["GRU", "GRUCell", "LSTM", "LSTMCell", "RNN", "RNNBase", "RNNCell", "RNNCellBase"]
+
+from chainrule.nn import parallel  # noqa: E402 - DistributedDataParallel (MPI, see chainrule.distributed)

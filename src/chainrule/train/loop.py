@@ -29,6 +29,7 @@ import chainrule as cr
 from .callbacks.base import CallbackList
 from .callbacks.history import History
 from .callbacks.lr_scheduler import LRScheduler
+from .distributed import DataParallelFit, auto_init
 from .evaluate import eval_pass
 from .guards import FiniteCheck, NonFiniteError  # noqa: F401 - NonFiniteError: also importable from here
 from .inputs import fit_loaders, len_or_none, unpack, xy_pairs
@@ -126,6 +127,9 @@ def fit(model, loss_fn, optimizer, train_data, epochs: int = 1, *, val_data=None
     if clip_grad_norm is not None and not clip_grad_norm > 0:
         raise ValueError(f"fit: clip_grad_norm must be a positive number, got {clip_grad_norm!r}")
     callbacks = list(callbacks or [])
+    dp = DataParallelFit(model, optimizer) if auto_init() else None  # under mpirun -n K: see distributed.py
+    if dp is not None:
+        seed, verbose = dp.seed(seed), (verbose if dp.rank == 0 else 0)
     backup = checkpoint_backup(checkpoint, checkpoint_every, callbacks)
     saved = None
     resume_from = resume_path(resume, backup)
@@ -150,6 +154,9 @@ def fit(model, loss_fn, optimizer, train_data, epochs: int = 1, *, val_data=None
     hooks = [callbacks.hooks(name) for name in ("on_train_batch_begin", "on_before_backward", "on_train_batch_end")]
     run = RunState(model, optimizer, scheduler, train_loader, RunningMeans(metrics), callbacks, backup, seed, rng_start)
     guard = FiniteCheck(model, optimizer, backup, scheduler) if check_finite else None
+    run.dp = dp
+    if dp is not None and dp.rank != 0:
+        run.backup = None  # only rank 0 writes the checkpoint (every rank holds the same state)
     was_training = model.training
     model.stop_training = False
     logs: dict = {}
@@ -194,12 +201,17 @@ def _train_epoch(run, loss_fn, hooks, guard, clip_grad_norm) -> dict:
     batch_logs: dict = {}  # reused: per-batch callbacks get the running means in place
     for step, batch in enumerate(loader, run.step):
         x, y = unpack(batch, "fit")
+        if run.dp is not None:
+            x, y = run.dp.shard(x, y)
         for hook in batch_begin:
             hook(step, None)
         output = model(x)
         loss = loss_fn(output, y)
         loss_value = loss.item()
-        running.update(loss_value, output, y)
+        if run.dp is None:
+            running.update(loss_value, output, y)
+        else:  # the whole batch's loss and metrics, on every rank
+            loss_value = run.dp.update(running, loss_value, output, y)
         if before_backward:
             for hook in before_backward:
                 hook(step, loss_value)
@@ -209,6 +221,8 @@ def _train_epoch(run, loss_fn, hooks, guard, clip_grad_norm) -> dict:
             guard.loss(loss_value, epoch, step)
         optimizer.zero_grad()
         loss.backward()
+        if run.dp is not None:
+            run.dp.average_gradients()
         if guard is not None:  # before clipping: one NaN would make the norm, and so every gradient, NaN
             guard.gradients(loss_value, epoch, step)
         if clipped is not None:

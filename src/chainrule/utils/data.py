@@ -9,6 +9,7 @@ from ..data import (  # noqa: F401
     ConcatDataset,
     DataLoader,
     Dataset,
+    DistributedSampler,
     IterableDataset,
     RandomSampler,
     Sampler,
@@ -27,5 +28,5 @@ __all__ = [
     "Dataset", "TensorDataset", "Subset", "ConcatDataset", "random_split",
     "DataLoader", "default_collate", "default_convert",
     "Sampler", "SequentialSampler", "RandomSampler", "SubsetRandomSampler", "BatchSampler",
-    "IterableDataset", "ChainDataset", "StackDataset", "WeightedRandomSampler",
+    "IterableDataset", "ChainDataset", "StackDataset", "WeightedRandomSampler", "DistributedSampler",
 ]

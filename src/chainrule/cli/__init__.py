@@ -193,6 +193,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--invert", action="store_true", help="invert the gray levels (for dark objects on white)")
     p.add_argument("--top", type=_positive_int, default=3, help="how many classes to show (default: %(default)s)")
     parser.subcommands = {"train": t, "evaluate": e, "predict": p}  # for errors found after parsing
+    from chainrule.cli.playground import add_playground_parser
+    parser.subcommands["playground"] = add_playground_parser(commands)
     return parser
 
 
@@ -215,6 +217,10 @@ def main(argv=None) -> int:
             from chainrule.cli.evaluate import run_evaluate
 
             return run_evaluate(args)
+        if args.command == "playground":
+            from chainrule.cli.playground import run_playground
+
+            return run_playground(args)
         from chainrule.cli.predict import run_predict
 
         return run_predict(args, sub)

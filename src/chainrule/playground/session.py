@@ -1,0 +1,296 @@
+"""One playground session: a small MLP on a 2-D toy dataset, trained by chainrule itself.
+
+A session belongs to one browser tab. It holds the configuration (TensorFlow Playground's controls),
+the data, the model and the optimizer, and trains one epoch at a time when asked. ``snapshot()``
+returns what the page draws: losses, the output over the input plane and each neuron's own output.
+
+>>> s = Session()
+>>> s.step()["epoch"]
+1
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+
+import numpy as np
+
+import chainrule as torch
+import chainrule.nn as nn
+import chainrule.nn.functional as F
+from chainrule.data.datasets import toy
+
+__all__ = ["LEARNING_RATES", "REG_RATES", "Session", "ConfigError", "DEFAULTS"]
+
+# TensorFlow Playground's choices (its state.ts)
+LEARNING_RATES = (0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 10)
+REG_RATES = (0, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 10)
+ACTIVATIONS = {"relu": F.relu, "tanh": torch.tanh, "sigmoid": torch.sigmoid, "linear": lambda x: x}
+CLASSIFY = {"circle": toy.circle, "xor": toy.xor, "gauss": toy.gauss, "spiral": toy.spiral}
+REGRESS = {"plane": toy.plane, "multi_gauss": toy.multi_gauss}
+FEATURES = {
+    "x1": lambda X: X[:, 0], "x2": lambda X: X[:, 1],
+    "x1sq": lambda X: X[:, 0] ** 2, "x2sq": lambda X: X[:, 1] ** 2, "x1x2": lambda X: X[:, 0] * X[:, 1],
+    "sinx1": lambda X: np.sin(X[:, 0]), "sinx2": lambda X: np.sin(X[:, 1]),
+}
+MAX_LAYERS, MAX_NEURONS = 6, 8  # Playground's caps; keep an epoch fast
+N_POINTS = 500
+GRID = 50  # output heat map resolution
+NEURON_GRID = 20  # per-neuron heat maps
+DOMAIN = 6.0  # the input plane shown is [-6, 6]^2, as Playground's
+
+DEFAULTS = {
+    "learning_rate": 0.03, "activation": "tanh", "regularization": "none", "reg_rate": 0.0,
+    "problem": "classification", "dataset": "circle", "train_ratio": 50, "noise": 0, "batch_size": 10,
+    "features": ["x1", "x2"], "hidden": [4, 2], "seed": 1,
+}
+
+
+class ConfigError(ValueError):
+    """A configuration value the playground does not accept (the page shows the message)."""
+
+
+def validate(changes: dict, base: dict) -> dict:
+    """Return ``base`` updated with ``changes`` after checking every value; raise ``ConfigError`` otherwise."""
+    if not isinstance(changes, dict):
+        raise ConfigError(f"config: expected a JSON object, got {type(changes).__name__}")
+    cfg = dict(base)
+    for key, value in changes.items():
+        if key not in DEFAULTS:
+            raise ConfigError(f"config: unknown setting {key!r}")
+        cfg[key] = value
+    checks = (
+        ("learning_rate", lambda v: v in LEARNING_RATES, f"one of {LEARNING_RATES}"),
+        ("reg_rate", lambda v: v in REG_RATES, f"one of {REG_RATES}"),
+        ("activation", lambda v: v in ACTIVATIONS, f"one of {sorted(ACTIVATIONS)}"),
+        ("regularization", lambda v: v in ("none", "L1", "L2"), "none, L1 or L2"),
+        ("problem", lambda v: v in ("classification", "regression"), "classification or regression"),
+        ("dataset", lambda v: v in CLASSIFY or v in REGRESS, f"one of {sorted(CLASSIFY) + sorted(REGRESS)}"),
+        ("train_ratio", lambda v: _int(v) and 10 <= v <= 90, "an integer from 10 to 90"),
+        ("noise", lambda v: _int(v) and 0 <= v <= 50, "an integer from 0 to 50"),
+        ("batch_size", lambda v: _int(v) and 1 <= v <= 30, "an integer from 1 to 30"),
+        ("seed", lambda v: _int(v) and 0 <= v < 2**31, "an integer from 0 to 2**31-1"),
+        ("features", lambda v: isinstance(v, list) and 0 < len(v) == len(set(v)) and all(f in FEATURES for f in v),
+         f"a non-empty list of distinct names from {list(FEATURES)}"),
+        ("hidden", lambda v: isinstance(v, list) and len(v) <= MAX_LAYERS
+         and all(_int(n) and 1 <= n <= MAX_NEURONS for n in v),
+         f"a list of at most {MAX_LAYERS} layer sizes from 1 to {MAX_NEURONS}"),
+    )
+    for key, ok, expected in checks:
+        if not ok(cfg[key]):
+            raise ConfigError(f"config: {key} must be {expected}, got {cfg[key]!r}")
+    wanted = CLASSIFY if cfg["problem"] == "classification" else REGRESS
+    if cfg["dataset"] not in wanted:  # switching the problem type picks its first dataset
+        cfg["dataset"] = next(iter(wanted))
+    return cfg
+
+
+def _int(v) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def _features(X: np.ndarray, names) -> np.ndarray:
+    return np.stack([FEATURES[n](X) for n in names], axis=1).astype(np.float32)
+
+
+class Session:
+    """The state of one playground tab; every public method is safe to call from any thread.
+
+    Args:
+        config (dict, optional): changes to ``DEFAULTS``, checked by ``validate``.
+    """
+
+    def __init__(self, config: dict | None = None):
+        self.lock = threading.Lock()
+        self.running = False
+        self.config = validate(config or {}, DEFAULTS)
+        self.history: list[tuple[int, float, float]] = []
+        self._make_data()
+        self._make_model()
+
+    # -- building ---------------------------------------------------------------------------------
+    def _make_data(self):
+        cfg = self.config
+        regression = cfg["problem"] == "regression"
+        make = (REGRESS if regression else CLASSIFY)[cfg["dataset"]]
+        X, y = make(N_POINTS, noise=cfg["noise"] / 100, seed=cfg["seed"])
+        n_train = int(round(len(X) * cfg["train_ratio"] / 100))
+        self.X_train, self.X_test = X[:n_train], X[n_train:]
+        y = y.astype(np.float32).reshape(-1, 1)
+        self.y_train, self.y_test = y[:n_train], y[n_train:]
+
+    def _make_model(self):
+        cfg = self.config
+        torch.manual_seed(cfg["seed"])
+        sizes = [len(cfg["features"])] + list(cfg["hidden"]) + [1]
+        self.layers = [nn.Linear(a, b) for a, b in zip(sizes[:-1], sizes[1:])]
+        params = [p for layer in self.layers for p in layer.parameters()]
+        self.optimizer = torch.optim.SGD(params, lr=cfg["learning_rate"])
+        self.epoch = 0
+        self.history = []
+        self.diverged = None
+        self.inputs_train = torch.from_numpy(_features(self.X_train, cfg["features"]))
+        self.inputs_test = torch.from_numpy(_features(self.X_test, cfg["features"]))
+        self.target_train = torch.from_numpy(self.y_train)
+        self.target_test = torch.from_numpy(self.y_test)
+        self._record()
+
+    def _forward(self, x, keep=None):
+        act = ACTIVATIONS[self.config["activation"]]
+        for layer in self.layers[:-1]:
+            x = act(layer(x))
+            if keep is not None:
+                keep.append(x)
+        return self.layers[-1](x)
+
+    def _loss(self, out, target):
+        if self.config["problem"] == "classification":
+            return F.binary_cross_entropy_with_logits(out, target)
+        return F.mse_loss(out, target) * 0.5  # Playground's regression error is half the squared error
+
+    def _penalty(self):
+        kind, rate = self.config["regularization"], self.config["reg_rate"]
+        if kind == "none" or rate == 0:
+            return None
+        total = None
+        for layer in self.layers:  # weights only, as Playground's
+            term = layer.weight.abs().sum() if kind == "L1" else (layer.weight * layer.weight).sum() * 0.5
+            total = term if total is None else total + term
+        return total * rate
+
+    def _record(self):
+        with torch.no_grad():
+            train = float(self._loss(self._forward(self.inputs_train), self.target_train).item())
+            test = float(self._loss(self._forward(self.inputs_test), self.target_test).item()) \
+                if len(self.X_test) else float("nan")
+        self.history.append((self.epoch, train, test))
+        if not (math.isfinite(train) and all(math.isfinite(float(p.abs().max().item()))
+                                              for layer in self.layers for p in layer.parameters())):
+            self.running = False
+            lr = self.config["learning_rate"]
+            self.diverged = (f"Training diverged at epoch {self.epoch}: the loss or the weights became NaN or "
+                             f"infinite. Lower the learning rate (now {lr:g}) and press Reset.")
+
+    # -- actions ----------------------------------------------------------------------------------
+    def configure(self, changes: dict) -> None:
+        """Apply control changes; data and network are rebuilt when they depend on a changed setting."""
+        with self.lock:
+            cfg = validate(changes, self.config)
+            old, self.config = self.config, cfg
+            if any(old[k] != cfg[k] for k in ("problem", "dataset", "noise", "train_ratio", "seed")):
+                self._make_data()
+            if any(old[k] != cfg[k] for k in ("problem", "dataset", "noise", "train_ratio", "seed",
+                                             "features", "hidden")):
+                self.running = False
+                self._make_model()
+            for group in self.optimizer.param_groups:
+                group["lr"] = cfg["learning_rate"]
+
+    def reset(self) -> None:
+        """New initial weights (same data), epoch 0, as Playground's Reset."""
+        with self.lock:
+            self.running = False
+            self._make_model()
+
+    def regenerate(self) -> None:
+        """New data from a new seed, then a reset."""
+        with self.lock:
+            self.config["seed"] = (self.config["seed"] * 1103515245 + 12345) % 2**31
+            self.running = False
+            self._make_data()
+            self._make_model()
+
+    def step(self) -> dict:
+        """Train one epoch in mini-batches of ``batch_size`` and return the snapshot."""
+        with self.lock:
+            self._epoch()
+            return self._snapshot()
+
+    def train_for(self, seconds: float) -> None:
+        """Train whole epochs until ``seconds`` have passed (at least one epoch) while running."""
+        import time
+        end = time.perf_counter() + seconds
+        with self.lock:
+            while self.running and self.diverged is None:
+                self._epoch()
+                if time.perf_counter() >= end:
+                    break
+
+    def _epoch(self):
+        if self.diverged is not None:
+            return
+        n, bs = len(self.X_train), self.config["batch_size"]
+        order = np.random.default_rng(self.config["seed"] + self.epoch).permutation(n)
+        for start in range(0, n, bs):
+            idx = torch.from_numpy(order[start:start + bs])
+            x, t = self.inputs_train[idx], self.target_train[idx]
+            loss = self._loss(self._forward(x), t)
+            penalty = self._penalty()
+            if penalty is not None:
+                loss = loss + penalty
+            self.optimizer.zero_grad()
+            loss.backward()
+            self.optimizer.step()
+        self.epoch += 1
+        self._record()
+
+    # -- what the page draws ----------------------------------------------------------------------
+    def snapshot(self) -> dict:
+        with self.lock:
+            return self._snapshot()
+
+    def _snapshot(self) -> dict:
+        cfg = self.config
+        regression = cfg["problem"] == "regression"
+        axis = np.linspace(-DOMAIN, DOMAIN, GRID, dtype=np.float32)
+        gx, gy = np.meshgrid(axis, axis[::-1])  # row 0 is the top of the picture (x2 = +6)
+        small = np.linspace(-DOMAIN, DOMAIN, NEURON_GRID, dtype=np.float32)
+        sx, sy = np.meshgrid(small, small[::-1])
+        with torch.no_grad():
+            out = self._forward(torch.from_numpy(_features(np.stack([gx.ravel(), gy.ravel()], 1), cfg["features"])))
+            keep = []
+            feats = _features(np.stack([sx.ravel(), sy.ravel()], 1), cfg["features"])
+            last = self._forward(torch.from_numpy(feats), keep)
+        grid = out.numpy().ravel()
+        grid = np.clip(grid, -1, 1) if regression else 2 / (1 + np.exp(-np.clip(grid, -30, 30))) - 1
+        neurons = [[_unit(feats[:, j]) for j in range(feats.shape[1])]]
+        neurons += [[_unit(h.numpy()[:, j]) for j in range(h.shape[1])] for h in keep]
+        weights = [np.round(layer.weight.detach().numpy().astype(float), 4).tolist() for layer in self.layers]
+        _, train, test = self.history[-1]
+        return {
+            "epoch": self.epoch, "running": self.running, "config": cfg,
+            "train_loss": _num(train), "test_loss": _num(test),
+            "history": [[e, _num(a), _num(b)] for e, a, b in self.history[-300:]],
+            "grid": _round(np.nan_to_num(grid)), "grid_size": GRID, "neuron_grid_size": NEURON_GRID,
+            "neurons": neurons + [[_unit(last.numpy()[:, 0], squash=not regression)]], "weights": weights,
+            "diverged": self.diverged,
+        }
+
+    def points(self) -> dict:
+        """Training and test points with their labels (sent once per data change, not with every update)."""
+        with self.lock:
+            return {"train": _pts(self.X_train, self.y_train), "test": _pts(self.X_test, self.y_test)}
+
+
+def _pts(X, y):
+    return np.round(np.concatenate([X, y], axis=1).astype(float), 3).tolist()
+
+
+def _num(v: float):
+    return v if math.isfinite(v) else None
+
+
+def _round(a: np.ndarray) -> list:
+    return np.round(a.astype(float), 3).tolist()
+
+
+def _unit(values: np.ndarray, squash: bool = False) -> list:
+    """Scale a neuron's outputs into [-1, 1] for colouring (its own range, as Playground's thumbnails)."""
+    v = np.nan_to_num(values.astype(float))
+    if squash:
+        v = np.tanh(v / 2)  # a logit: tanh(z/2) = 2 sigmoid(z) - 1
+    else:
+        scale = float(np.abs(v).max()) or 1.0
+        v = v / scale
+    return np.round(v, 2).tolist()

@@ -1,0 +1,114 @@
+"""The playground's HTTP security checks and its training session (issue 13)."""
+
+import pytest
+
+pytest.importorskip("starlette", reason="the playground extra (starlette) is not installed")
+pytest.importorskip("httpx", reason="starlette's TestClient needs httpx")
+
+from starlette.testclient import TestClient  # noqa: E402
+
+from chainrule.playground.server import MAX_BODY, MAX_SESSIONS, create_app  # noqa: E402
+from chainrule.playground.session import ConfigError, Session  # noqa: E402
+
+TOKEN = "t0ken-for-tests"
+HOST = "127.0.0.1:8765"
+
+
+@pytest.fixture()
+def client():
+    return TestClient(create_app(token=TOKEN, port=8765), base_url=f"http://{HOST}")
+
+
+def test_page_needs_the_token(client):
+    assert client.get("/").status_code == 403
+    assert client.get("/?token=wrong").status_code == 403
+    page = client.get(f"/?token={TOKEN}")
+    assert page.status_code == 200 and "chainrule playground" in page.text
+    assert "default-src 'self'" in page.headers["content-security-policy"]
+    assert page.headers["referrer-policy"] == "no-referrer"
+
+
+def test_static_files_come_from_memory_only(client):
+    assert client.get(f"/static/app.js?token={TOKEN}").status_code == 200
+    assert client.get("/static/app.js").status_code == 403
+    for name in ("../server.py", "..%2Fserver.py", "index.html", "session.py", "%2Fetc%2Fpasswd"):
+        assert client.get(f"/static/{name}?token={TOKEN}").status_code == 404, name
+
+
+def test_foreign_host_and_origin_are_refused(client):
+    ok = {"X-Playground-Token": TOKEN}
+    assert client.post("/api/session", json={}, headers=ok).status_code == 200
+    # DNS rebinding: evil.example resolves to 127.0.0.1, the browser sends its own Host
+    assert client.get(f"/?token={TOKEN}", headers={"Host": "evil.example:8765"}).status_code == 403
+    assert client.get(f"/?token={TOKEN}", headers={"Host": "127.0.0.1:9999"}).status_code == 403
+    r = client.post("/api/session", json={}, headers={**ok, "Origin": "http://evil.example"})
+    assert r.status_code == 403 and "origin" in r.json()["error"]
+    assert client.post("/api/session", json={}, headers={**ok, "Origin": f"http://{HOST}"}).status_code == 200
+
+
+def test_token_in_header_or_query_on_api(client):
+    assert client.post("/api/session", json={}).status_code == 403
+    assert client.post("/api/session", json={}, headers={"X-Playground-Token": "nope"}).status_code == 403
+    assert client.post(f"/api/session?token={TOKEN}", json={}).status_code == 200
+
+
+def test_oversized_and_bad_bodies(client):
+    h = {"X-Playground-Token": TOKEN}
+    sid = client.post("/api/session", json={}, headers=h).json()["session"]
+    big = b"{" + b" " * (MAX_BODY + 10) + b"}"
+    assert client.post(f"/api/session/{sid}/config", content=big, headers=h).status_code == 413
+
+    def chunks():  # no Content-Length: the streaming limit applies
+        for _ in range(MAX_BODY // 1024 + 2):
+            yield b" " * 1024
+    assert client.post(f"/api/session/{sid}/config", content=chunks(), headers=h).status_code == 413
+    r = client.post(f"/api/session/{sid}/config", content=b"not json", headers=h)
+    assert r.status_code == 400
+    r = client.post(f"/api/session/{sid}/config", json={"learning_rate": 0.5}, headers=h)
+    assert r.status_code == 400 and "learning_rate" in r.json()["error"]
+    r = client.post(f"/api/session/{sid}/config", json={"hidden": [9] * 7}, headers=h)
+    assert r.status_code == 400
+    assert client.post("/api/session/nope/step", json={}, headers=h).status_code == 404
+
+
+def test_controls_and_session_cap(client):
+    h = {"X-Playground-Token": TOKEN}
+    sid = client.post("/api/session", json={}, headers=h).json()["session"]
+    state = client.post(f"/api/session/{sid}/step", json={}, headers=h).json()["state"]
+    assert state["epoch"] == 1 and state["train_loss"] > 0
+    state = client.post(f"/api/session/{sid}/config", json={"dataset": "xor", "hidden": [3, 3, 2]},
+                        headers=h).json()["state"]
+    assert state["config"]["dataset"] == "xor" and len(state["weights"]) == 4 and state["epoch"] == 0
+    state = client.post(f"/api/session/{sid}/config", json={"problem": "regression"}, headers=h).json()["state"]
+    assert state["config"]["dataset"] == "plane"
+    for _ in range(MAX_SESSIONS - 1):
+        client.post("/api/session", json={}, headers=h)
+    assert client.post("/api/session", json={}, headers=h).status_code == 429
+
+
+def test_loss_falls_on_circle():
+    s = Session({"dataset": "circle", "features": ["x1", "x2"], "hidden": [4, 2], "learning_rate": 0.1})
+    start = s.history[-1][1]
+    for _ in range(60):
+        s.step()
+    assert s.history[-1][1] < 0.5 * start
+    assert s.snapshot()["test_loss"] < 0.5 * start
+
+
+def test_divergence_is_reported_and_stops():
+    s = Session({"problem": "regression", "dataset": "plane", "learning_rate": 10, "hidden": [8, 8],
+                 "activation": "relu"})
+    s.running = True
+    for _ in range(20):
+        s.step()
+        if s.diverged:
+            break
+    assert s.diverged and "Lower the learning rate" in s.diverged and not s.running
+    assert s.snapshot()["train_loss"] is None or s.snapshot()["diverged"]
+
+
+def test_bad_config_is_a_clear_error():
+    with pytest.raises(ConfigError, match="activation"):
+        Session({"activation": "swish"})
+    with pytest.raises(ConfigError, match="unknown setting"):
+        Session({"layers": 3})

@@ -37,12 +37,22 @@ async function act(name, body) {
   if (data) { points = data.points; render(data.state); }
 }
 
-function paintGrid(canvas, values, size, discretize) {
+const FEATURE_FN = { x1: (x, y) => x / 6, x2: (x, y) => y / 6, x1sq: (x, y) => x * x / 18 - 1,
+  x2sq: (x, y) => y * y / 18 - 1, x1x2: (x, y) => x * y / 36, sinx1: (x, y) => Math.sin(x), sinx2: (x, y) => Math.sin(y) };
+
+function featureGrid(key, size) {  // what a switched-off feature would feed in, drawn here
+  const vals = [];
+  for (let r = 0; r < size; r++) for (let q = 0; q < size; q++) vals.push(FEATURE_FN[key](q / (size - 1) * 12 - 6, 6 - r / (size - 1) * 12));
+  return vals;
+}
+
+function paintGrid(canvas, values, size, discretize, light) {
   const ctx = canvas.getContext("2d"), img = ctx.createImageData(size, size);
   for (let i = 0; i < size * size; i++) {
     let v = values[i];
     if (discretize) v = v >= 0 ? 1 : -1;
-    const c = colour(v);
+    let c = colour(v);
+    if (light) c = c.map((x) => Math.round(x + (255 - x) * 0.3));  // lets the points stand out
     img.data.set([c[0], c[1], c[2], 255], i * 4);
   }
   const off = document.createElement("canvas"); off.width = off.height = size;
@@ -111,7 +121,7 @@ function buildNetwork() {
     const on = cfg.features.indexOf(key);
     const row = document.createElement("div"); row.className = "feature";
     const label = document.createElement("span"); label.textContent = name; row.appendChild(label);
-    const n = nodeCanvas(on >= 0 ? state.neurons[0][on] : null, () => toggleFeature(key), name);
+    const n = nodeCanvas(on >= 0 ? state.neurons[0][on] : featureGrid(key, 20), () => toggleFeature(key), name);
     n.title = on >= 0 ? "" : `${name} (off: click to use it)`; n.dataset.feature = key;
     if (on < 0) n.classList.add("off");
     row.appendChild(n); feat.appendChild(row);
@@ -175,7 +185,7 @@ function render(s) {
   $("test_loss").textContent = fmtLoss(s.test_loss);
   $("diverged").hidden = !s.diverged; $("diverged").textContent = s.diverged || "";
   drawDatasets();
-  paintGrid($("heat"), s.grid, s.grid_size, $("discretize").checked);
+  paintGrid($("heat"), s.grid, s.grid_size, $("discretize").checked, true);
   drawPoints(); drawChart();
   if (rebuild) buildNetwork();
 }
@@ -222,7 +232,7 @@ function setup() {
   $("add_layer").onclick = () => { if (state.config.hidden.length < 6) act("config", { hidden: state.config.hidden.concat([2]) }); };
   $("remove_layer").onclick = () => { if (state.config.hidden.length) act("config", { hidden: state.config.hidden.slice(0, -1) }); };
   $("show_test").onchange = drawPoints;
-  $("discretize").onchange = () => paintGrid($("heat"), state.grid, state.grid_size, $("discretize").checked);
+  $("discretize").onchange = () => paintGrid($("heat"), state.grid, state.grid_size, $("discretize").checked, true);
   window.addEventListener("resize", () => state && buildNetwork());
 }
 

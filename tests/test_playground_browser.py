@@ -79,6 +79,11 @@ def test_run_trains_and_the_page_updates(server, tmp_path):
             page.wait_for_function("document.getElementById('epoch').textContent === '000,001'")
             assert page.input_value("#learning_rate") == "0.1"
             page.screenshot(path=str(artifacts / "playground-xor.png"))
+            assert "learning_rate=0.1" in page.evaluate("location.hash") and "dataset=xor" in page.url
+            page.reload()  # the configuration comes back from the URL
+            page.wait_for_function("document.querySelectorAll('#columns .node').length > 0")
+            assert page.input_value("#learning_rate") == "0.1"
+            assert page.get_attribute("#datasets canvas.on", "data-name") == "xor"
             assert not errors, errors
         finally:
             browser.close()

@@ -112,3 +112,13 @@ def test_bad_config_is_a_clear_error():
         Session({"activation": "swish"})
     with pytest.raises(ConfigError, match="unknown setting"):
         Session({"layers": 3})
+
+
+@pytest.mark.parametrize("name", ["momentum", "adam"])
+def test_optimizer_choice_trains_and_reports_accuracy(name):
+    s = Session({"optimizer": name, "learning_rate": 0.01, "dataset": "gauss"})
+    assert type(s.optimizer).__name__ == ("SGD" if name == "momentum" else "Adam")
+    for _ in range(10):
+        s.step()
+    snap = s.snapshot()
+    assert snap["test_accuracy"] > 0.9 and snap["train_loss"] < s.history[0][1]

@@ -34,6 +34,16 @@ FEATURES = {
     "x1sq": lambda X: X[:, 0] ** 2, "x2sq": lambda X: X[:, 1] ** 2, "x1x2": lambda X: X[:, 0] * X[:, 1],
     "sinx1": lambda X: np.sin(X[:, 0]), "sinx2": lambda X: np.sin(X[:, 1]),
 }
+OPTIMIZERS = {  # every chainrule optimizer the issue names; the learning rate comes from the control
+    "sgd": lambda p, lr: torch.optim.SGD(p, lr=lr),
+    "momentum": lambda p, lr: torch.optim.SGD(p, lr=lr, momentum=0.9),
+    "nesterov": lambda p, lr: torch.optim.SGD(p, lr=lr, momentum=0.9, nesterov=True),
+    "adagrad": lambda p, lr: torch.optim.Adagrad(p, lr=lr),
+    "adadelta": lambda p, lr: torch.optim.Adadelta(p, lr=lr),
+    "rmsprop": lambda p, lr: torch.optim.RMSprop(p, lr=lr),
+    "adam": lambda p, lr: torch.optim.Adam(p, lr=lr),
+    "nadam": lambda p, lr: torch.optim.NAdam(p, lr=lr),
+}
 MAX_LAYERS, MAX_NEURONS = 6, 8  # Playground's caps; keep an epoch fast
 N_POINTS = 500
 GRID = 50  # output heat map resolution
@@ -43,7 +53,7 @@ DOMAIN = 6.0  # the input plane shown is [-6, 6]^2, as Playground's
 DEFAULTS = {
     "learning_rate": 0.03, "activation": "tanh", "regularization": "none", "reg_rate": 0.0,
     "problem": "classification", "dataset": "circle", "train_ratio": 50, "noise": 0, "batch_size": 10,
-    "features": ["x1", "x2"], "hidden": [4, 2], "seed": 1,
+    "features": ["x1", "x2"], "hidden": [4, 2], "seed": 1, "optimizer": "sgd",
 }
 
 
@@ -63,6 +73,7 @@ def validate(changes: dict, base: dict) -> dict:
     checks = (
         ("learning_rate", lambda v: v in LEARNING_RATES, f"one of {LEARNING_RATES}"),
         ("reg_rate", lambda v: v in REG_RATES, f"one of {REG_RATES}"),
+        ("optimizer", lambda v: v in OPTIMIZERS, f"one of {list(OPTIMIZERS)}"),
         ("activation", lambda v: v in ACTIVATIONS, f"one of {sorted(ACTIVATIONS)}"),
         ("regularization", lambda v: v in ("none", "L1", "L2"), "none, L1 or L2"),
         ("problem", lambda v: v in ("classification", "regression"), "classification or regression"),
@@ -126,7 +137,7 @@ class Session:
         sizes = [len(cfg["features"])] + list(cfg["hidden"]) + [1]
         self.layers = [nn.Linear(a, b) for a, b in zip(sizes[:-1], sizes[1:])]
         params = [p for layer in self.layers for p in layer.parameters()]
-        self.optimizer = torch.optim.SGD(params, lr=cfg["learning_rate"])
+        self.optimizer = OPTIMIZERS[cfg["optimizer"]](params, cfg["learning_rate"])
         self.epoch = 0
         self.history = []
         self.diverged = None
@@ -161,9 +172,14 @@ class Session:
 
     def _record(self):
         with torch.no_grad():
-            train = float(self._loss(self._forward(self.inputs_train), self.target_train).item())
-            test = float(self._loss(self._forward(self.inputs_test), self.target_test).item()) \
-                if len(self.X_test) else float("nan")
+            out_train, out_test = self._forward(self.inputs_train), self._forward(self.inputs_test)
+            train = float(self._loss(out_train, self.target_train).item())
+            test = float(self._loss(out_test, self.target_test).item()) if len(self.X_test) else float("nan")
+        if self.config["problem"] == "classification":  # a logit > 0 predicts class 1
+            self.accuracy = tuple(float(((o.numpy() > 0) == (t > 0.5)).mean()) if len(t) else float("nan")
+                                  for o, t in ((out_train, self.y_train), (out_test, self.y_test)))
+        else:
+            self.accuracy = (float("nan"), float("nan"))
         self.history.append((self.epoch, train, test))
         if not (math.isfinite(train) and all(math.isfinite(float(p.abs().max().item()))
                                               for layer in self.layers for p in layer.parameters())):
@@ -181,7 +197,7 @@ class Session:
             if any(old[k] != cfg[k] for k in ("problem", "dataset", "noise", "train_ratio", "seed")):
                 self._make_data()
             if any(old[k] != cfg[k] for k in ("problem", "dataset", "noise", "train_ratio", "seed",
-                                             "features", "hidden")):
+                                             "features", "hidden", "optimizer")):
                 self.running = False
                 self._make_model()
             for group in self.optimizer.param_groups:
@@ -261,6 +277,7 @@ class Session:
         return {
             "epoch": self.epoch, "running": self.running, "config": cfg,
             "train_loss": _num(train), "test_loss": _num(test),
+            "train_accuracy": _num(self.accuracy[0]), "test_accuracy": _num(self.accuracy[1]),
             "history": [[e, _num(a), _num(b)] for e, a, b in self.history[-300:]],
             "grid": _round(np.nan_to_num(grid)), "grid_size": GRID, "neuron_grid_size": NEURON_GRID,
             "neurons": neurons + [[_unit(last.numpy()[:, 0], squash=not regression)]], "weights": weights,

@@ -179,10 +179,12 @@ function render(s) {
   const cfg = s.config;
   $("epoch").textContent = String(s.epoch).padStart(6, "0").replace(/(\d{3})(\d{3})$/, "$1,$2");
   $("run").innerHTML = s.running ? "&#10074;&#10074;" : "&#9654;";
-  for (const k of ["learning_rate", "activation", "regularization", "reg_rate", "problem"]) $(k).value = String(cfg[k]);
+  for (const k of ["learning_rate", "optimizer", "activation", "regularization", "reg_rate", "problem"]) $(k).value = String(cfg[k]);
   for (const k of ["train_ratio", "noise", "batch_size"]) { $(k).value = cfg[k]; $(`${k}_v`).textContent = cfg[k]; }
   $("train_loss").textContent = fmtLoss(s.train_loss);
   $("test_loss").textContent = fmtLoss(s.test_loss);
+  $("test_accuracy").textContent = s.test_accuracy === null ? "\u2013" : `${(100 * s.test_accuracy).toFixed(1)}%`;
+  saveToUrl(cfg);
   $("diverged").hidden = !s.diverged; $("diverged").textContent = s.diverged || "";
   drawDatasets();
   paintGrid($("heat"), s.grid, s.grid_size, $("discretize").checked, true);
@@ -220,7 +222,7 @@ function setup() {
   $("learning_rate").innerHTML = LRS.map((v) => `<option value="${v}">${v}</option>`).join("");
   $("reg_rate").innerHTML = REGS.map((v) => `<option value="${v}">${v}</option>`).join("");
   for (const k of ["learning_rate", "reg_rate"]) $(k).onchange = () => act("config", { [k]: Number($(k).value) });
-  for (const k of ["activation", "regularization", "problem"]) $(k).onchange = () => act("config", { [k]: $(k).value });
+  for (const k of ["optimizer", "activation", "regularization", "problem"]) $(k).onchange = () => act("config", { [k]: $(k).value });
   for (const k of ["train_ratio", "noise", "batch_size"]) {
     $(k).oninput = () => { $(`${k}_v`).textContent = $(k).value; };
     $(k).onchange = () => act("config", { [k]: Number($(k).value) });
@@ -236,9 +238,29 @@ function setup() {
   window.addEventListener("resize", () => state && buildNetwork());
 }
 
+// the configuration lives in the URL's #fragment, so a set-up is shared as a link (the token is in ?token=)
+const URL_KEYS = { learning_rate: Number, optimizer: String, activation: String, regularization: String,
+  reg_rate: Number, problem: String, dataset: String, train_ratio: Number, noise: Number, batch_size: Number,
+  seed: Number, features: (v) => v.split(",").filter(Boolean), hidden: (v) => v.split(",").filter(Boolean).map(Number) };
+
+function saveToUrl(cfg) {
+  const hash = Object.keys(URL_KEYS).map((k) => `${k}=${encodeURIComponent(String(cfg[k]))}`).join("&");
+  if (location.hash.slice(1) !== hash) history.replaceState(null, "", `#${hash}`);
+}
+
+function loadFromUrl() {
+  const cfg = {};
+  for (const part of location.hash.slice(1).split("&")) {
+    const [k, v] = part.split("=");
+    if (k in URL_KEYS && v !== undefined) cfg[k] = URL_KEYS[k](decodeURIComponent(v));
+  }
+  return cfg;
+}
+
 async function start() {
   setup();
-  const data = await api("", {});
+  let data = await api("", loadFromUrl());
+  if (!data) data = await api("", {});  // a link with a bad setting: start from the defaults
   if (!data) return;
   sid = data.session; points = data.points; render(data.state);
   events = new EventSource(`/api/session/${sid}/events?token=${encodeURIComponent(TOKEN)}`);

@@ -5,7 +5,11 @@ import pytest
 pytest.importorskip("starlette", reason="the playground extra (starlette) is not installed")
 pytest.importorskip("httpx", reason="starlette's TestClient needs httpx")
 
-from starlette.testclient import TestClient  # noqa: E402
+import warnings  # noqa: E402
+
+with warnings.catch_warnings():  # newer Starlette asks for httpx2; httpx still works
+    warnings.simplefilter("ignore")
+    from starlette.testclient import TestClient
 
 from chainrule.playground.server import MAX_BODY, MAX_SESSIONS, create_app  # noqa: E402
 from chainrule.playground.session import ConfigError, Session  # noqa: E402
@@ -122,3 +126,44 @@ def test_optimizer_choice_trains_and_reports_accuracy(name):
         s.step()
     snap = s.snapshot()
     assert snap["test_accuracy"] > 0.9 and snap["train_loss"] < s.history[0][1]
+
+
+def test_events_stream_while_running_and_the_session_ends_with_its_tab():
+    import socket
+    import threading
+    import time
+
+    import httpx
+    import uvicorn
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    guard = create_app(token=TOKEN, port=port)
+    server = uvicorn.Server(uvicorn.Config(guard, host="127.0.0.1", port=port, log_level="error"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        deadline = time.time() + 10
+        while not server.started and time.time() < deadline:
+            time.sleep(0.05)
+        base, h = f"http://127.0.0.1:{port}", {"X-Playground-Token": TOKEN}
+        sid = httpx.post(f"{base}/api/session", json={}, headers=h).json()["session"]
+        httpx.post(f"{base}/api/session/{sid}/run", json={}, headers=h)
+        epochs, started = [], time.time()
+        with httpx.stream("GET", f"{base}/api/session/{sid}/events?token={TOKEN}", timeout=10) as r:
+            assert r.headers["content-type"].startswith("text/event-stream")
+            for line in r.iter_lines():
+                if line.startswith("data: "):
+                    epochs.append(__import__("json").loads(line[6:])["epoch"])
+                if len(epochs) == 4:
+                    break
+        assert epochs == sorted(epochs) and epochs[-1] > epochs[0] and time.time() - started < 5
+        sessions = guard.app.state.sessions
+        deadline = time.time() + 5
+        while sid in sessions and time.time() < deadline:  # noticed at the stream's next write
+            time.sleep(0.05)
+        assert sid not in sessions
+    finally:
+        server.should_exit = True
+        thread.join(timeout=5)

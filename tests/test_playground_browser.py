@@ -84,6 +84,15 @@ def test_run_trains_and_the_page_updates(server, tmp_path):
             page.wait_for_function("document.querySelectorAll('#columns .node').length > 0")
             assert page.input_value("#learning_rate") == "0.1"
             assert page.get_attribute("#datasets canvas.on", "data-name") == "xor"
+            page.select_option("#problem", "multiclass")  # softmax over 3 spiral arms
+            page.wait_for_function("document.querySelector('#datasets canvas.on')?.dataset.name === 'spiral_arms'")
+            page.select_option("#optimizer", "adam")
+            page.click("#run")
+            page.wait_for_function("parseInt(document.getElementById('epoch').textContent.replace(',', '')) > 30",
+                                   timeout=20000)
+            page.click("#run")
+            assert page.inner_text("#test_accuracy").endswith("%")
+            page.screenshot(path=str(artifacts / "playground-multiclass.png"))
             assert not errors, errors
         finally:
             browser.close()

@@ -167,3 +167,16 @@ def test_events_stream_while_running_and_the_session_ends_with_its_tab():
     finally:
         server.should_exit = True
         thread.join(timeout=5)
+
+
+def test_multiclass_uses_softmax_cross_entropy_and_learns_blobs():
+    s = Session({"problem": "multiclass", "dataset": "blobs", "classes": 5, "learning_rate": 0.1})
+    assert s.layers[-1].out_features == 5 and s.target_train.dtype.__str__().endswith("int64")
+    start = s.history[-1][1]
+    assert abs(start - __import__("math").log(5)) < 0.6  # cross-entropy of a near-uniform guess
+    for _ in range(15):
+        s.step()
+    snap = s.snapshot()
+    assert snap["test_accuracy"] > 0.9 and set(snap["grid_class"]) == set(range(5))
+    with pytest.raises(ConfigError, match="classes"):
+        s.configure({"classes": 9})

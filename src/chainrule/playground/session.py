@@ -20,6 +20,7 @@ import chainrule as torch
 import chainrule.nn as nn
 import chainrule.nn.functional as F
 from chainrule.data.datasets import toy
+from chainrule.playground import multiclass
 
 __all__ = ["LEARNING_RATES", "REG_RATES", "Session", "ConfigError", "DEFAULTS"]
 
@@ -29,6 +30,8 @@ REG_RATES = (0, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 10)
 ACTIVATIONS = {"relu": F.relu, "tanh": torch.tanh, "sigmoid": torch.sigmoid, "linear": lambda x: x}
 CLASSIFY = {"circle": toy.circle, "xor": toy.xor, "gauss": toy.gauss, "spiral": toy.spiral}
 REGRESS = {"plane": toy.plane, "multi_gauss": toy.multi_gauss}
+MULTI = {"spiral_arms": multiclass.spiral_arms, "blobs": multiclass.blobs}
+PROBLEMS = {"classification": CLASSIFY, "regression": REGRESS, "multiclass": MULTI}
 FEATURES = {
     "x1": lambda X: X[:, 0], "x2": lambda X: X[:, 1],
     "x1sq": lambda X: X[:, 0] ** 2, "x2sq": lambda X: X[:, 1] ** 2, "x1x2": lambda X: X[:, 0] * X[:, 1],
@@ -53,7 +56,7 @@ DOMAIN = 6.0  # the input plane shown is [-6, 6]^2, as Playground's
 DEFAULTS = {
     "learning_rate": 0.03, "activation": "tanh", "regularization": "none", "reg_rate": 0.0,
     "problem": "classification", "dataset": "circle", "train_ratio": 50, "noise": 0, "batch_size": 10,
-    "features": ["x1", "x2"], "hidden": [4, 2], "seed": 1, "optimizer": "sgd",
+    "features": ["x1", "x2"], "hidden": [4, 2], "seed": 1, "optimizer": "sgd", "classes": 3,
 }
 
 
@@ -76,8 +79,10 @@ def validate(changes: dict, base: dict) -> dict:
         ("optimizer", lambda v: v in OPTIMIZERS, f"one of {list(OPTIMIZERS)}"),
         ("activation", lambda v: v in ACTIVATIONS, f"one of {sorted(ACTIVATIONS)}"),
         ("regularization", lambda v: v in ("none", "L1", "L2"), "none, L1 or L2"),
-        ("problem", lambda v: v in ("classification", "regression"), "classification or regression"),
-        ("dataset", lambda v: v in CLASSIFY or v in REGRESS, f"one of {sorted(CLASSIFY) + sorted(REGRESS)}"),
+        ("problem", lambda v: v in PROBLEMS, f"one of {list(PROBLEMS)}"),
+        ("dataset", lambda v: any(v in d for d in PROBLEMS.values()),
+         f"one of {[n for d in PROBLEMS.values() for n in d]}"),
+        ("classes", lambda v: _int(v) and 2 <= v <= multiclass.MAX_CLASSES, f"from 2 to {multiclass.MAX_CLASSES}"),
         ("train_ratio", lambda v: _int(v) and 10 <= v <= 90, "an integer from 10 to 90"),
         ("noise", lambda v: _int(v) and 0 <= v <= 50, "an integer from 0 to 50"),
         ("batch_size", lambda v: _int(v) and 1 <= v <= 30, "an integer from 1 to 30"),
@@ -91,7 +96,7 @@ def validate(changes: dict, base: dict) -> dict:
     for key, ok, expected in checks:
         if not ok(cfg[key]):
             raise ConfigError(f"config: {key} must be {expected}, got {cfg[key]!r}")
-    wanted = CLASSIFY if cfg["problem"] == "classification" else REGRESS
+    wanted = PROBLEMS[cfg["problem"]]
     if cfg["dataset"] not in wanted:  # switching the problem type picks its first dataset
         cfg["dataset"] = next(iter(wanted))
     return cfg
@@ -123,18 +128,21 @@ class Session:
     # -- building ---------------------------------------------------------------------------------
     def _make_data(self):
         cfg = self.config
-        regression = cfg["problem"] == "regression"
-        make = (REGRESS if regression else CLASSIFY)[cfg["dataset"]]
-        X, y = make(N_POINTS, noise=cfg["noise"] / 100, seed=cfg["seed"])
+        make = PROBLEMS[cfg["problem"]][cfg["dataset"]]
+        if cfg["problem"] == "multiclass":
+            X, y = make(N_POINTS, classes=cfg["classes"], noise=cfg["noise"] / 100, seed=cfg["seed"])
+        else:
+            X, y = make(N_POINTS, noise=cfg["noise"] / 100, seed=cfg["seed"])
+            y = y.astype(np.float32).reshape(-1, 1)
         n_train = int(round(len(X) * cfg["train_ratio"] / 100))
         self.X_train, self.X_test = X[:n_train], X[n_train:]
-        y = y.astype(np.float32).reshape(-1, 1)
         self.y_train, self.y_test = y[:n_train], y[n_train:]
 
     def _make_model(self):
         cfg = self.config
         torch.manual_seed(cfg["seed"])
-        sizes = [len(cfg["features"])] + list(cfg["hidden"]) + [1]
+        out = cfg["classes"] if cfg["problem"] == "multiclass" else 1
+        sizes = [len(cfg["features"])] + list(cfg["hidden"]) + [out]
         self.layers = [nn.Linear(a, b) for a, b in zip(sizes[:-1], sizes[1:])]
         params = [p for layer in self.layers for p in layer.parameters()]
         self.optimizer = OPTIMIZERS[cfg["optimizer"]](params, cfg["learning_rate"])
@@ -156,6 +164,8 @@ class Session:
         return self.layers[-1](x)
 
     def _loss(self, out, target):
+        if self.config["problem"] == "multiclass":  # softmax and cross-entropy, not MSE on +-1 labels
+            return F.cross_entropy(out, target)
         if self.config["problem"] == "classification":
             return F.binary_cross_entropy_with_logits(out, target)
         return F.mse_loss(out, target) * 0.5  # Playground's regression error is half the squared error
@@ -178,6 +188,9 @@ class Session:
         if self.config["problem"] == "classification":  # a logit > 0 predicts class 1
             self.accuracy = tuple(float(((o.numpy() > 0) == (t > 0.5)).mean()) if len(t) else float("nan")
                                   for o, t in ((out_train, self.y_train), (out_test, self.y_test)))
+        elif self.config["problem"] == "multiclass":
+            self.accuracy = tuple(float((o.numpy().argmax(1) == t).mean()) if len(t) else float("nan")
+                                  for o, t in ((out_train, self.y_train), (out_test, self.y_test)))
         else:
             self.accuracy = (float("nan"), float("nan"))
         self.history.append((self.epoch, train, test))
@@ -194,9 +207,9 @@ class Session:
         with self.lock:
             cfg = validate(changes, self.config)
             old, self.config = self.config, cfg
-            if any(old[k] != cfg[k] for k in ("problem", "dataset", "noise", "train_ratio", "seed")):
+            if any(old[k] != cfg[k] for k in ("problem", "dataset", "noise", "train_ratio", "seed", "classes")):
                 self._make_data()
-            if any(old[k] != cfg[k] for k in ("problem", "dataset", "noise", "train_ratio", "seed",
+            if any(old[k] != cfg[k] for k in ("problem", "dataset", "noise", "train_ratio", "seed", "classes",
                                              "features", "hidden", "optimizer")):
                 self.running = False
                 self._make_model()
@@ -268,8 +281,17 @@ class Session:
             keep = []
             feats = _features(np.stack([sx.ravel(), sy.ravel()], 1), cfg["features"])
             last = self._forward(torch.from_numpy(feats), keep)
-        grid = out.numpy().ravel()
-        grid = np.clip(grid, -1, 1) if regression else 2 / (1 + np.exp(-np.clip(grid, -30, 30))) - 1
+        grid_class = None
+        if cfg["problem"] == "multiclass":  # the winning class, and how sure: 0 at chance, 1 when certain
+            logits = out.numpy()
+            probs = np.exp(logits - logits.max(1, keepdims=True))
+            probs /= probs.sum(1, keepdims=True)
+            k = logits.shape[1]
+            grid_class = probs.argmax(1).tolist()
+            grid = (probs.max(1) - 1 / k) / (1 - 1 / k)
+        else:
+            grid = out.numpy().ravel()
+            grid = np.clip(grid, -1, 1) if regression else 2 / (1 + np.exp(-np.clip(grid, -30, 30))) - 1
         neurons = [[_unit(feats[:, j]) for j in range(feats.shape[1])]]
         neurons += [[_unit(h.numpy()[:, j]) for j in range(h.shape[1])] for h in keep]
         weights = [np.round(layer.weight.detach().numpy().astype(float), 4).tolist() for layer in self.layers]
@@ -279,7 +301,8 @@ class Session:
             "train_loss": _num(train), "test_loss": _num(test),
             "train_accuracy": _num(self.accuracy[0]), "test_accuracy": _num(self.accuracy[1]),
             "history": [[e, _num(a), _num(b)] for e, a, b in self.history[-300:]],
-            "grid": _round(np.nan_to_num(grid)), "grid_size": GRID, "neuron_grid_size": NEURON_GRID,
+            "grid": _round(np.nan_to_num(grid)), "grid_class": grid_class, "grid_size": GRID,
+            "neuron_grid_size": NEURON_GRID,
             "neurons": neurons + [[_unit(last.numpy()[:, 0], squash=not regression)]], "weights": weights,
             "diverged": self.diverged,
         }
@@ -291,7 +314,7 @@ class Session:
 
 
 def _pts(X, y):
-    return np.round(np.concatenate([X, y], axis=1).astype(float), 3).tolist()
+    return np.round(np.concatenate([X, y.reshape(len(y), -1)], axis=1).astype(float), 3).tolist()
 
 
 def _num(v: float):

@@ -9,11 +9,27 @@ const DATASETS = {
   classification: { circle: (x, y) => Math.hypot(x, y) < 2.5 ? 1 : -1, xor: (x, y) => x * y >= 0 ? 1 : -1,
     gauss: (x, y) => Math.exp(-((x - 2) ** 2 + (y - 2) ** 2) / 2) - Math.exp(-((x + 2) ** 2 + (y + 2) ** 2) / 2),
     spiral: (x, y) => Math.sin(Math.hypot(x, y) * 1.3 - Math.atan2(x, y)) },
+  multiclass: { spiral_arms: (x, y) => Math.floor(((Math.atan2(x, y) / (2 * Math.PI) + 1 -
+      Math.hypot(x, y) / 5 * 1.75) % 1 + 1) % 1 * 3),
+    blobs: (x, y) => Math.floor(((Math.atan2(x, y) / (2 * Math.PI) + 1 + 1 / 6) % 1) * 3) },
   regression: { plane: (x, y) => (x + y) / 10, multi_gauss: (x, y) => Math.sin(x * 0.8) * Math.sin(y * 1.2) },
 };
 const $ = (id) => document.getElementById(id);
 let sid = null, state = null, points = null, events = null;
 const NEG = [245, 147, 34], MID = [232, 234, 235], POS = [8, 119, 189];
+const CLASS_COLOURS = [[8, 119, 189], [245, 147, 34], [44, 160, 44], [214, 39, 40], [148, 103, 189],
+  [140, 86, 75], [227, 119, 194], [23, 190, 207]];
+
+function paintClasses(canvas, classes, conf, size, light) {  // multi-class: hue = class, strength = certainty
+  const ctx = canvas.getContext("2d"), img = ctx.createImageData(size, size);
+  for (let i = 0; i < size * size; i++) {
+    const c = CLASS_COLOURS[classes[i] % 8], t = Math.max(0, Math.min(1, conf ? conf[i] : 1)) * (light ? 0.7 : 1);
+    img.data.set([0, 1, 2].map((k) => Math.round(MID[k] + (c[k] - MID[k]) * t)).concat([255]), i * 4);
+  }
+  const off = document.createElement("canvas"); off.width = off.height = size;
+  off.getContext("2d").putImageData(img, 0, 0);
+  ctx.drawImage(off, 0, 0, canvas.width, canvas.height);
+}
 
 function colour(v) {  // -1 orange, 0 light grey, +1 blue (Playground's palette)
   v = Math.max(-1, Math.min(1, v || 0));
@@ -65,10 +81,10 @@ function drawPoints() {
   const c = $("pts"), ctx = c.getContext("2d");
   ctx.clearRect(0, 0, c.width, c.height);
   if (!points || !state) return;
-  const cls = state.config.problem === "classification";
+  const cls = state.config.problem === "classification", multi = state.config.problem === "multiclass";
   const sets = [[points.train, "#fff"]].concat($("show_test").checked ? [[points.test, "#000"]] : []);
   for (const [pts, stroke] of sets) for (const [x, y, label] of pts) {
-    const col = colour(cls ? (label > 0.5 ? 1 : -1) : label);
+    const col = multi ? CLASS_COLOURS[label % 8] : colour(cls ? (label > 0.5 ? 1 : -1) : label);
     ctx.beginPath(); ctx.arc((x + 6) / 12 * c.width, (6 - y) / 12 * c.height, 3.2, 0, 2 * Math.PI);
     ctx.fillStyle = `rgb(${col})`; ctx.fill(); ctx.strokeStyle = stroke; ctx.lineWidth = 1; ctx.stroke();
   }
@@ -146,7 +162,9 @@ function buildNetwork() {
   });
   const out = document.createElement("div"); out.className = "column";
   out.innerHTML = '<div class="head">OUTPUT</div>';
-  const o = nodeCanvas(state.neurons[state.neurons.length - 1][0], null, "output"); out.appendChild(o);
+  const multi = cfg.problem === "multiclass";
+  const o = nodeCanvas(multi ? null : state.neurons[state.neurons.length - 1][0], null, "output"); out.appendChild(o);
+  if (multi) paintClasses(o.querySelector("canvas"), state.grid_class, state.grid, state.grid_size, false);
   cols.appendChild(out); nodes.push([o]);
   $("layer_count").textContent = `${cfg.hidden.length} hidden layer${cfg.hidden.length === 1 ? "" : "s"}`;
   requestAnimationFrame(() => drawLinks(nodes));
@@ -180,16 +198,24 @@ function render(s) {
   $("epoch").textContent = String(s.epoch).padStart(6, "0").replace(/(\d{3})(\d{3})$/, "$1,$2");
   $("run").innerHTML = s.running ? "&#10074;&#10074;" : "&#9654;";
   for (const k of ["learning_rate", "optimizer", "activation", "regularization", "reg_rate", "problem"]) $(k).value = String(cfg[k]);
-  for (const k of ["train_ratio", "noise", "batch_size"]) { $(k).value = cfg[k]; $(`${k}_v`).textContent = cfg[k]; }
+  $("classes_box").hidden = cfg.problem !== "multiclass";
+  $("legend").style.visibility = cfg.problem === "multiclass" ? "hidden" : "visible";
+  for (const k of ["train_ratio", "noise", "batch_size", "classes"]) { $(k).value = cfg[k]; $(`${k}_v`).textContent = cfg[k]; }
   $("train_loss").textContent = fmtLoss(s.train_loss);
   $("test_loss").textContent = fmtLoss(s.test_loss);
   $("test_accuracy").textContent = s.test_accuracy === null ? "\u2013" : `${(100 * s.test_accuracy).toFixed(1)}%`;
   saveToUrl(cfg);
   $("diverged").hidden = !s.diverged; $("diverged").textContent = s.diverged || "";
   drawDatasets();
-  paintGrid($("heat"), s.grid, s.grid_size, $("discretize").checked, true);
+  paintOutput();
   drawPoints(); drawChart();
   if (rebuild) buildNetwork();
+}
+
+function paintOutput() {
+  const d = $("discretize").checked;
+  if (state.grid_class) paintClasses($("heat"), state.grid_class, d ? null : state.grid, state.grid_size, true);
+  else paintGrid($("heat"), state.grid, state.grid_size, d, true);
 }
 
 function drawDatasets() {
@@ -199,7 +225,8 @@ function drawDatasets() {
     for (const [name, f] of Object.entries(kinds)) {
       const c = document.createElement("canvas"); c.width = c.height = 32; c.title = name; c.dataset.name = name;
       const vals = []; for (let r = 0; r < 32; r++) for (let q = 0; q < 32; q++) vals.push(f(q / 31 * 12 - 6, 6 - r / 31 * 12));
-      paintGrid(c, vals, 32, state.config.problem === "classification");
+      if (state.config.problem === "multiclass") paintClasses(c, vals, null, 32, true);
+      else paintGrid(c, vals, 32, state.config.problem === "classification");
       c.onclick = () => act("config", { dataset: name });
       box.appendChild(c);
     }
@@ -223,7 +250,7 @@ function setup() {
   $("reg_rate").innerHTML = REGS.map((v) => `<option value="${v}">${v}</option>`).join("");
   for (const k of ["learning_rate", "reg_rate"]) $(k).onchange = () => act("config", { [k]: Number($(k).value) });
   for (const k of ["optimizer", "activation", "regularization", "problem"]) $(k).onchange = () => act("config", { [k]: $(k).value });
-  for (const k of ["train_ratio", "noise", "batch_size"]) {
+  for (const k of ["train_ratio", "noise", "batch_size", "classes"]) {
     $(k).oninput = () => { $(`${k}_v`).textContent = $(k).value; };
     $(k).onchange = () => act("config", { [k]: Number($(k).value) });
   }
@@ -234,14 +261,14 @@ function setup() {
   $("add_layer").onclick = () => { if (state.config.hidden.length < 6) act("config", { hidden: state.config.hidden.concat([2]) }); };
   $("remove_layer").onclick = () => { if (state.config.hidden.length) act("config", { hidden: state.config.hidden.slice(0, -1) }); };
   $("show_test").onchange = drawPoints;
-  $("discretize").onchange = () => paintGrid($("heat"), state.grid, state.grid_size, $("discretize").checked, true);
+  $("discretize").onchange = paintOutput;
   window.addEventListener("resize", () => state && buildNetwork());
 }
 
 // the configuration lives in the URL's #fragment, so a set-up is shared as a link (the token is in ?token=)
 const URL_KEYS = { learning_rate: Number, optimizer: String, activation: String, regularization: String,
   reg_rate: Number, problem: String, dataset: String, train_ratio: Number, noise: Number, batch_size: Number,
-  seed: Number, features: (v) => v.split(",").filter(Boolean), hidden: (v) => v.split(",").filter(Boolean).map(Number) };
+  seed: Number, classes: Number, features: (v) => v.split(",").filter(Boolean), hidden: (v) => v.split(",").filter(Boolean).map(Number) };
 
 function saveToUrl(cfg) {
   const hash = Object.keys(URL_KEYS).map((k) => `${k}=${encodeURIComponent(String(cfg[k]))}`).join("&");

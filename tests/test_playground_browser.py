@@ -93,6 +93,10 @@ def test_run_trains_and_the_page_updates(server, tmp_path):
             page.click("#run")
             assert page.inner_text("#test_accuracy").endswith("%")
             page.screenshot(path=str(artifacts / "playground-multiclass.png"))
+            with page.expect_download() as download:  # the export link hands over a runnable script
+                page.click("#export_py")
+            script = Path(download.value.path()).read_text()
+            assert "nn.CrossEntropyLoss()" in script and "optim.Adam(" in script
             assert not errors, errors
         finally:
             browser.close()

@@ -180,3 +180,32 @@ def test_multiclass_uses_softmax_cross_entropy_and_learns_blobs():
     assert snap["test_accuracy"] > 0.9 and set(snap["grid_class"]) == set(range(5))
     with pytest.raises(ConfigError, match="classes"):
         s.configure({"classes": 9})
+
+
+def test_export_script_retrains_the_same_network_and_weights_load(client, tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    h = {"X-Playground-Token": TOKEN}
+    config = {"regularization": "L2", "reg_rate": 0.001, "features": ["x1", "x2", "x1x2"], "hidden": [3]}
+    sid = client.post("/api/session", json=config, headers=h).json()["session"]
+    for _ in range(3):
+        state = client.post(f"/api/session/{sid}/step", json={}, headers=h).json()["state"]
+    script = client.get(f"/api/session/{sid}/export.py", headers=h)
+    assert script.status_code == 200 and "attachment" in script.headers["content-disposition"]
+    path = tmp_path / "net.py"
+    path.write_text(script.text.replace("EPOCHS = 100", "EPOCHS = 3"))
+    src = str(Path(__file__).resolve().parents[1] / "src")
+    out = subprocess.run([sys.executable, str(path)], capture_output=True, text=True, timeout=60,
+                         env={"PYTHONPATH": src, "PATH": "/usr/bin:/bin"})
+    assert out.returncode == 0, out.stderr
+    assert f"training loss {state['train_loss']:.4f}" in out.stdout  # the same data, init and updates
+    weights = client.get(f"/api/session/{sid}/export.safetensors", headers=h)
+    if weights.status_code == 501:
+        pytest.skip("safetensors is not installed")
+    from safetensors.numpy import load
+    tensors = load(weights.content)
+    assert sorted(tensors) == ["0.bias", "0.weight", "2.bias", "2.weight"] and tensors["0.weight"].shape == (3, 3)
+    assert client.get(f"/api/session/{sid}/export.sh", headers=h).status_code == 404
+    assert client.get(f"/api/session/{sid}/export.py").status_code == 403

@@ -172,6 +172,23 @@ def create_app(token: str, port: int, host: str = "127.0.0.1", public: bool = Fa
         return JSONResponse({"state": await asyncio.to_thread(session.snapshot), "points": session.points()},
                             headers=HEADERS)
 
+    async def export(request: Request):
+        from chainrule.playground.export import python_script, safetensors_bytes
+
+        session = lookup(request)
+        if session is None or request.path_params["kind"] not in ("py", "safetensors"):
+            return JSONResponse({"error": "not found"}, status_code=404, headers=HEADERS)
+        if request.path_params["kind"] == "py":
+            body, media, name = python_script(session).encode(), "text/x-python", "playground_network.py"
+        else:
+            try:
+                body = await asyncio.to_thread(safetensors_bytes, session)
+            except ImportError as e:
+                return JSONResponse({"error": str(e)}, status_code=501, headers=HEADERS)
+            media, name = "application/octet-stream", "playground_network.safetensors"
+        return Response(body, media_type=media,
+                        headers={**HEADERS, "Content-Disposition": f'attachment; filename="{name}"'})
+
     async def events(request: Request):
         session = lookup(request)
         if session is None:
@@ -205,6 +222,7 @@ def create_app(token: str, port: int, host: str = "127.0.0.1", public: bool = Fa
         Route("/", index), Route("/static/{name}", static),
         Route("/api/session", new_session, methods=["POST"]),
         Route("/api/session/{sid}/events", events),
+        Route("/api/session/{sid}/export.{kind:str}", export),
         Route("/api/session/{sid}/{name}", action, methods=["POST"]),
     ]
     app = Starlette(routes=routes)

@@ -290,6 +290,9 @@ async function start() {
   if (!data) data = await api("", {});  // a link with a bad setting: start from the defaults
   if (!data) return;
   sid = data.session; points = data.points; render(data.state);
+  const q = `?token=${encodeURIComponent(TOKEN)}`;
+  $("export_py").href = `/api/session/${sid}/export.py${q}`;
+  $("export_weights").href = `/api/session/${sid}/export.safetensors${q}`;
   events = new EventSource(`/api/session/${sid}/events?token=${encodeURIComponent(TOKEN)}`);
   events.onmessage = (e) => render(JSON.parse(e.data));
   events.onerror = () => { if (events.readyState === EventSource.CLOSED) showError("Lost the connection to the server: reload the page."); };

@@ -97,6 +97,15 @@ def test_run_trains_and_the_page_updates(server, tmp_path):
                 page.click("#export_py")
             script = Path(download.value.path()).read_text()
             assert "nn.CrossEntropyLoss()" in script and "optim.Adam(" in script
+            csv = tmp_path / "mine.csv"
+            rows = (f"{i % 10},{i // 10},{int(i % 10 > i // 10)}" for i in range(100))
+            csv.write_text("x1,x2,label\n" + "\n".join(rows))
+            page.set_input_files("#csv", str(csv))
+            page.wait_for_function("document.getElementById('csv_status').textContent.includes('100 rows')")
+            assert page.input_value("#problem") == "classification"
+            page.click("#step")
+            page.wait_for_function("document.getElementById('epoch').textContent === '000,001'")
+            page.screenshot(path=str(artifacts / "playground-csv.png"))
             assert not errors, errors
         finally:
             browser.close()

@@ -209,3 +209,53 @@ def test_export_script_retrains_the_same_network_and_weights_load(client, tmp_pa
     assert sorted(tensors) == ["0.bias", "0.weight", "2.bias", "2.weight"] and tensors["0.weight"].shape == (3, 3)
     assert client.get(f"/api/session/{sid}/export.sh", headers=h).status_code == 404
     assert client.get(f"/api/session/{sid}/export.py").status_code == 403
+
+
+def test_csv_upload_is_validated_and_used(client):
+    h = {"X-Playground-Token": TOKEN, "Content-Type": "text/csv"}
+    sid = client.post("/api/session", json={}, headers=h).json()["session"]
+    url = f"/api/session/{sid}/upload"
+    good = "x1,x2,label\n" + "\n".join(f"{i * 0.1},{(i % 7) - 3},{int(i % 7 > 3)}" for i in range(40))
+    r = client.post(url, content=good, headers=h)
+    assert r.status_code == 200, r.text
+    state = r.json()["state"]
+    assert state["config"]["dataset"] == "csv" and state["config"]["problem"] == "classification"
+    assert len(r.json()["points"]["train"]) == 20
+    assert client.post(f"/api/session/{sid}/step", json={}, headers=h).json()["state"]["epoch"] == 1
+    multi = "\n".join(f"{i},{i % 5},{i % 3}" for i in range(30))
+    assert client.post(url, content=multi, headers=h).json()["state"]["config"]["classes"] == 3
+    real = "\n".join(f"{i},{-i},{i * 0.37}" for i in range(30))
+    assert client.post(url, content=real, headers=h).json()["state"]["config"]["problem"] == "regression"
+    bad = {
+        "x1,x2\n" + "1,2\n" * 20: "3 columns",
+        "a,b,c\n" + "1,2,0\n" * 5 + "1,two,0\n" + "1,2,1\n" * 10: "line 7",
+        "1,2,nan\n" * 20: "NaN",
+        "1,2,0\n" * 3: "at least",
+        "1,2,0\n" * 2001: "at most 2000 rows",
+        "1,2,1\n" * 20: "single value",
+    }
+    for text, message in bad.items():
+        r = client.post(url, content=text, headers=h)
+        assert r.status_code == 400 and message in r.json()["error"], (message, r.text)
+    assert client.post(url, content=b"\xff\xfe" * 10, headers=h).status_code == 400
+    assert client.post(url, content="1,2,0\n" * 20000, headers=h).status_code == 413
+
+
+def test_export_of_uploaded_data_runs(tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from chainrule.playground.export import python_script
+
+    s = Session()
+    s.upload("\n".join(f"{i},{i % 4},{i % 3}" for i in range(30)))
+    for _ in range(2):
+        s.step()
+    path = tmp_path / "net.py"
+    path.write_text(python_script(s).replace("EPOCHS = 100", "EPOCHS = 2"))
+    src = str(Path(__file__).resolve().parents[1] / "src")
+    out = subprocess.run([sys.executable, str(path)], capture_output=True, text=True, timeout=60,
+                         env={"PYTHONPATH": src, "PATH": "/usr/bin:/bin"})
+    assert out.returncode == 0, out.stderr
+    assert f"training loss {s.history[-1][1]:.4f}" in out.stdout

@@ -8,6 +8,8 @@ the names of that script's ``nn.Sequential`` (``0.weight``, ``0.bias``, ``2.weig
 
 from __future__ import annotations
 
+import numpy as np
+
 from chainrule.playground.session import OPTIMIZERS, Session
 
 __all__ = ["python_script", "safetensors_bytes"]
@@ -29,14 +31,21 @@ def python_script(session: Session) -> str:
     """The chainrule program that rebuilds and retrains ``session``'s network, as text."""
     cfg = session.config
     problem = cfg["problem"]
-    if problem == "multiclass":
+    if cfg["dataset"] == "csv":  # the uploaded rows themselves, scaled as the playground used them
+        X, y = session.custom
+        data = (f"X = np.array({np.round(X.astype(float), 6).tolist()}, dtype=np.float32)\n"
+                f"y = np.array({y.tolist()})\n"
+                f"order = np.random.default_rng({cfg['seed']}).permutation(len(X))\nX, y = X[order], y[order]")
+    elif problem == "multiclass":
         data = (f"from chainrule.playground.multiclass import {cfg['dataset']}\n\n"
                 f"X, y = {cfg['dataset']}(500, classes={cfg['classes']}, noise={cfg['noise'] / 100!r}, "
                 f"seed={cfg['seed']})")
-        outputs, loss, target = cfg["classes"], "nn.CrossEntropyLoss()", "torch.from_numpy(y)"
     else:
         data = (f"from chainrule.data.datasets.toy import {cfg['dataset']}\n\n"
                 f"X, y = {cfg['dataset']}(500, noise={cfg['noise'] / 100!r}, seed={cfg['seed']})")
+    if problem == "multiclass":
+        outputs, loss, target = cfg["classes"], "nn.CrossEntropyLoss()", "torch.from_numpy(y.astype(np.int64))"
+    else:
         outputs, target = 1, "torch.from_numpy(y.astype(np.float32).reshape(-1, 1))"
         loss = "nn.BCEWithLogitsLoss()" if problem == "classification" else "nn.MSELoss()"
     sizes = [len(cfg["features"])] + list(cfg["hidden"]) + [outputs]

@@ -26,6 +26,7 @@ try:
 except ImportError as e:  # pragma: no cover - the optional extra is missing
     raise ImportError("chainrule.playground needs Starlette and uvicorn: pip install 'chainrule[playground]'") from e
 
+from chainrule.playground.csvdata import CsvError
 from chainrule.playground.session import ConfigError, Session
 
 __all__ = ["create_app", "MAX_BODY", "MAX_SESSIONS"]
@@ -148,8 +149,15 @@ def create_app(token: str, port: int, host: str = "127.0.0.1", public: bool = Fa
             return JSONResponse({"error": "no such session (reload the page)"}, status_code=404, headers=HEADERS)
         session.seen = time.monotonic()
         try:
-            data = await body_json(request)
             name = request.path_params["name"]
+            if name == "upload":  # the CSV text itself; parsed in memory, never written anywhere
+                try:
+                    text = (await request.body()).decode("utf-8")
+                except UnicodeDecodeError:
+                    raise ConfigError("CSV: the file is not UTF-8 text") from None
+                await asyncio.to_thread(session.upload, text)
+            else:
+                data = await body_json(request)
             if name == "config":
                 await asyncio.to_thread(session.configure, data)
             elif name == "run":
@@ -163,9 +171,9 @@ def create_app(token: str, port: int, host: str = "127.0.0.1", public: bool = Fa
                 await asyncio.to_thread(session.reset)
             elif name == "regenerate":
                 await asyncio.to_thread(session.regenerate)
-            else:
+            elif name != "upload":
                 return JSONResponse({"error": f"unknown action {name!r}"}, status_code=404, headers=HEADERS)
-        except ConfigError as e:
+        except (ConfigError, CsvError) as e:
             return JSONResponse({"error": str(e)}, status_code=400, headers=HEADERS)
         except _TooLargeError:
             return JSONResponse({"error": f"request body over {MAX_BODY} bytes"}, status_code=413, headers=HEADERS)

@@ -80,7 +80,7 @@ def validate(changes: dict, base: dict) -> dict:
         ("activation", lambda v: v in ACTIVATIONS, f"one of {sorted(ACTIVATIONS)}"),
         ("regularization", lambda v: v in ("none", "L1", "L2"), "none, L1 or L2"),
         ("problem", lambda v: v in PROBLEMS, f"one of {list(PROBLEMS)}"),
-        ("dataset", lambda v: any(v in d for d in PROBLEMS.values()),
+        ("dataset", lambda v: v == "csv" or any(v in d for d in PROBLEMS.values()),
          f"one of {[n for d in PROBLEMS.values() for n in d]}"),
         ("classes", lambda v: _int(v) and 2 <= v <= multiclass.MAX_CLASSES, f"from 2 to {multiclass.MAX_CLASSES}"),
         ("train_ratio", lambda v: _int(v) and 10 <= v <= 90, "an integer from 10 to 90"),
@@ -97,7 +97,8 @@ def validate(changes: dict, base: dict) -> dict:
         if not ok(cfg[key]):
             raise ConfigError(f"config: {key} must be {expected}, got {cfg[key]!r}")
     wanted = PROBLEMS[cfg["problem"]]
-    if cfg["dataset"] not in wanted:  # switching the problem type picks its first dataset
+    own = cfg["dataset"] == "csv" and cfg["problem"] == base["problem"] and base["dataset"] == "csv"
+    if cfg["dataset"] not in wanted and not own:  # switching the problem type picks its first dataset
         cfg["dataset"] = next(iter(wanted))
     return cfg
 
@@ -122,16 +123,24 @@ class Session:
         self.running = False
         self.config = validate(config or {}, DEFAULTS)
         self.history: list[tuple[int, float, float]] = []
+        self.custom = None  # (X, y) of an uploaded CSV
         self._make_data()
         self._make_model()
 
     # -- building ---------------------------------------------------------------------------------
     def _make_data(self):
         cfg = self.config
-        make = PROBLEMS[cfg["problem"]][cfg["dataset"]]
-        if cfg["problem"] == "multiclass":
+        if cfg["dataset"] == "csv":
+            X, y = self.custom
+            order = np.random.default_rng(cfg["seed"]).permutation(len(X))
+            X, y = X[order], y[order]
+            if cfg["problem"] != "multiclass":
+                y = y.astype(np.float32).reshape(-1, 1)
+        elif cfg["problem"] == "multiclass":
+            make = PROBLEMS[cfg["problem"]][cfg["dataset"]]
             X, y = make(N_POINTS, classes=cfg["classes"], noise=cfg["noise"] / 100, seed=cfg["seed"])
         else:
+            make = PROBLEMS[cfg["problem"]][cfg["dataset"]]
             X, y = make(N_POINTS, noise=cfg["noise"] / 100, seed=cfg["seed"])
             y = y.astype(np.float32).reshape(-1, 1)
         n_train = int(round(len(X) * cfg["train_ratio"] / 100))
@@ -215,6 +224,18 @@ class Session:
                 self._make_model()
             for group in self.optimizer.param_groups:
                 group["lr"] = cfg["learning_rate"]
+
+    def upload(self, text: str) -> None:
+        """Use the CSV ``text`` as the data (see ``csvdata.parse_csv``); the problem type follows its labels."""
+        from chainrule.playground.csvdata import parse_csv
+
+        X, y, problem, classes = parse_csv(text)
+        with self.lock:
+            self.custom = (X, y)
+            self.config = dict(self.config, dataset="csv", problem=problem, classes=classes)
+            self.running = False
+            self._make_data()
+            self._make_model()
 
     def reset(self) -> None:
         """New initial weights (same data), epoch 0, as Playground's Reset."""

@@ -258,6 +258,17 @@ function setup() {
   $("step").onclick = () => act("step");
   $("reset").onclick = () => act("reset");
   $("regenerate").onclick = () => act("regenerate");
+  $("csv").onchange = async () => {
+    const file = $("csv").files[0];
+    if (!file) return;
+    if (file.size > 64 * 1024) { showError("CSV: the file is over 64 KB"); return; }
+    const r = await fetch(`/api/session/${sid}/upload`, { method: "POST", body: await file.text(),
+      headers: { "Content-Type": "text/csv", "X-Playground-Token": TOKEN } });
+    const data = await r.json();
+    if (!r.ok) { showError(data.error || r.statusText); return; }
+    showError(null); points = data.points; render(data.state);
+    $("csv_status").textContent = `Using ${file.name}: ${points.train.length + points.test.length} rows.`;
+  };
   $("add_layer").onclick = () => { if (state.config.hidden.length < 6) act("config", { hidden: state.config.hidden.concat([2]) }); };
   $("remove_layer").onclick = () => { if (state.config.hidden.length) act("config", { hidden: state.config.hidden.slice(0, -1) }); };
   $("show_test").onchange = drawPoints;

@@ -96,7 +96,11 @@ def test_loss_falls_on_circle():
     for _ in range(60):
         s.step()
     assert s.history[-1][1] < 0.5 * start
-    assert s.snapshot()["test_loss"] < 0.5 * start
+    snap = s.snapshot()
+    assert snap["test_loss"] < 0.5 * start
+    low, high = snap["test_accuracy_ci"]
+    assert 0 <= low <= snap["test_accuracy"] <= high <= 1
+    assert snap["diagnosis"] and "val_loss" not in snap["diagnosis"]  # chainrule's live reading of the curves
 
 
 def test_divergence_is_reported_and_stops():

@@ -317,7 +317,13 @@ class Session:
         neurons += [[_unit(h.numpy()[:, j]) for j in range(h.shape[1])] for h in keep]
         weights = [np.round(layer.weight.detach().numpy().astype(float), 4).tolist() for layer in self.layers]
         _, train, test = self.history[-1]
+        ci = None
+        if not math.isnan(self.accuracy[1]) and len(self.X_test):
+            from chainrule.train.metrics import wilson_interval
+            n = len(self.X_test)
+            ci = [round(v, 4) for v in wilson_interval(int(round(self.accuracy[1] * n)), n)]
         return {
+            "test_accuracy_ci": ci, "diagnosis": self._diagnosis(),
             "epoch": self.epoch, "running": self.running, "config": cfg,
             "train_loss": _num(train), "test_loss": _num(test),
             "train_accuracy": _num(self.accuracy[0]), "test_accuracy": _num(self.accuracy[1]),
@@ -327,6 +333,18 @@ class Session:
             "neurons": neurons + [[_unit(last.numpy()[:, 0], squash=not regression)]], "weights": weights,
             "diverged": self.diverged,
         }
+
+    def _diagnosis(self) -> str | None:
+        """chainrule's reading of the curves (training loss, test loss as validation), one line."""
+        if self.epoch < 3:
+            return None
+        from chainrule.train.diagnose import diagnose
+        rows = self.history[1:]
+        try:
+            message = diagnose({"loss": [r[1] for r in rows], "val_loss": [r[2] for r in rows]}).message
+            return message.replace("val_loss", "test loss")
+        except ValueError:
+            return None
 
     def points(self) -> dict:
         """Training and test points with their labels (sent once per data change, not with every update)."""

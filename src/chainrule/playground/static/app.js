@@ -204,6 +204,12 @@ function render(s) {
   $("train_loss").textContent = fmtLoss(s.train_loss);
   $("test_loss").textContent = fmtLoss(s.test_loss);
   $("test_accuracy").textContent = s.test_accuracy === null ? "\u2013" : `${(100 * s.test_accuracy).toFixed(1)}%`;
+  if (s.test_accuracy_ci) {
+    const ci = document.createElement("small");
+    ci.textContent = `95% CI ${(100 * s.test_accuracy_ci[0]).toFixed(1)}\u2013${(100 * s.test_accuracy_ci[1]).toFixed(1)}%`;
+    $("test_accuracy").appendChild(ci);
+  }
+  $("diagnosis").textContent = s.diagnosis || "";
   saveToUrl(cfg);
   $("diverged").hidden = !s.diverged; $("diverged").textContent = s.diverged || "";
   drawDatasets();

@@ -192,7 +192,8 @@ def test_export_script_retrains_the_same_network_and_weights_load(client, tmp_pa
     from pathlib import Path
 
     h = {"X-Playground-Token": TOKEN}
-    config = {"regularization": "L2", "reg_rate": 0.001, "features": ["x1", "x2", "x1x2"], "hidden": [3]}
+    config = {"regularization": "L2", "reg_rate": 0.001, "features": ["x1", "x2", "x1x2"], "hidden": [3],
+              "init": "xavier"}
     sid = client.post("/api/session", json=config, headers=h).json()["session"]
     for _ in range(3):
         state = client.post(f"/api/session/{sid}/step", json={}, headers=h).json()["state"]
@@ -263,3 +264,28 @@ def test_export_of_uploaded_data_runs(tmp_path):
                          env={"PYTHONPATH": src, "PATH": "/usr/bin:/bin"})
     assert out.returncode == 0, out.stderr
     assert f"training loss {s.history[-1][1]:.4f}" in out.stdout
+
+
+@pytest.mark.parametrize("init", ["he", "xavier", "playground"])
+def test_initialisation_choice(init):
+    s = Session({"init": init, "hidden": [8]})
+    w, b = s.layers[0].weight.detach().numpy(), s.layers[0].bias.detach().numpy()
+    if init == "playground":
+        assert abs(w).max() <= 0.5 and (b == 0.1).all()
+    else:
+        assert (b == 0).all() and w.std() > 0.3
+
+
+def test_early_stopping_pauses_when_the_test_loss_stops_improving():
+    from chainrule.playground import session as mod
+
+    s = Session({"early_stopping": True, "dataset": "gauss", "noise": 50, "hidden": [8, 8],
+                 "optimizer": "adam", "learning_rate": 0.03})
+    s.running = True
+    for _ in range(40):
+        s.train_for(0.05)
+        if not s.running:
+            break
+    assert not s.running and "Early stopping" in s.snapshot()["stopped"]
+    tests = [r[2] for r in s.history]
+    assert len(tests) - 1 - tests.index(min(tests)) >= mod.PATIENCE

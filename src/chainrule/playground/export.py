@@ -62,6 +62,15 @@ def python_script(session: Session) -> str:
         reg = (f"\n        loss = loss + {cfg['reg_rate']!r} * sum({term} for name, w in model.named_parameters()"
                " if name.endswith('weight'))")
     half = " * 0.5" if problem == "regression" else ""
+    init = {
+        "pytorch": "",
+        "he": "nn.init.kaiming_normal_(layer.weight, nonlinearity='relu')\n            nn.init.zeros_(layer.bias)",
+        "xavier": "nn.init.xavier_uniform_(layer.weight)\n            nn.init.zeros_(layer.bias)",
+        "playground": "nn.init.uniform_(layer.weight, -0.5, 0.5)\n            nn.init.constant_(layer.bias, 0.1)",
+    }[cfg["init"]]
+    if init:
+        init = ("\nwith torch.no_grad():\n    for layer in model:\n        if isinstance(layer, nn.Linear):\n"
+                f"            {init}")
     return f'''"""A network exported from the chainrule playground: {problem}, dataset {cfg["dataset"]}.
 
 Run it with: python this_file.py
@@ -80,7 +89,7 @@ inputs = torch.from_numpy(np.stack([{features}], axis=1).astype(np.float32))
 target = {target}
 
 torch.manual_seed({cfg["seed"]})
-model = nn.Sequential({", ".join(layers)})
+model = nn.Sequential({", ".join(layers)}){init}
 params = list(model.parameters())
 optimizer = {_OPTIMIZER_CODE[cfg["optimizer"]].format(lr=cfg["learning_rate"])}
 loss_fn = {loss}

@@ -47,6 +47,8 @@ OPTIMIZERS = {  # every chainrule optimizer the issue names; the learning rate c
     "adam": lambda p, lr: torch.optim.Adam(p, lr=lr),
     "nadam": lambda p, lr: torch.optim.NAdam(p, lr=lr),
 }
+INITS = ("pytorch", "he", "xavier", "playground")  # nn.Linear's default, He, Xavier, TF Playground's uniform
+PATIENCE = 50  # early stopping: epochs without a better test loss
 MAX_LAYERS, MAX_NEURONS = 6, 8  # Playground's caps; keep an epoch fast
 N_POINTS = 500
 GRID = 50  # output heat map resolution
@@ -56,7 +58,8 @@ DOMAIN = 6.0  # the input plane shown is [-6, 6]^2, as Playground's
 DEFAULTS = {
     "learning_rate": 0.03, "activation": "tanh", "regularization": "none", "reg_rate": 0.0,
     "problem": "classification", "dataset": "circle", "train_ratio": 50, "noise": 0, "batch_size": 10,
-    "features": ["x1", "x2"], "hidden": [4, 2], "seed": 1, "optimizer": "sgd", "classes": 3,
+    "features": ["x1", "x2"], "hidden": [4, 2], "seed": 1, "optimizer": "sgd", "classes": 3, "init": "pytorch",
+    "early_stopping": False,
 }
 
 
@@ -76,6 +79,8 @@ def validate(changes: dict, base: dict) -> dict:
     checks = (
         ("learning_rate", lambda v: v in LEARNING_RATES, f"one of {LEARNING_RATES}"),
         ("reg_rate", lambda v: v in REG_RATES, f"one of {REG_RATES}"),
+        ("init", lambda v: v in INITS, f"one of {INITS}"),
+        ("early_stopping", lambda v: isinstance(v, bool), "true or false"),
         ("optimizer", lambda v: v in OPTIMIZERS, f"one of {list(OPTIMIZERS)}"),
         ("activation", lambda v: v in ACTIVATIONS, f"one of {sorted(ACTIVATIONS)}"),
         ("regularization", lambda v: v in ("none", "L1", "L2"), "none, L1 or L2"),
@@ -153,11 +158,23 @@ class Session:
         out = cfg["classes"] if cfg["problem"] == "multiclass" else 1
         sizes = [len(cfg["features"])] + list(cfg["hidden"]) + [out]
         self.layers = [nn.Linear(a, b) for a, b in zip(sizes[:-1], sizes[1:])]
+        with torch.no_grad():
+            for layer in self.layers:
+                if cfg["init"] == "he":
+                    nn.init.kaiming_normal_(layer.weight, nonlinearity="relu")
+                    nn.init.zeros_(layer.bias)
+                elif cfg["init"] == "xavier":
+                    nn.init.xavier_uniform_(layer.weight)
+                    nn.init.zeros_(layer.bias)
+                elif cfg["init"] == "playground":  # Math.random() - 0.5, bias 0.1 (its nn.ts)
+                    nn.init.uniform_(layer.weight, -0.5, 0.5)
+                    nn.init.constant_(layer.bias, 0.1)
         params = [p for layer in self.layers for p in layer.parameters()]
         self.optimizer = OPTIMIZERS[cfg["optimizer"]](params, cfg["learning_rate"])
         self.epoch = 0
         self.history = []
         self.diverged = None
+        self.stopped = None  # the early-stopping message
         self.inputs_train = torch.from_numpy(_features(self.X_train, cfg["features"]))
         self.inputs_test = torch.from_numpy(_features(self.X_test, cfg["features"]))
         self.target_train = torch.from_numpy(self.y_train)
@@ -219,7 +236,7 @@ class Session:
             if any(old[k] != cfg[k] for k in ("problem", "dataset", "noise", "train_ratio", "seed", "classes")):
                 self._make_data()
             if any(old[k] != cfg[k] for k in ("problem", "dataset", "noise", "train_ratio", "seed", "classes",
-                                             "features", "hidden", "optimizer")):
+                                             "features", "hidden", "optimizer", "init")):
                 self.running = False
                 self._make_model()
             for group in self.optimizer.param_groups:
@@ -264,6 +281,8 @@ class Session:
         with self.lock:
             while self.running and self.diverged is None:
                 self._epoch()
+                if self.config["early_stopping"] and self._no_progress():
+                    self.running = False
                 if time.perf_counter() >= end:
                     break
 
@@ -331,8 +350,19 @@ class Session:
             "grid": _round(np.nan_to_num(grid)), "grid_class": grid_class, "grid_size": GRID,
             "neuron_grid_size": NEURON_GRID,
             "neurons": neurons + [[_unit(last.numpy()[:, 0], squash=not regression)]], "weights": weights,
-            "diverged": self.diverged,
+            "diverged": self.diverged, "stopped": self.stopped,
         }
+
+    def _no_progress(self) -> bool:
+        tests = [r[2] for r in self.history]
+        if len(tests) <= PATIENCE or not math.isfinite(tests[-1]):
+            return False
+        best = int(np.nanargmin(tests))
+        if len(tests) - 1 - best < PATIENCE:
+            return False
+        self.stopped = (f"Early stopping at epoch {self.epoch}: the test loss was lowest at epoch "
+                        f"{self.history[best][0]} ({tests[best]:.4f}) and has not improved for {PATIENCE} epochs.")
+        return True
 
     def _diagnosis(self) -> str | None:
         """chainrule's reading of the curves (training loss, test loss as validation), one line."""

@@ -197,7 +197,7 @@ function render(s) {
   const cfg = s.config;
   $("epoch").textContent = String(s.epoch).padStart(6, "0").replace(/(\d{3})(\d{3})$/, "$1,$2");
   $("run").innerHTML = s.running ? "&#10074;&#10074;" : "&#9654;";
-  for (const k of ["learning_rate", "optimizer", "activation", "regularization", "reg_rate", "problem"]) $(k).value = String(cfg[k]);
+  for (const k of ["learning_rate", "optimizer", "activation", "regularization", "reg_rate", "problem", "init"]) $(k).value = String(cfg[k]);
   $("classes_box").hidden = cfg.problem !== "multiclass";
   $("legend").style.visibility = cfg.problem === "multiclass" ? "hidden" : "visible";
   for (const k of ["train_ratio", "noise", "batch_size", "classes"]) { $(k).value = cfg[k]; $(`${k}_v`).textContent = cfg[k]; }
@@ -211,6 +211,8 @@ function render(s) {
   }
   $("diagnosis").textContent = s.diagnosis || "";
   saveToUrl(cfg);
+  $("early_stopping").checked = cfg.early_stopping;
+  $("stopped").hidden = !s.stopped || s.running; $("stopped").textContent = s.stopped || "";
   $("diverged").hidden = !s.diverged; $("diverged").textContent = s.diverged || "";
   drawDatasets();
   paintOutput();
@@ -255,7 +257,7 @@ function setup() {
   $("learning_rate").innerHTML = LRS.map((v) => `<option value="${v}">${v}</option>`).join("");
   $("reg_rate").innerHTML = REGS.map((v) => `<option value="${v}">${v}</option>`).join("");
   for (const k of ["learning_rate", "reg_rate"]) $(k).onchange = () => act("config", { [k]: Number($(k).value) });
-  for (const k of ["optimizer", "activation", "regularization", "problem"]) $(k).onchange = () => act("config", { [k]: $(k).value });
+  for (const k of ["optimizer", "activation", "regularization", "problem", "init"]) $(k).onchange = () => act("config", { [k]: $(k).value });
   for (const k of ["train_ratio", "noise", "batch_size", "classes"]) {
     $(k).oninput = () => { $(`${k}_v`).textContent = $(k).value; };
     $(k).onchange = () => act("config", { [k]: Number($(k).value) });
@@ -278,6 +280,7 @@ function setup() {
   $("add_layer").onclick = () => { if (state.config.hidden.length < 6) act("config", { hidden: state.config.hidden.concat([2]) }); };
   $("remove_layer").onclick = () => { if (state.config.hidden.length) act("config", { hidden: state.config.hidden.slice(0, -1) }); };
   $("show_test").onchange = drawPoints;
+  $("early_stopping").onchange = () => act("config", { early_stopping: $("early_stopping").checked });
   $("discretize").onchange = paintOutput;
   window.addEventListener("resize", () => state && buildNetwork());
 }
@@ -285,7 +288,7 @@ function setup() {
 // the configuration lives in the URL's #fragment, so a set-up is shared as a link (the token is in ?token=)
 const URL_KEYS = { learning_rate: Number, optimizer: String, activation: String, regularization: String,
   reg_rate: Number, problem: String, dataset: String, train_ratio: Number, noise: Number, batch_size: Number,
-  seed: Number, classes: Number, features: (v) => v.split(",").filter(Boolean), hidden: (v) => v.split(",").filter(Boolean).map(Number) };
+  seed: Number, classes: Number, init: String, early_stopping: (v) => v === "true", features: (v) => v.split(",").filter(Boolean), hidden: (v) => v.split(",").filter(Boolean).map(Number) };
 
 function saveToUrl(cfg) {
   const hash = Object.keys(URL_KEYS).map((k) => `${k}=${encodeURIComponent(String(cfg[k]))}`).join("&");

@@ -289,3 +289,7 @@ def test_early_stopping_pauses_when_the_test_loss_stops_improving():
     assert not s.running and "Early stopping" in s.snapshot()["stopped"]
     tests = [r[2] for r in s.history]
     assert len(tests) - 1 - tests.index(min(tests)) >= mod.PATIENCE
+    stopped_at = s.epoch
+    s.run()  # Run again: training goes on, patience counted afresh
+    s.train_for(0.05)
+    assert s.running and s.epoch > stopped_at and s.stopped is None

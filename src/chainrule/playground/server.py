@@ -161,7 +161,7 @@ def create_app(token: str, port: int, host: str = "127.0.0.1", public: bool = Fa
             if name == "config":
                 await asyncio.to_thread(session.configure, data)
             elif name == "run":
-                session.running = session.diverged is None
+                await asyncio.to_thread(session.run)
             elif name == "pause":
                 session.running = False
             elif name == "step":

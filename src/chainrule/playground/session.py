@@ -175,6 +175,7 @@ class Session:
         self.history = []
         self.diverged = None
         self.stopped = None  # the early-stopping message
+        self.patience_from = 0  # the history index early stopping's patience counts from
         self.inputs_train = torch.from_numpy(_features(self.X_train, cfg["features"]))
         self.inputs_test = torch.from_numpy(_features(self.X_test, cfg["features"]))
         self.target_train = torch.from_numpy(self.y_train)
@@ -353,13 +354,23 @@ class Session:
             "diverged": self.diverged, "stopped": self.stopped,
         }
 
+    def run(self) -> None:
+        """Start (or continue) training; a stop by early stopping is forgotten."""
+        with self.lock:
+            if self.stopped is not None:
+                self.stopped, self.patience_from = None, len(self.history) - 1
+            self.running = self.diverged is None
+
     def _no_progress(self) -> bool:
-        tests = [r[2] for r in self.history]
+        start = self.patience_from  # after Run following a stop, patience counts from there
+        tests = [r[2] for r in self.history[start:]]
         if len(tests) <= PATIENCE or not math.isfinite(tests[-1]):
             return False
         best = int(np.nanargmin(tests))
         if len(tests) - 1 - best < PATIENCE:
             return False
+        best += start
+        tests = [r[2] for r in self.history]
         self.stopped = (f"Early stopping at epoch {self.epoch}: the test loss was lowest at epoch "
                         f"{self.history[best][0]} ({tests[best]:.4f}) and has not improved for {PATIENCE} epochs.")
         return True

@@ -293,3 +293,13 @@ def test_early_stopping_pauses_when_the_test_loss_stops_improving():
     s.run()  # Run again: training goes on, patience counted afresh
     s.train_for(0.05)
     assert s.running and s.epoch > stopped_at and s.stopped is None
+
+
+def test_a_weight_can_be_edited(client):
+    h = {"X-Playground-Token": TOKEN}
+    sid = client.post("/api/session", json={}, headers=h).json()["session"]
+    r = client.post(f"/api/session/{sid}/weight", json={"layer": 1, "row": 0, "col": 3, "value": 2.5}, headers=h)
+    assert r.status_code == 200 and r.json()["state"]["weights"][1][0][3] == 2.5
+    for bad in ({"layer": 5, "row": 0, "col": 0, "value": 1}, {"layer": 0, "row": 9, "col": 0, "value": 1},
+                {"layer": 0, "row": 0, "col": 0, "value": "x"}, {"layer": 0, "row": 0, "col": 0, "value": 1e9}, {}):
+        assert client.post(f"/api/session/{sid}/weight", json=bad, headers=h).status_code == 400, bad

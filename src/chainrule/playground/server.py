@@ -167,6 +167,8 @@ def create_app(token: str, port: int, host: str = "127.0.0.1", public: bool = Fa
             elif name == "step":
                 session.running = False
                 await asyncio.to_thread(session.step)
+            elif name == "weight":
+                await asyncio.to_thread(session.set_weight, data)
             elif name == "reset":
                 await asyncio.to_thread(session.reset)
             elif name == "regenerate":

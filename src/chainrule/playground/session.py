@@ -243,6 +243,24 @@ class Session:
             for group in self.optimizer.param_groups:
                 group["lr"] = cfg["learning_rate"]
 
+    def set_weight(self, change: dict) -> None:
+        """Set one weight, ``{"layer": l, "row": j, "col": i, "value": v}`` (a click on a link in the page)."""
+        if not isinstance(change, dict) or set(change) != {"layer", "row", "col", "value"}:
+            raise ConfigError("weight: expected an object with layer, row, col and value")
+        k, j, i, v = change["layer"], change["row"], change["col"], change["value"]
+        with self.lock:
+            if not (_int(k) and 0 <= k < len(self.layers)):
+                raise ConfigError(f"weight: layer must be from 0 to {len(self.layers) - 1}, got {k!r}")
+            rows, cols = self.layers[k].weight.shape
+            if not (_int(j) and _int(i) and 0 <= j < rows and 0 <= i < cols):
+                raise ConfigError(f"weight: row and col must be inside {rows}x{cols}, got {j!r}, {i!r}")
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or abs(v) > 100:
+                raise ConfigError(f"weight: value must be a number from -100 to 100, got {v!r}")
+            with torch.no_grad():
+                self.layers[k].weight[j, i] = float(v)
+            self.history.pop()
+            self._record()
+
     def upload(self, text: str) -> None:
         """Use the CSV ``text`` as the data (see ``csvdata.parse_csv``); the problem type follows its labels."""
         from chainrule.playground.csvdata import parse_csv

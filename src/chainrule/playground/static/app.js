@@ -182,11 +182,18 @@ function drawLinks(nodes) {
       const x1 = ra.right - box.left, y1 = ra.top + ra.height / 2 - box.top;
       const x2 = rb.left - box.left, y2 = rb.top + rb.height / 2 - box.top, mx = (x1 + x2) / 2;
       const c = colour(w / big);
-      html += `<path d="M${x1},${y1} C${mx},${y1} ${mx},${y2} ${x2},${y2}" fill="none" stroke="rgb(${c})" ` +
+      html += `<path data-w="${l},${j},${i}" d="M${x1},${y1} C${mx},${y1} ${mx},${y2} ${x2},${y2}" fill="none" stroke="rgb(${c})" ` +
         `stroke-width="${(0.6 + 4 * Math.abs(w) / big).toFixed(2)}"><title>weight ${w.toFixed(3)}</title></path>`;
     }));
   });
   svg.innerHTML = html;
+  for (const path of svg.querySelectorAll("path")) path.onclick = () => editWeight(path.dataset.w.split(",").map(Number));
+}
+
+function editWeight([layer, row, col]) {  // Playground's click-to-edit on a link
+  const text = prompt("New value of this weight:", state.weights[layer][row][col].toFixed(3));
+  if (text === null || text.trim() === "" || !isFinite(Number(text))) return;
+  act("weight", { layer, row, col, value: Number(text) });
 }
 
 function netKey(s) { return JSON.stringify([s.config.hidden, s.config.features]); }

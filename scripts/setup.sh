@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Set up chainrule in ./.venv on a fresh machine.
 #   bash scripts/setup.sh          library (NumPy, numba, threadpoolctl) + plotting/image/safetensors extras
-#   bash scripts/setup.sh --test   the same plus the test tools and the PyTorch oracle (pinned)
+#   bash scripts/setup.sh --test   the same plus the test tools and the PyTorch oracle (pinned), and
+#                                  (as root, where apt-get exists) Debian's chromium for the playground's test
 # Fashion-MNIST: where the Debian/Ubuntu package `dataset-fashion-mnist` can be installed (as root),
 # it is; otherwise chainrule downloads the files on first use.
 set -euo pipefail
@@ -28,5 +29,13 @@ if [ ! -d /usr/share/datasets/fashion-mnist ] && command -v apt-get >/dev/null 2
   apt-get install -y -qq dataset-fashion-mnist >/dev/null 2>&1 \
     || { apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq dataset-fashion-mnist >/dev/null 2>&1; } \
     || echo "note: could not install dataset-fashion-mnist; chainrule will download Fashion-MNIST instead" >&2
+fi
+# the playground's browser test drives the system's Chromium (Playwright's own download is not used)
+if [ "${1:-}" = "--test" ] && ! command -v chromium >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1 \
+    && [ "$(id -u)" = 0 ]; then
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get install -y -qq chromium >/dev/null 2>&1 \
+    || { apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq chromium >/dev/null 2>&1; } \
+    || echo "note: could not install chromium; the playground's browser test will be skipped" >&2
 fi
 echo "chainrule is set up in .venv"

@@ -222,6 +222,8 @@ def build_parser() -> argparse.ArgumentParser:
     from chainrule.cli.figures import add_parser as add_figures
 
     parser.subcommands["figures"] = add_figures(commands)
+    from chainrule.cli.playground import add_playground_parser
+    parser.subcommands["playground"] = add_playground_parser(commands)
     return parser
 
 
@@ -276,6 +278,10 @@ def main(argv=None) -> int:
             from chainrule.cli.evaluate import run_evaluate
 
             return run_evaluate(args)
+        if args.command == "playground":
+            from chainrule.cli.playground import run_playground
+
+            return run_playground(args)
         from chainrule.cli.predict import run_predict
 
         return run_predict(args, sub)

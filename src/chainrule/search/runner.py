@@ -23,8 +23,8 @@ import numpy as np
 from chainrule import io
 from chainrule.cli import build_parser
 from chainrule.cli.report import evaluate_run, write_outputs
-from chainrule.cli.runs import is_image, is_regression, write_json
 from chainrule.cli.run_folder import claim_run_dir
+from chainrule.cli.runs import is_image, is_regression, write_json
 from chainrule.cli.train import load_data, resolve_config, train_model
 from chainrule.search.outputs import write_search_outputs
 from chainrule.search.space import SearchError, grid, parse_space, random_configs

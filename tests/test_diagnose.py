@@ -130,7 +130,7 @@ def test_every_kind_is_reachable():
         {"loss": [2.3, 2.3, 2.3]},
         {"loss": [2.3]},
     ]
-    kinds = {diagnose(h).kind for h in histories}
+    kinds = {diagnose(h).kind for h in histories} | {diagnose({"loss": [0.7, 0.69, 0.69]}, chance=math.log(2)).kind}
     assert kinds == set(dmod.KINDS)
     assert all(math.isfinite(v) for h in histories for v in h["loss"])
 

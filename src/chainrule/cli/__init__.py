@@ -17,6 +17,7 @@ import argparse
 import os
 import sys
 
+from chainrule.cli.defaults import describe
 from chainrule.cli.runs import DATASETS, LOSSES, RunError
 
 __all__ = ["build_parser", "main"]
@@ -132,15 +133,16 @@ def build_parser() -> argparse.ArgumentParser:
                    help="hidden layer widths, or 'none' for a linear model (default: 256,128)")
     t.add_argument("--activation", type=_choice("activation", ACTIVATION_NAMES), choices=ACTIVATION_NAMES, default=DEFAULTS["activation"], metavar="NAME",
                    help=f"one of {', '.join(ACTIVATION_NAMES)} (default: %(default)s)")
-    t.add_argument("--dropout", type=_float_in(0.0, 1.0), default=DEFAULTS["dropout"],
-                   help="dropout probability after each hidden layer (default: %(default)s)")
+    t.add_argument("--dropout", type=_float_in(0.0, 1.0), default=None,
+                   help=f"dropout probability after each hidden layer (default: {describe('dropout')})")
     t.add_argument("--loss", type=_choice("loss", LOSSES), choices=LOSSES, default=None, metavar="NAME",
                    help=f"one of {', '.join(LOSSES)}; default: cross-entropy for classification, mse for regression (plane, multi-gauss, line)")
     t.add_argument("--optimizer", type=_choice("optimizer", OPTIMIZERS), choices=OPTIMIZERS, default=DEFAULTS["optimizer"], metavar="NAME",
                    help=f"one of {', '.join(OPTIMIZERS)} (momentum/nesterov: SGD with momentum 0.9; default: %(default)s)")
     t.add_argument("--lr", type=_positive_float, default=None,
-                   help="learning rate; default per optimizer: adam/adamw 1e-3, nadam 2e-3, sgd 0.1, "
-                        "momentum/nesterov 0.01, rmsprop 1e-3, adagrad 0.01, adadelta 1.0")
+                   help="learning rate; default per optimizer on images: adam/adamw 1e-3, nadam 2e-3, sgd 0.1, "
+                        "momentum/nesterov 0.01, rmsprop 1e-3, adagrad 0.01, adadelta 1.0; on toy sets "
+                        "adam/adamw/nadam 0.03, rmsprop 0.01, adagrad 0.1")
     t.add_argument("--momentum", type=_float_in(0.0, 1.0), default=None,
                    help="for sgd, momentum, nesterov and rmsprop (default 0.9 for momentum/nesterov, else 0)")
     t.add_argument("--weight-decay", type=_float_in(0.0, float("inf")), default=None,
@@ -153,10 +155,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="fraction of the training data held out for validation (default: %(default)s)")
     t.add_argument("--early-stopping", type=_non_negative_int, default=None, metavar="PATIENCE",
                    help="stop after PATIENCE epochs without a better val_loss and keep the best weights (0 = off); "
-                        f"default {DEFAULTS['patience_image']} for images, {DEFAULTS['patience_toy']} for toy sets")
-    t.add_argument("--reduce-lr", type=_non_negative_int, default=DEFAULTS["reduce_lr"], metavar="PATIENCE",
+                        f"default {describe('early_stopping')} (a toy set's loss can sit on a plateau for tens of epochs)")
+    t.add_argument("--reduce-lr", type=_non_negative_int, default=None, metavar="PATIENCE",
                    help="halve the learning rate after PATIENCE epochs without a better val_loss (0 = off; "
-                        "default: %(default)s)")
+                        f"default: {describe('reduce_lr')})")
     t.add_argument("--augment", type=_augment, default=[], metavar="LIST",
                    help=f"comma-separated training augmentations: {', '.join(AUGMENTATIONS)} (shift/flip: images only)")
     t.add_argument("--noise", type=_float_in(0.0, 0.5, closed_high=True), default=0.1,
@@ -178,9 +180,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     e = commands.add_parser("evaluate", help="test accuracy of a trained run",
                             description="Rebuild a run's model from config.json, load its weights and evaluate it "
-                                        "on the test set: accuracy with its 95%% interval and per-class accuracy.")
+                                        "on the test set: accuracy with its 95% interval and per-class accuracy.")
     e.add_argument("run_dir", metavar="RUN_DIR")
-    e.add_argument("--batch-size", type=_positive_int, default=256)
+    e.add_argument("--batch-size", type=_positive_int, default=256,
+                   help="test samples per forward pass; only memory and speed depend on it (default: %(default)s)")
 
     p = commands.add_parser(
         "predict", help="classify images with a trained run", description=(

@@ -13,7 +13,7 @@ def run_evaluate(args) -> int:
     model = load_model(args.run_dir, config)
     X_test, y_test, _ = load_raw(config["dataset"], False, config["seed"], config.get("noise") or 0.0)
     test_data = TensorDataset(X_test, y_test, transform=preprocessing(config))
-    result = evaluate_run(model, build_loss(config), test_data, y_test, config)
+    result = evaluate_run(model, build_loss(config), test_data, y_test, config, batch_size=args.batch_size)
     print(f"{config['name']}: {config['dataset']}, {result['headline']}")
     if config["task"] == "classification":
         width = max(len(name) for name in config["classes"])

@@ -19,16 +19,13 @@ from pathlib import Path
 import numpy as np
 
 import chainrule as cr
-from chainrule.cli import CHECKPOINT, DEFAULTS
+from chainrule.cli import CHECKPOINT
+from chainrule.cli.defaults import default, default_lr
 from chainrule.cli.runs import (
     RunError, build_loss, build_model, is_image, is_regression, load_raw, normalization, preprocessing,
     read_config, write_json,
 )
 
-# learning rates that train an MLP well with each optimizer (PyTorch's defaults, except for plain SGD,
-# whose 1e-3 is far too slow, and RMSprop, whose 1e-2 is too high for an MLP: Keras's 1e-3)
-DEFAULT_LR = {"sgd": 0.1, "momentum": 0.01, "nesterov": 0.01, "adagrad": 0.01, "adadelta": 1.0,
-              "rmsprop": 1e-3, "adam": 1e-3, "adamw": 1e-3, "nadam": 2e-3}
 WITH_MOMENTUM = ("sgd", "momentum", "nesterov", "rmsprop")
 
 
@@ -54,18 +51,17 @@ def resolve_config(args, parser) -> dict:
         "task": "regression" if regression else "classification",
         "hidden": list(args.hidden),
         "activation": args.activation,
-        "dropout": args.dropout,
+        "dropout": args.dropout if args.dropout is not None else default(args.dataset, "dropout"),
         "loss": loss,
         "optimizer": args.optimizer,
-        "lr": args.lr if args.lr is not None else DEFAULT_LR[args.optimizer],
+        "lr": args.lr if args.lr is not None else default_lr(args.dataset, args.optimizer),
         "momentum": args.momentum if args.momentum is not None else (0.9 if args.optimizer in ("momentum", "nesterov") else 0.0),
         "weight_decay": args.weight_decay if args.weight_decay is not None else (0.01 if args.optimizer == "adamw" else 0.0),
-        "epochs": args.epochs or DEFAULTS["epochs_image" if image else "epochs_toy"],
-        "batch_size": args.batch_size or DEFAULTS["batch_image" if image else "batch_toy"],
+        "epochs": args.epochs or default(args.dataset, "epochs"),
+        "batch_size": args.batch_size or default(args.dataset, "batch_size"),
         "val_split": args.val_split,
-        "early_stopping": args.early_stopping if args.early_stopping is not None else DEFAULTS[
-            "patience_image" if image else "patience_toy"],
-        "reduce_lr": args.reduce_lr,
+        "early_stopping": args.early_stopping if args.early_stopping is not None else default(args.dataset, "early_stopping"),
+        "reduce_lr": args.reduce_lr if args.reduce_lr is not None else default(args.dataset, "reduce_lr"),
         "augment": args.augment,
         "noise": None if image else args.noise,
         "subset": args.subset,
@@ -136,14 +132,17 @@ def finish_run(config: dict, data: dict, run_dir: Path, quiet: bool, started: fl
 
     from chainrule import io
     from chainrule.cli.report import evaluate_run, write_outputs
+    from chainrule.cli.results import chance_level, write_results
 
     io.save_state_dict(model.state_dict(), run_dir / "model.safetensors",
                        metadata={"config": json.dumps(config), "format": "chainrule-mlp"})
     result = evaluate_run(model, loss_fn, data["test"], data["y_test"], config, probabilities=is_image(config["dataset"]))
     result.update(history=getattr(history, "history", history), images=data["X_test"], y_true=data["y_test"],
-                  train_seconds=train_seconds, total_seconds=time.perf_counter() - started)
+                  train_seconds=train_seconds, total_seconds=time.perf_counter() - started,
+                  chance=chance_level(config, data["y_train"]))
     for note in write_outputs(run_dir, config, result):
         print(f"note: {note}", file=sys.stderr)
+    write_results(run_dir, config, result)
     print(f"{result['headline']}\n{result['diagnosis'].message}\nwrote {run_dir}/ in {time.perf_counter() - started:.0f} s")
     return 0
 
@@ -175,7 +174,7 @@ def load_data(config: dict, parser) -> dict:
         "train": TensorDataset(X[train], y[train], transform=preprocessing(config, augment=True)),
         "val": TensorDataset(X[val], y[val], transform=plain) if n_val else None,
         "test": TensorDataset(X_test, y_test, transform=plain),
-        "X_test": X_test, "y_test": y_test,
+        "X_test": X_test, "y_test": y_test, "y_train": y[train],
     }
 
 
@@ -199,14 +198,15 @@ def train_model(config: dict, data: dict, run_dir: Path, verbose: int, resume: b
     ``checkpoint_every`` steps; ``resume`` continues from it (metrics.csv then continues too).
     """
     from chainrule.train import fit
-    from chainrule.train.callbacks import CSVLogger, EarlyStopping, ReduceLROnPlateau, TerminateOnNaN
+    from chainrule.cli.epochlog import EpochTimer, RunCSVLogger
+    from chainrule.train.callbacks import EarlyStopping, ReduceLROnPlateau, TerminateOnNaN
 
     cr.manual_seed(config["seed"])
     model = build_model(config)
     loss_fn = build_loss(config)
     optimizer = build_optimizer(config, model.parameters())
     monitor = "val_loss" if data["val"] is not None else "loss"
-    callbacks = [CSVLogger(run_dir / "metrics.csv"), TerminateOnNaN()]
+    callbacks = [EpochTimer(), RunCSVLogger(run_dir / "metrics.csv"), TerminateOnNaN()]
     if config["reduce_lr"]:
         callbacks.append(ReduceLROnPlateau(monitor=monitor, factor=0.5, patience=config["reduce_lr"]))
     if config["early_stopping"]:

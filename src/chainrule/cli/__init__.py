@@ -4,7 +4,7 @@
     chainrule train --dataset spiral --hidden 16,16 --activation tanh
     chainrule train --resume runs/<name>   # continue an interrupted run exactly where it stopped
     chainrule evaluate runs/<name>         # test accuracy with its 95% interval, per-class accuracy
-    chainrule predict runs/<name> shoe.png # top-3 classes of a 28x28 grayscale image
+    chainrule predict runs/<name> shoe.jpg # top-3 classes of a photo (or of every image in a folder)
 
 Bad arguments print the usage and a one-line error and exit with status 2; problems found while
 running (a dataset that cannot be found, a run folder without weights) print one clear error and exit
@@ -187,13 +187,18 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = commands.add_parser(
         "predict", help="classify images with a trained run", description=(
-            "Print the top-3 classes of each image. An image is read as grayscale and resized to 28x28. "
-            "Fashion-MNIST and MNIST show white (bright) objects on a black background: give images the same "
-            "way, or pass --invert for dark objects on a light background (a photo on white paper). "
-            "Needs Pillow (pip install chainrule[image])."))
+            "Print the top-3 classes of each image with their probabilities; a folder stands for every image "
+            "in it. Photos are prepared like the training images: inverted when the border is light (a dark "
+            "garment on white paper; said when done), contrast stretched, cropped to the object, padded to a "
+            "square, resized and centred by mass. A warning says when the result still looks unlike the training "
+            "images. Needs Pillow (pip install chainrule[image])."))
     p.add_argument("run_dir", metavar="RUN_DIR")
-    p.add_argument("images", nargs="+", metavar="IMAGE")
-    p.add_argument("--invert", action="store_true", help="invert the gray levels (for dark objects on white)")
+    p.add_argument("images", nargs="+", metavar="IMAGE", help="image files or folders of images")
+    p.add_argument("--invert", action=argparse.BooleanOptionalAction, default=None,
+                   help="force (--invert) or forbid (--no-invert) inverting the gray levels "
+                        "(default: invert when the image's border is light)")
+    p.add_argument("--plain", action="store_true",
+                   help="only convert to gray and resize to 28x28 (for images already made like the dataset's)")
     p.add_argument("--top", type=_positive_int, default=3, help="how many classes to show (default: %(default)s)")
     parser.subcommands = {"train": t, "evaluate": e, "predict": p}  # for errors found after parsing
     return parser

@@ -10,9 +10,9 @@ import pytest
 from chainrule.cli import main
 
 PIL = pytest.importorskip("PIL")
-from PIL import Image  # noqa: E402
+from PIL import Image
 
-from chainrule.data.photo import prepare_photo, unlike_training  # noqa: E402
+from chainrule.data.photo import prepare_photo, unlike_training
 
 FASHION = Path("/usr/share/datasets/fashion-mnist")
 
@@ -79,9 +79,9 @@ def photo_run(tmp_path_factory, fashion_test):
 
 def test_predict_classifies_photo_like_images_in_a_folder(photo_run, fashion_test, tmp_path, capsys):
     X, y, classes = fashion_test
+    import chainrule as cr
     from chainrule.cli.predict import prepare
     from chainrule.cli.runs import load_model, preprocessing, read_config
-    import chainrule as cr
 
     config = read_config(photo_run)
     model = load_model(photo_run, config)

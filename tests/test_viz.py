@@ -7,7 +7,7 @@ import pytest
 
 pytest.importorskip("matplotlib")
 
-from chainrule.viz import plot_confusion_matrix, plot_mistakes, plot_training_curves  # noqa: E402
+from chainrule.viz import plot_confusion_matrix, plot_mistakes, plot_training_curves
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 HISTORY = {

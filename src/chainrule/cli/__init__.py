@@ -5,6 +5,7 @@
     chainrule train --resume runs/<name>   # continue an interrupted run exactly where it stopped
     chainrule evaluate runs/<name>         # test accuracy with its 95% interval, per-class accuracy
     chainrule predict runs/<name> shoe.jpg # top-3 classes of a photo (or of every image in a folder)
+    chainrule runs                         # the runs in runs/, best first; --compare A B side by side
 
 Bad arguments print the usage and a one-line error and exit with status 2; problems found while
 running (a dataset that cannot be found, a run folder without weights) print one clear error and exit
@@ -174,6 +175,9 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--checkpoint-every", type=_non_negative_int, default=DEFAULTS["checkpoint_every"],
                    metavar="STEPS", help=f"write RUN_DIR/{CHECKPOINT} every STEPS batches, besides every epoch "
                                          "(0 = at the end of epochs only; default: %(default)s)")
+    t.add_argument("--config", default=None, metavar="FILE.json",
+                   help="take the settings from a JSON file (a run's config.json works); options given on the "
+                        "command line override it")
     t.add_argument("--resume", default=None, metavar="RUN_DIR",
                    help=f"continue the interrupted run in RUN_DIR from its {CHECKPOINT}, with its config.json "
                         "(give no other training options); the result equals an uninterrupted run")
@@ -200,7 +204,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--plain", action="store_true",
                    help="only convert to gray and resize to 28x28 (for images already made like the dataset's)")
     p.add_argument("--top", type=_positive_int, default=3, help="how many classes to show (default: %(default)s)")
-    parser.subcommands = {"train": t, "evaluate": e, "predict": p}  # for errors found after parsing
+    r = commands.add_parser("runs", help="list runs, or compare two",
+                            description="List the run folders in FOLDER (default: runs) with their key settings and "
+                                        "test result, best first; or show two runs side by side with --compare.")
+    r.add_argument("folder", nargs="?", default=DEFAULTS["out"], metavar="FOLDER")
+    r.add_argument("--compare", nargs=2, metavar=("RUN_A", "RUN_B"), help="two run folders to compare")
+    parser.subcommands = {"train": t, "evaluate": e, "predict": p, "runs": r}  # for errors found after parsing
     return parser
 
 
@@ -212,6 +221,11 @@ def main(argv=None) -> int:
     >>> main(["evaluate", "runs/fashion-mnist-20250101-120000"])  # doctest: +SKIP
     """
     parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["train"]:
+        from chainrule.cli.config_file import expand
+
+        argv = expand(argv, parser.subcommands["train"])
     args = parser.parse_args(argv)
     sub = parser.subcommands[args.command]
     try:
@@ -223,11 +237,20 @@ def main(argv=None) -> int:
             from chainrule.cli.evaluate import run_evaluate
 
             return run_evaluate(args)
+        if args.command == "runs":
+            from chainrule.cli.listing import run_runs
+
+            return run_runs(args)
         from chainrule.cli.predict import run_predict
 
         return run_predict(args, sub)
     except KeyboardInterrupt:
         print("chainrule: interrupted", file=sys.stderr)
+        run_dir = getattr(args, "_run_dir", None)
+        if run_dir is not None:
+            from chainrule.cli.train import resume_hint
+
+            print(resume_hint(run_dir), file=sys.stderr)
         return 130
     except FloatingPointError as e:  # fit's NonFiniteError: NaN/inf loss or gradient
         if os.environ.get("CHAINRULE_DEBUG"):

@@ -22,8 +22,16 @@ import chainrule as cr
 from chainrule.cli import CHECKPOINT
 from chainrule.cli.defaults import default, default_lr
 from chainrule.cli.runs import (
-    RunError, build_loss, build_model, is_image, is_regression, load_raw, normalization, preprocessing,
-    read_config, write_json,
+    RunError,
+    build_loss,
+    build_model,
+    is_image,
+    is_regression,
+    load_raw,
+    normalization,
+    preprocessing,
+    read_config,
+    write_json,
 )
 
 WITH_MOMENTUM = ("sgd", "momentum", "nesterov", "rmsprop")
@@ -94,6 +102,7 @@ def run_train(args, parser) -> int:
     started = time.perf_counter()
     data = load_data(config, parser)
     run_dir = make_run_dir(config, numbered=args.name is None)
+    args._run_dir = run_dir  # for the resume command printed on Ctrl-C
     write_json(run_dir / "config.json", config)
     if not args.quiet:
         sizes = "-".join(str(s) for s in [config["in_features"], *config["hidden"], config["out_features"]])
@@ -107,27 +116,49 @@ def run_train(args, parser) -> int:
 def resume_train(args, parser) -> int:
     """``chainrule train --resume RUN_DIR``: continue from RUN_DIR's checkpoint with RUN_DIR's config.json."""
     given = [action.option_strings[0] for action in parser._actions
-             if action.option_strings and action.dest not in ("help", "resume", "quiet", "threads")
+             if action.option_strings and action.dest not in ("help", "resume", "quiet", "threads", "epochs")
              and getattr(args, action.dest) != action.default]
     if given:
-        parser.error(f"--resume continues a run with its own config.json; drop {', '.join(given)}")
+        parser.error(f"--resume continues a run with its own config.json (only --epochs N extends it); "
+                     f"drop {', '.join(given)}")
     run_dir = Path(args.resume)
     config = read_config(run_dir)
     if not (run_dir / CHECKPOINT).is_file():
         raise RunError(f"{run_dir} has no {CHECKPOINT} to resume from (the run stopped before its first "
                        "checkpoint, or was trained without one); start a new run instead")
+    args._run_dir = run_dir
+    extend = False
+    if args.epochs is not None and args.epochs != config["epochs"]:
+        done = epochs_done(run_dir)
+        if args.epochs <= done:
+            parser.error(f"--epochs {args.epochs}: {run_dir} has trained {done} epochs already; give a larger "
+                         "total to extend it (as Keras's fit(initial_epoch=...))")
+        config["epochs"], extend = args.epochs, True
+        write_json(run_dir / "config.json", config)
     started = time.perf_counter()
     data = load_data(config, parser)
     if not args.quiet:
-        print(f"Resuming {run_dir} from {CHECKPOINT} (seed {config['seed']}, up to {config['epochs']} epochs)",
+        what = "Extending" if extend else "Resuming"
+        print(f"{what} {run_dir} from {CHECKPOINT} (seed {config['seed']}, up to {config['epochs']} epochs)",
               flush=True)
-    return finish_run(config, data, run_dir, args.quiet, started, resume=True)
+    return finish_run(config, data, run_dir, args.quiet, started, resume=True, extend=extend)
 
 
-def finish_run(config: dict, data: dict, run_dir: Path, quiet: bool, started: float, resume: bool = False) -> int:
+def epochs_done(run_dir: Path) -> int:
+    """Epochs in the run's metrics.csv (the rows after the header)."""
+    try:
+        with open(run_dir / "metrics.csv", encoding="utf-8") as f:
+            return max(sum(1 for line in f if line.strip()) - 1, 0)
+    except FileNotFoundError:
+        return 0
+
+
+def finish_run(config: dict, data: dict, run_dir: Path, quiet: bool, started: float, resume: bool = False,
+               extend: bool = False) -> int:
     """Train (or resume), then write the weights, the evaluation and the report into ``run_dir``."""
     fit_started = time.perf_counter()
-    model, loss_fn, history = train_model(config, data, run_dir, verbose=0 if quiet else 1, resume=resume)
+    model, loss_fn, history = train_model(config, data, run_dir, verbose=0 if quiet else 1, resume=resume,
+                                          extend=extend)
     train_seconds = time.perf_counter() - fit_started
 
     from chainrule import io
@@ -191,15 +222,20 @@ def make_run_dir(config: dict, numbered: bool) -> Path:
     return run_dir
 
 
-def train_model(config: dict, data: dict, run_dir: Path, verbose: int, resume: bool = False):
+def train_model(config: dict, data: dict, run_dir: Path, verbose: int, resume: bool = False, extend: bool = False):
     """Build the model, loss and optimizer from ``config`` (seeded) and fit with the run's callbacks.
 
     The training state goes to ``run_dir/checkpoint.safetensors`` after every epoch and every
-    ``checkpoint_every`` steps; ``resume`` continues from it (metrics.csv then continues too).
+    ``checkpoint_every`` steps; ``resume`` continues from it (metrics.csv then continues too);
+    ``extend`` continues a finished or early-stopped run to ``config["epochs"]`` (Keras's initial_epoch).
     """
-    from chainrule.train import fit
     from chainrule.cli.epochlog import EpochTimer, RunCSVLogger
-    from chainrule.train.callbacks import EarlyStopping, ReduceLROnPlateau, TerminateOnNaN
+    from chainrule.train import fit
+    from chainrule.train.callbacks import (
+        EarlyStopping,
+        ReduceLROnPlateau,
+        TerminateOnNaN,
+    )
 
     cr.manual_seed(config["seed"])
     model = build_model(config)
@@ -218,3 +254,12 @@ def train_model(config: dict, data: dict, run_dir: Path, verbose: int, resume: b
                   checkpoint_every=config.get("checkpoint_every") or None,
                   resume=run_dir / CHECKPOINT if resume else None)
     return model.eval(), loss_fn, history
+
+
+def resume_hint(run_dir: Path) -> str:
+    """What to type to continue an interrupted run (printed on Ctrl-C)."""
+    import shlex
+
+    if (Path(run_dir) / CHECKPOINT).is_file():
+        return f"continue it with: chainrule train --resume {shlex.quote(str(run_dir))}"
+    return f"{run_dir} has no checkpoint yet (interrupted before the first one); start the run again"

@@ -539,6 +539,19 @@ def test_custom_function_with_a_wrong_gradient_shape_is_reported():
         Bad.apply(x).sum().backward()
 
 
+def test_custom_function_with_too_few_gradient_dims_is_reported_by_name():
+    class Flat(Op):
+        def forward(ctx, a):
+            return a * 2
+
+        def backward(ctx, grad):
+            return grad.sum()  # 0-d for a (1, 1) input: once an IndexError from inside the engine
+
+    x = cr.ones(1, 1, requires_grad=True)
+    with pytest.raises(RuntimeError, match=r"FlatBackward returned a gradient of shape \(\) for an input of shape"):
+        Flat.apply(x).sum().backward()
+
+
 def test_augmented_assignment_in_place_outside_the_graph_and_rebinding_inside_it():
     w = cr.ones(3, requires_grad=True)
     h = w * 2

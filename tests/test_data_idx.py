@@ -6,7 +6,7 @@ import struct
 import numpy as np
 import pytest
 
-from chainrule.data.datasets import DatasetError, MNIST, read_idx, write_idx
+from chainrule.data.datasets import MNIST, DatasetError, read_idx, write_idx
 
 
 def _idx_bytes(code, shape, payload):

@@ -105,7 +105,7 @@ def _write_split(folder, n, value=0, train=False):
 def test_search_order_root_then_env_then_cache(monkeypatch, tmp_path):
     monkeypatch.setattr(FashionMNIST, "system_dirs", ())
     root = _write_split(tmp_path / "root", 3)
-    env = _write_split(tmp_path / "env" / "fashion-mnist", 4)
+    _write_split(tmp_path / "env" / "fashion-mnist", 4)
     cache = _write_split(tmp_path / "xdg-cache" / "chainrule" / "fashion-mnist", 5)
     monkeypatch.setenv("CHAINRULE_DATA", str(tmp_path / "env"))
     assert len(FashionMNIST(root=root, train=False, download=False)) == 3

@@ -6,7 +6,7 @@ Each test keeps the slide's lines as they are and only supplies the data the sli
 import numpy as np
 import pytest
 
-import chainrule as torch  # noqa: the whole point: lecture code names the library `torch`
+import chainrule as torch  # the whole point: lecture code names the library `torch`
 
 
 def test_seed_000_and_001_linear_regression_snippet():

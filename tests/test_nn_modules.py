@@ -117,6 +117,28 @@ def test_load_state_dict_accepts_torch_tensors_and_keeps_parameter_identity():
     np.testing.assert_array_equal(weight.detach().numpy(), t_model[0].weight.detach().numpy())
 
 
+def test_load_state_dict_assign_takes_the_state_dicts_tensors_like_torch():
+    model, t_model = nested(cr), nested(torch)
+    frozen = model.bn.weight
+    frozen.requires_grad_(False)
+    t_model.bn.weight.requires_grad_(False)
+    source = {k: np.array(v.numpy(), dtype=np.float64) for k, v in nested(cr).state_dict().items()}
+    model.load_state_dict(source, assign=True)
+    t_model.load_state_dict({k: torch.from_numpy(v) for k, v in source.items()}, assign=True)
+    for name, p in model.named_parameters():
+        t = dict(t_model.named_parameters())[name]
+        assert isinstance(p, nn.Parameter) and p.dtype == cr.float64 and str(t.dtype) == "torch.float64", name
+        assert np.shares_memory(p._data, source[name]), name  # taken, not copied
+        assert p.requires_grad == t.requires_grad, name
+    assert model.bn.weight is not frozen and not model.bn.weight.requires_grad  # the module's flag is kept
+    assert np.shares_memory(model.bn.running_mean._data, source["bn.running_mean"])
+    assert "bn.running_mean" in dict(model.named_buffers())
+    default = nested(cr)
+    weight = default.bn.weight
+    default.load_state_dict(source)  # assign=False: copied into the module's own float32 tensors
+    assert default.bn.weight is weight and weight.dtype == cr.float32
+
+
 def test_state_dict_round_trip():
     src, dst = nested(cr), nested(cr)
     src.train()

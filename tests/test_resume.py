@@ -291,6 +291,22 @@ def test_resume_refuses_other_arguments(tmp_path):
             verbose=0, resume=tmp_path / "plain.safetensors")
 
 
+def test_resume_reads_the_checkpoint_file_once(tmp_path, monkeypatch):
+    from chainrule.io import checkpoint
+
+    ckpt = tmp_path / "ckpt.safetensors"
+    run(ckpt, kill_at=7)
+    reads = []
+    real = checkpoint._read_header
+    monkeypatch.setattr(checkpoint, "_read_header", lambda path: reads.append(path) or real(path))
+    run(ckpt, resume=True)
+    assert reads == [os.fspath(ckpt)]  # one read: checked, then restored, from the same bytes
+    reads.clear()
+    with pytest.raises(ValueError, match="seed=0, but this fit has seed=1"):
+        run(ckpt, resume=True, seed=1)
+    assert len(reads) == 1
+
+
 # --- a real process, killed with SIGKILL ----------------------------------------------------------
 
 CHILD = textwrap.dedent("""

@@ -7,7 +7,6 @@
 tensor([2., 4., 6.])
 """
 
-from chainrule.tensor import Size, Tensor  # noqa: I001 - must come first (the ops need Tensor)
 from chainrule import autograd
 from chainrule.autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from chainrule.autograd.functional import grad_of as grad
@@ -22,6 +21,7 @@ from chainrule.dtypes import (
 )
 from chainrule.functions import *  # noqa: F403
 from chainrule.functions import concat, concatenate  # noqa: F401
+from chainrule.tensor import Size, Tensor
 from chainrule.threads import get_num_threads, set_num_threads
 from chainrule.random import Generator, default_generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state
 

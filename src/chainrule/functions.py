@@ -5,11 +5,11 @@ Each is a thin call into a ``Tensor`` method or an op, so there is one implement
 
 from __future__ import annotations
 
-
+from chainrule.dtypes import promote_types
 from chainrule.ops.activation import Elu, Gelu, LeakyRelu, Silu, Softplus
 from chainrule.ops.index import one_hot as _one_hot
 from chainrule.ops.shape import Cat, Stack
-from chainrule.tensor import Tensor, _promote_dtypes, where  # noqa: F401 - re-exported
+from chainrule.tensor import Tensor, where  # noqa: F401 - re-exported
 
 __all__ = [
     "abs", "allclose", "amax", "amin", "argmax", "argmin", "cat", "chunk", "clamp", "clip", "cos", "elu",
@@ -36,7 +36,7 @@ def _same_dtype(tensors, name):
         raise TypeError(f"{name}() expected a list of tensors, got {[type(t).__name__ for t in tensors]}")
     dtype = tensors[0]._data.dtype
     for t in tensors[1:]:  # torch's promotion (int64 with float32 is float32), not NumPy's (float64)
-        dtype = _promote_dtypes(dtype, t._data.dtype)
+        dtype = promote_types(dtype, t._data.dtype)
     return [t.to(dtype) for t in tensors]
 
 

@@ -12,7 +12,23 @@ from collections import namedtuple
 
 import numpy as np
 
-from chainrule import dtypes
+from chainrule import arguments, dtypes
+from chainrule.arguments import check_device as _check_device
+from chainrule.arguments import index as _index
+from chainrule.arguments import shape as _shape_arg
+from chainrule.autograd import engine, op
+from chainrule.autograd.functional import grad as _grad
+from chainrule.autograd.grad_mode import GradMode
+from chainrule.ops.activation import Relu, Sigmoid, Tanh
+from chainrule.ops.elementwise import (
+    Abs, Add, Clamp, Copy, Cos, Div, Exp, FloorDivide, Log, Log1p, Maximum, Minimum, Mul, Neg, Pow, Remainder, Sin,
+    Sqrt, Sub, Where,
+)
+from chainrule.ops.index import GetItem
+from chainrule.ops.matmul import MatMul
+from chainrule.ops.reduce import Amax, LogSoftmax, LogSumExp, MaxAll, MaxDim, Mean, Softmax, Std, Sum, Var
+from chainrule.ops.shape import Expand, Permute, Reshape
+from chainrule.random import rng_of
 
 ValuesIndices = namedtuple("ValuesIndices", ["values", "indices"])
 _NUMBER = (builtins.int, builtins.float, builtins.bool)
@@ -56,10 +72,6 @@ def _as_array(data, dtype=None):
     return arr
 
 
-def _category(dtype):
-    return {"b": 0, "u": 1, "i": 1, "f": 2, "c": 3}[dtype.kind]
-
-
 class Tensor:
     """An n-dimensional array with reverse-mode automatic differentiation.
 
@@ -100,6 +112,7 @@ class Tensor:
     # -- autograd attributes ------------------------------------------------------------------
     @property
     def requires_grad(self) -> bool:
+        """Whether operations on this tensor are recorded for backward (settable on leaves)."""
         return self._requires_grad
 
     @requires_grad.setter
@@ -114,15 +127,18 @@ class Tensor:
         self._requires_grad = builtins.bool(value)
 
     def requires_grad_(self, requires_grad=True):
+        """Set ``requires_grad`` in place and return this tensor (``w.requires_grad_()``)."""
         self.requires_grad = requires_grad
         return self
 
     @property
     def is_leaf(self) -> bool:
+        """True for tensors made by the user (not by an op): their ``.grad`` is kept after backward."""
         return self._ctx is None
 
     @property
     def grad_fn(self):
+        """The op node that made this tensor (None for leaves): ``y.grad_fn.name() == 'MulBackward'``."""
         return self._ctx
 
     def retain_grad(self):
@@ -132,16 +148,12 @@ class Tensor:
 
     def backward(self, gradient=None, retain_graph=False, inputs=None):
         """Accumulate d(self)/d(leaf) into every leaf's ``.grad`` (see ``autograd/engine.py``)."""
-        from chainrule.autograd import engine
-
         if not self._requires_grad:
             raise RuntimeError(
                 "element 0 of tensors does not require grad and does not have a grad_fn: nothing "
                 "in its computation has requires_grad=True (or it was computed under no_grad())"
             )
         if inputs is not None:
-            from chainrule.autograd.functional import grad as _grad
-
             inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
             grads = _grad([self], inputs, [gradient] if gradient is not None else None,
                           retain_graph=retain_graph, allow_unused=True)
@@ -156,12 +168,14 @@ class Tensor:
         return Tensor._wrap(self._data)
 
     def detach_(self) -> Tensor:
+        """Cut this tensor from the graph in place and return it."""
         self._ctx = None
         self._requires_grad = False
         return self
 
     @property
     def data(self) -> Tensor:
+        """The same values as a tensor detached from the graph, sharing memory (``w.data -= lr * w.grad``)."""
         return Tensor._wrap(self._data)
 
     @data.setter
@@ -171,51 +185,64 @@ class Tensor:
     # -- basic properties and conversion ---------------------------------------------------------
     @property
     def shape(self) -> Size:
+        """The tensor's shape as a ``Size`` (a tuple): ``torch.zeros(2, 3).shape == (2, 3)``."""
         return Size(self._data.shape)
 
     def size(self, dim=None):
+        """The shape (``size()``), or the length of dimension ``dim`` (``size(1)``)."""
         return Size(self._data.shape) if dim is None else self._data.shape[dim]
 
     @property
     def dtype(self):
+        """The element type, a NumPy dtype (``chainrule.float32 is np.dtype('float32')``)."""
         return self._data.dtype
 
     @property
     def ndim(self) -> int:
+        """The number of dimensions."""
         return self._data.ndim
 
     def dim(self) -> int:
+        """The number of dimensions (``x.dim() == x.ndim``)."""
         return self._data.ndim
 
     def numel(self) -> int:
+        """The number of elements."""
         return self._data.size
 
     def element_size(self) -> int:
+        """Bytes per element (4 for float32)."""
         return self._data.itemsize
 
     @property
     def device(self) -> str:
+        """Always ``'cpu'``: chainrule computes with NumPy on the CPU."""
         return "cpu"
 
     @property
     def T(self) -> Tensor:
+        """The tensor with all dimensions reversed (the transpose of a matrix)."""
         return self.permute(*reversed(range(self._data.ndim)))
 
     @property
     def mT(self) -> Tensor:
+        """The last two dimensions swapped (a batch of matrices transposed)."""
         return self.transpose(-2, -1)
 
     def numpy(self) -> np.ndarray:
+        """The values as a NumPy array sharing memory (raises if the tensor requires grad, as PyTorch)."""
         if self._requires_grad:
             raise RuntimeError("Can't call numpy() on a tensor that requires grad. Use tensor.detach().numpy() instead.")
         return self._data
 
     def item(self):
+        """The value of a one-element tensor as a Python number."""
         if self._data.size != 1:
             raise RuntimeError(f"a tensor with {self._data.size} elements cannot be converted to a Python number")
         return self._data.item()
 
     def tolist(self):
+        """The values as (nested) Python lists of numbers."""
         return self._data.tolist()
 
     def to(self, *args, dtype=None, **kwargs) -> Tensor:
@@ -236,36 +263,47 @@ class Tensor:
         return Copy.apply(self, dtype=dtype)
 
     def float(self) -> Tensor:
+        """This tensor as float32 (itself if it is float32 already); gradients flow through the cast."""
         return self.to(dtypes.float32)
 
     def double(self) -> Tensor:
+        """This tensor as float64 (itself if it is float64 already); gradients flow through the cast."""
         return self.to(dtypes.float64)
 
     def half(self) -> Tensor:
+        """This tensor as float16 (itself if it is float16 already); gradients flow through the cast."""
         return self.to(dtypes.float16)
 
     def long(self) -> Tensor:
+        """An int64 copy of this tensor, without gradient (itself if it is int64 already)."""
         return self.to(dtypes.int64)
 
     def int(self) -> Tensor:
+        """An int32 copy of this tensor, without gradient (itself if it is int32 already)."""
         return self.to(dtypes.int32)
 
     def bool(self) -> Tensor:
+        """A bool copy of this tensor, without gradient (itself if it is bool already)."""
         return self.to(dtypes.bool)
 
     def type_as(self, other) -> Tensor:
+        """This tensor cast to ``other``'s dtype."""
         return self.to(other.dtype)
 
     def cpu(self) -> Tensor:
+        """This tensor (chainrule tensors always live on the CPU)."""
         return self
 
     def contiguous(self) -> Tensor:
+        """This tensor (NumPy handles the memory layout)."""
         return self
 
     def is_floating_point(self) -> bool:
+        """Whether the dtype is a floating-point type."""
         return self._data.dtype.kind == "f"
 
     def clone(self) -> Tensor:
+        """A copy with its own memory that stays in the graph (gradients flow back to this tensor)."""
         return Copy.apply(self)
 
     # -- printing --------------------------------------------------------------------------------
@@ -333,20 +371,20 @@ class Tensor:
             da, db = self._data.dtype, other._data.dtype
             if da is db or da == db:
                 return self, other
-            target = _result_dtype(self, other)
+            target = dtypes.result_type(self._data, other._data)
             return self.to(target), other.to(target)
         if isinstance(other, _NUMBER) or isinstance(other, np.generic):
             if isinstance(other, np.generic):
                 other = other.item()
-            kind = self._data.dtype.kind
-            if isinstance(other, builtins.float) and kind in "biu":
-                return self.to(dtypes.get_default_dtype()), other
-            if isinstance(other, builtins.int) and not isinstance(other, builtins.bool) and kind == "b":
-                return self.to(dtypes.int64), other
+            if self._data.dtype.kind in "biu":  # a Python number never widens a float tensor
+                target = dtypes.scalar_result_type(self._data.dtype, other)
+                if target is not None:
+                    return self.to(target), other
             return self, other
         return self._operands(Tensor(_as_array(other)), broadcast)
 
     def __add__(self, other):
+        """``self + other`` elementwise, broadcasting (``add``)."""
         a, b = self._operands(other)
         return Add.apply(a, b)
 
@@ -355,6 +393,7 @@ class Tensor:
         return Add.apply(b, a)
 
     def __sub__(self, other):
+        """``self - other`` elementwise, broadcasting (``sub``)."""
         a, b = self._operands(other)
         return Sub.apply(a, b)
 
@@ -363,6 +402,7 @@ class Tensor:
         return Sub.apply(b, a)
 
     def __mul__(self, other):
+        """``self * other`` elementwise, broadcasting (``mul``)."""
         a, b = self._operands(other)
         return Mul.apply(a, b)
 
@@ -371,6 +411,7 @@ class Tensor:
         return Mul.apply(b, a)
 
     def __truediv__(self, other):
+        """``self / other`` elementwise, broadcasting; integers divide to the default float dtype (``div``)."""
         a, b = _float_operands(*self._operands(other))
         return Div.apply(a, b)
 
@@ -379,6 +420,7 @@ class Tensor:
         return Div.apply(b, a)
 
     def __pow__(self, other):
+        """``self ** other`` elementwise, broadcasting (``pow``)."""
         a, b = self._operands(other)
         return Pow.apply(a, b)
 
@@ -387,6 +429,7 @@ class Tensor:
         return Pow.apply(b, a)
 
     def __neg__(self):
+        """``-self`` (``neg``)."""
         return Neg.apply(self)
 
     def __pos__(self):
@@ -402,10 +445,14 @@ class Tensor:
         return Tensor(_as_array(other)).matmul(self)
 
     def __floordiv__(self, other):
-        return Tensor._wrap(np.floor_divide(self._data, _raw(other)))
+        """``self // other``: recorded, but backward through it raises, as in PyTorch."""
+        a, b = self._operands(other)
+        return FloorDivide.apply(a, b)
 
     def __mod__(self, other):
-        return Tensor._wrap(np.remainder(self._data, _raw(other)))
+        """``self % other`` with the sign of ``other`` (Python's and PyTorch's remainder), differentiable."""
+        a, b = self._operands(other)
+        return Remainder.apply(a, b)
 
     add = __add__
     sub = __sub__
@@ -415,6 +462,7 @@ class Tensor:
     neg = __neg__
 
     def matmul(self, other) -> Tensor:
+        """Matrix product ``self @ other`` (vectors, matrices and broadcast batches of matrices)."""
         a, b = self._operands(other, broadcast=False)
         if a._data.ndim == 0 or b._data.ndim == 0:
             raise RuntimeError("matmul: both arguments need at least 1 dimension, got a 0-d tensor")
@@ -465,47 +513,53 @@ class Tensor:
         return self._augmented(other, np.true_divide, Tensor.__truediv__)
 
     def add_(self, other, alpha=1):
+        """In place ``self += alpha * other``, outside the graph (optimizers, ``no_grad`` blocks)."""
         return self._inplace(np.add, other if alpha == 1 else _raw(other) * alpha)
 
     def sub_(self, other, alpha=1):
+        """In place ``self -= alpha * other``, outside the graph."""
         return self._inplace(np.subtract, other if alpha == 1 else _raw(other) * alpha)
 
     def mul_(self, other):
+        """In place ``self *= other``, outside the graph."""
         return self._inplace(np.multiply, other)
 
     def div_(self, other):
+        """In place ``self /= other``, outside the graph."""
         return self._inplace(np.true_divide, other)
 
     def clamp_(self, min=None, max=None):
+        """In place clamp to ``[min, max]``, outside the graph."""
         self._check_inplace()
         np.clip(self._data, min, max, out=self._data)
         return self
 
     def zero_(self):
+        """Fill with zeros in place (``w.grad.zero_()``)."""
         self._check_inplace()
         self._data[...] = 0
         return self
 
     def fill_(self, value):
+        """Fill with ``value`` in place."""
         self._check_inplace()
         self._data[...] = _raw(value)
         return self
 
     def copy_(self, src):
+        """Copy ``src``'s values into this tensor in place (broadcasting, casting to this dtype)."""
         self._check_inplace(src)
         self._data[...] = _raw(src)
         return self
 
     def uniform_(self, a=0.0, b=1.0, generator=None):
-        from chainrule.random import rng_of
-
+        """Fill in place with values drawn uniformly from ``[a, b)``."""
         self._check_inplace()
         self._data[...] = rng_of(generator).uniform(a, b, self._data.shape)
         return self
 
     def normal_(self, mean=0.0, std=1.0, generator=None):
-        from chainrule.random import rng_of
-
+        """Fill in place with values drawn from a normal distribution (``mean``, ``std``)."""
         self._check_inplace()
         self._data[...] = rng_of(generator).normal(mean, std, self._data.shape)
         return self
@@ -516,21 +570,27 @@ class Tensor:
 
     # -- comparisons (no gradient) -----------------------------------------------------------------
     def __eq__(self, other):
+        """Elementwise ``self == other`` as a bool tensor (``eq``)."""
         return Tensor._wrap(np.equal(self._data, _raw(other)))
 
     def __ne__(self, other):
+        """Elementwise ``self != other`` as a bool tensor (``ne``)."""
         return Tensor._wrap(np.not_equal(self._data, _raw(other)))
 
     def __lt__(self, other):
+        """Elementwise ``self < other`` as a bool tensor (``lt``)."""
         return Tensor._wrap(np.less(self._data, _raw(other)))
 
     def __le__(self, other):
+        """Elementwise ``self <= other`` as a bool tensor (``le``)."""
         return Tensor._wrap(np.less_equal(self._data, _raw(other)))
 
     def __gt__(self, other):
+        """Elementwise ``self > other`` as a bool tensor (``gt``)."""
         return Tensor._wrap(np.greater(self._data, _raw(other)))
 
     def __ge__(self, other):
+        """Elementwise ``self >= other`` as a bool tensor (``ge``)."""
         return Tensor._wrap(np.greater_equal(self._data, _raw(other)))
 
     def __invert__(self):
@@ -545,58 +605,76 @@ class Tensor:
     eq, ne, lt, le, gt, ge = __eq__, __ne__, __lt__, __le__, __gt__, __ge__
 
     def equal(self, other) -> bool:
+        """True if ``other`` has the same shape and the same values."""
         return self.shape == other.shape and builtins.bool(np.array_equal(self._data, other._data))
 
     def allclose(self, other, rtol=1e-5, atol=1e-8) -> bool:
+        """True if all values are close to ``other``'s: ``|self - other| <= atol + rtol * |other|``."""
         return builtins.bool(np.allclose(self._data, _raw(other), rtol=rtol, atol=atol))
 
     def argmax(self, dim=None, keepdim=False, *, axis=None) -> Tensor:
+        """Index of the largest value, over all elements or along ``dim`` (int64, no gradient)."""
         return _arg_reduce(np.argmax, self, dim if dim is not None else axis, keepdim)
 
     def argmin(self, dim=None, keepdim=False, *, axis=None) -> Tensor:
+        """Index of the smallest value, over all elements or along ``dim`` (int64, no gradient)."""
         return _arg_reduce(np.argmin, self, dim if dim is not None else axis, keepdim)
 
     def all(self, dim=None, keepdim=False) -> Tensor:
+        """Whether all elements (along ``dim``) are true / non-zero."""
         return Tensor._wrap(np.asarray(np.all(self._data, axis=self._axes(dim), keepdims=keepdim)))
 
     def any(self, dim=None, keepdim=False) -> Tensor:
+        """Whether any element (along ``dim``) is true / non-zero."""
         return Tensor._wrap(np.asarray(np.any(self._data, axis=self._axes(dim), keepdims=keepdim)))
 
     def sign(self) -> Tensor:
+        """-1, 0 or 1 elementwise, with the tensor's dtype (no gradient)."""
         return Tensor._wrap(np.sign(self._data))
 
     def isnan(self) -> Tensor:
+        """Elementwise test for NaN, as a bool tensor."""
         return Tensor._wrap(np.isnan(self._data))
 
     def isfinite(self) -> Tensor:
+        """Elementwise test for finite values (not NaN, not infinite), as a bool tensor."""
         return Tensor._wrap(np.isfinite(self._data))
 
     # -- elementwise math ---------------------------------------------------------------------------
     def exp(self):
+        """``e ** x`` elementwise."""
         return Exp.apply(_floating(self))
 
     def log(self):
+        """Natural logarithm elementwise (``log(0)`` is ``-inf``, as in PyTorch)."""
         return Log.apply(_floating(self))
 
     def log1p(self):
+        """``log(1 + x)`` elementwise, accurate for small ``x``."""
         return Log1p.apply(_floating(self))
 
     def sqrt(self):
+        """Square root elementwise."""
         return Sqrt.apply(_floating(self))
 
     def abs(self):
+        """Absolute value elementwise (gradient 0 at 0, as PyTorch)."""
         return Abs.apply(self)
 
     def sin(self):
+        """Sine elementwise."""
         return Sin.apply(_floating(self))
 
     def cos(self):
+        """Cosine elementwise."""
         return Cos.apply(_floating(self))
 
     def square(self):
+        """``x * x`` elementwise."""
         return self * self
 
     def clamp(self, min=None, max=None):
+        """Values limited to ``[min, max]`` (either bound may be None or a tensor); ``clip`` is the same."""
         if min is None and max is None:
             raise RuntimeError("clamp: at least one of 'min' or 'max' must be given")
         if isinstance(min, Tensor) or isinstance(max, Tensor):  # tensor bounds get gradients too, as torch
@@ -607,47 +685,45 @@ class Tensor:
     clip = clamp
 
     def maximum(self, other):
+        """Elementwise maximum with ``other`` (ties share the gradient, as PyTorch)."""
         a, b = self._operands(other)
         return Maximum.apply(a, b)
 
     def minimum(self, other):
+        """Elementwise minimum with ``other`` (ties share the gradient, as PyTorch)."""
         a, b = self._operands(other)
         return Minimum.apply(a, b)
 
     def masked_fill(self, mask, value):
+        """A copy with ``value`` where ``mask`` is true."""
         return where(mask, value, self)
 
     def relu(self):
+        """``max(x, 0)`` elementwise."""
         return Relu.apply(self)
 
     def sigmoid(self):
+        """``1 / (1 + exp(-x))`` elementwise."""
         return Sigmoid.apply(_floating(self))
 
     def tanh(self):
+        """Hyperbolic tangent elementwise."""
         return Tanh.apply(_floating(self))
 
     # -- reductions ---------------------------------------------------------------------------------
     def _axes(self, dim, axis=None):
         """Normalise ``dim`` (int, tuple, negative, or None) to a tuple of axes or None."""
-        if dim is None:
-            dim = axis
-        if dim is None:
-            return None
-        nd = self._data.ndim
-        dims = (dim,) if isinstance(dim, (builtins.int, np.integer)) else tuple(dim)
-        span = builtins.max(nd, 1)
-        for d in dims:
-            if not -span <= d < span:
-                raise IndexError(f"Dimension out of range (expected to be in range of [{-span}, {span - 1}], but got {d})")
-        return () if nd == 0 else tuple(d % nd for d in dims)
+        return arguments.dims(dim, self._data.ndim, axis)
 
     def sum(self, dim=None, keepdim=False, *, axis=None, dtype=None):
+        """Sum over all elements, or over ``dim`` (an int or a tuple), keeping the dims with ``keepdim``."""
         src = self.to(dtype) if dtype is not None else self
         if src._data.dtype.kind in "bu" or src._data.dtype in (dtypes.int8, dtypes.int16, dtypes.int32):
             src = src.long()  # integer sums accumulate in int64, as torch
         return Sum.apply(src, axes=self._axes(dim, axis), keepdim=keepdim)
 
     def mean(self, dim=None, keepdim=False, *, axis=None, dtype=None):
+        """Mean over all elements, or over ``dim`` (an int or a tuple), keeping the dims with ``keepdim``."""
         src = self.to(dtype) if dtype is not None else self
         if src._data.dtype.kind not in "fc":
             raise RuntimeError(f"mean(): could not infer output dtype; input dtype is {src.dtype}, use .float() first")
@@ -670,6 +746,7 @@ class Tensor:
         return self._max_min(dim, keepdim, axis, True)
 
     def min(self, dim=None, keepdim=False, *, axis=None):
+        """min() of all elements, or (values, indices) along ``dim``, or the elementwise min with a tensor."""
         return self._max_min(dim, keepdim, axis, False)
 
     def amax(self, dim=None, keepdim=False):
@@ -677,6 +754,7 @@ class Tensor:
         return Amax.apply(self, axes=self._axes(dim) if dim != () else None, keepdim=keepdim, largest=True)
 
     def amin(self, dim=None, keepdim=False):
+        """Smallest values over ``dim`` (int, tuple or None for all); ties share the gradient, as torch."""
         return Amax.apply(self, axes=self._axes(dim) if dim != () else None, keepdim=keepdim, largest=False)
 
     def var(self, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None):
@@ -696,23 +774,24 @@ class Tensor:
         return Std.apply(_floating(self), axes=self._axes(dim, axis), correction=correction, keepdim=keepdim)
 
     def logsumexp(self, dim=None, keepdim=False, *, axis=None):
+        """``log(sum(exp(x)))`` over ``dim``, computed without overflow."""
         axes = self._axes(dim, axis)
         return LogSumExp.apply(_floating(self), axes=axes, keepdim=keepdim)
 
     def softmax(self, dim=None, *, axis=None):
+        """``exp(x) / sum(exp(x))`` along ``dim``: each slice becomes probabilities."""
         return Softmax.apply(_floating(self), axis=self._one_axis(dim, axis, "softmax"))
 
     def log_softmax(self, dim=None, *, axis=None):
+        """``log(softmax(x))`` along ``dim``, computed stably (pair it with ``nll_loss``)."""
         return LogSoftmax.apply(_floating(self), axis=self._one_axis(dim, axis, "log_softmax"))
 
     def _one_axis(self, dim, axis, name):
-        axes = self._axes(dim, axis)
-        if axes is None:
-            raise TypeError(f"{name}() needs the dim to normalise over, e.g. {name}(dim=1) for (batch, classes) rows")
-        return axes[0] if axes else None
+        return arguments.one_dim(dim, self._data.ndim, axis, name)
 
     # -- shape --------------------------------------------------------------------------------------
     def reshape(self, *shape):
+        """The same values in a new shape (``-1`` infers one size); ``view`` is the same."""
         shape = _shape_arg(shape)
         try:
             return Reshape.apply(self, shape=shape)
@@ -722,11 +801,13 @@ class Tensor:
     view = reshape
 
     def view_as(self, other):
+        """``reshape`` to ``other``'s shape (``reshape_as`` is the same)."""
         return self.reshape(other.shape)
 
     reshape_as = view_as
 
     def flatten(self, start_dim=0, end_dim=-1):
+        """Dimensions ``start_dim`` to ``end_dim`` merged into one (all of them by default)."""
         shape = self._data.shape
         if not shape:
             return self.reshape(1)
@@ -734,11 +815,13 @@ class Tensor:
         return self.reshape(shape[:s] + (-1 if self._data.size else builtins.int(np.prod(shape[s:e + 1])),) + shape[e + 1:])
 
     def unflatten(self, dim, sizes):
+        """Dimension ``dim`` split into ``sizes``."""
         shape = self._data.shape
         d = dim % len(shape)
         return self.reshape(shape[:d] + tuple(sizes) + shape[d + 1:])
 
     def permute(self, *dims):
+        """The dimensions reordered: ``x.permute(2, 0, 1)``."""
         dims = _shape_arg(dims)
         nd = self._data.ndim
         if len(dims) != nd or sorted(d % builtins.max(nd, 1) for d in dims) != list(range(nd)):
@@ -746,6 +829,7 @@ class Tensor:
         return Permute.apply(self, dims=tuple(d % nd for d in dims))
 
     def transpose(self, dim0, dim1):
+        """Dimensions ``dim0`` and ``dim1`` swapped (``swapaxes`` is the same)."""
         nd = self._data.ndim
         (dim0, dim1) = self._axes((dim0, dim1)) or (0, 0)  # validates: IndexError naming the range
         if nd < 2:
@@ -757,9 +841,11 @@ class Tensor:
     swapaxes = transpose
 
     def t(self):
+        """The transpose of a matrix (dims 0 and 1 swapped)."""
         return self.transpose(0, 1)
 
     def squeeze(self, dim=None):
+        """Dimensions of size 1 removed (all of them, or only ``dim``)."""
         shape = self._data.shape
         if dim is None:
             new = tuple(n for n in shape if n != 1)
@@ -769,6 +855,7 @@ class Tensor:
         return self if new == shape else self.reshape(new)
 
     def unsqueeze(self, dim):
+        """A new dimension of size 1 inserted at ``dim``."""
         nd = self._data.ndim + 1
         if not -nd <= dim < nd:
             raise IndexError(f"Dimension out of range (expected to be in range of [{-nd}, {nd - 1}], but got {dim})")
@@ -777,6 +864,7 @@ class Tensor:
         return self.reshape(tuple(shape))
 
     def expand(self, *sizes):
+        """A broadcast view to ``sizes`` (``-1`` keeps a size); gradients sum back."""
         sizes = _shape_arg(sizes)
         shape = self._data.shape
         lead = len(sizes) - len(shape)
@@ -788,9 +876,11 @@ class Tensor:
         return Expand.apply(self, shape=target)
 
     def expand_as(self, other):
+        """``expand`` to ``other``'s shape."""
         return self.expand(other.shape)
 
     def split(self, split_size_or_sections, dim=0):
+        """Pieces along ``dim``: of size ``split_size`` each (the last may be smaller), or of the given sizes."""
         n = self._data.shape[dim]
         if isinstance(split_size_or_sections, (builtins.int, np.integer)):
             step = builtins.int(split_size_or_sections)
@@ -802,10 +892,12 @@ class Tensor:
         return tuple(self.narrow(dim, start, size) for start, size in zip(np.cumsum([0] + sizes[:-1]), sizes))
 
     def chunk(self, chunks, dim=0):
+        """``chunks`` pieces of (nearly) equal size along ``dim``."""
         n = self._data.shape[dim]
         return self.split(builtins.max(1, -(-n // chunks)), dim)
 
     def narrow(self, dim, start, length):
+        """Elements ``start`` to ``start + length`` along ``dim``."""
         index = [slice(None)] * self._data.ndim
         index[dim] = slice(builtins.int(start), builtins.int(start) + builtins.int(length))
         return self[tuple(index)]
@@ -818,42 +910,6 @@ class Tensor:
 # -- helpers -----------------------------------------------------------------------------------------
 def _raw(x):
     return x._data if isinstance(x, Tensor) else x
-
-
-def _index(index):
-    """Turn tensors and lists inside an index into arrays NumPy understands."""
-    if isinstance(index, tuple):
-        return tuple(_index(i) for i in index)
-    if isinstance(index, Tensor):
-        return index._data
-    if isinstance(index, list):
-        arr = np.asarray([i._data if isinstance(i, Tensor) else i for i in index])
-        return arr.astype(np.intp) if arr.size == 0 else arr  # x[[]] selects nothing (np.asarray([]) is float)
-    return index
-
-
-def _shape_arg(shape):
-    if len(shape) == 1 and isinstance(shape[0], (tuple, list, Size)):
-        shape = shape[0]
-    return tuple(builtins.int(n) for n in shape)
-
-
-def _result_dtype(a, b):
-    da, db = a._data.dtype, b._data.dtype
-    if _category(da) == _category(db):
-        if a._data.ndim == 0 and b._data.ndim != 0:  # 0-d tensors do not widen, as in torch
-            return db
-        if b._data.ndim == 0 and a._data.ndim != 0:
-            return da
-    return _promote_dtypes(da, db)
-
-
-def _promote_dtypes(da, db):
-    """torch's promotion of two dimensioned tensors: the higher category wins (int64 + float32 is float32)."""
-    ca, cb = _category(da), _category(db)
-    if ca != cb:
-        return da if ca > cb else db
-    return np.promote_types(da, db)
 
 
 def _float_operands(a, b):
@@ -877,11 +933,6 @@ def _arg_reduce(fn, t, dim, keepdim):
     return Tensor._wrap(np.asarray(out, dtype=np.int64))
 
 
-def _check_device(device):
-    if device is not None and str(device) not in ("cpu", "cpu:0"):
-        raise RuntimeError(f"chainrule runs on the CPU only; got device {device!r}")
-
-
 def where(condition, input, other):
     """Elements of ``input`` where ``condition`` holds, else of ``other`` (either may be a number)."""
     cond = _raw(condition)
@@ -896,11 +947,4 @@ def where(condition, input, other):
     return Where.apply(cond, input, other)
 
 
-# autograd and the ops import this module: bind them last (methods look names up at call time).
-from chainrule.autograd.grad_mode import GradMode  # noqa: E402
-from chainrule.ops.elementwise import Abs, Add, Clamp, Copy, Cos, Div, Exp, Log, Log1p, Maximum, Minimum, Mul, Neg, Pow, Sin, Sqrt, Sub, Where  # noqa: E402
-from chainrule.ops.activation import Relu, Sigmoid, Tanh  # noqa: E402
-from chainrule.ops.reduce import Amax, LogSoftmax, LogSumExp, MaxAll, MaxDim, Mean, Softmax, Std, Sum, Var  # noqa: E402
-from chainrule.ops.shape import Expand, Permute, Reshape  # noqa: E402
-from chainrule.ops.index import GetItem  # noqa: E402
-from chainrule.ops.matmul import MatMul  # noqa: E402
+op.bind_tensor(Tensor)  # the ops wrap their results in this class (they never import this module)

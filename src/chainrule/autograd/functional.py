@@ -10,9 +10,8 @@ import functools
 
 import numpy as np
 
-from chainrule.autograd import engine
+from chainrule.autograd import engine, op
 from chainrule.autograd.grad_mode import enable_grad
-from chainrule.tensor import Tensor
 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False, allow_unused=None):
@@ -31,10 +30,10 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     """
     if create_graph:
         raise NotImplementedError("create_graph=True (higher-order gradients) is not supported: backward runs on raw arrays")
-    outputs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
-    single = isinstance(inputs, Tensor)
+    outputs = [outputs] if isinstance(outputs, op.Tensor) else list(outputs)
+    single = isinstance(inputs, op.Tensor)
     inputs = [inputs] if single else list(inputs)
-    if grad_outputs is None or isinstance(grad_outputs, Tensor):
+    if grad_outputs is None or isinstance(grad_outputs, op.Tensor):
         grad_outputs = [grad_outputs] * len(outputs)
     for i, t in enumerate(inputs):
         if not t.requires_grad:
@@ -53,7 +52,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
                 f"autograd.grad: input {i} was not used to compute the outputs; pass allow_unused=True "
                 "to get None for it"
             )
-        out.append(None if g is None else Tensor._wrap(np.array(g, copy=True)))
+        out.append(None if g is None else op.Tensor._wrap(np.array(g, copy=True)))
     return tuple(out)
 
 
@@ -62,8 +61,8 @@ def _as_params(args, argnums):
     args = list(args)
     for i in nums:
         a = args[i]
-        if not isinstance(a, Tensor):
-            a = Tensor(a)
+        if not isinstance(a, op.Tensor):
+            a = op.Tensor(a)
         if not a.is_floating_point():
             raise TypeError(f"grad(f): argument {i} must be a floating point tensor, got dtype {a.dtype}")
         args[i] = a.detach().requires_grad_()
@@ -78,13 +77,13 @@ def value_and_grad(f, argnums=0):
         args, nums = _as_params(args, argnums)
         with enable_grad():
             value = f(*args, **kwargs)
-        if not isinstance(value, Tensor) or value.numel() != 1:
+        if not isinstance(value, op.Tensor) or value.numel() != 1:
             raise TypeError("grad(f): f must return a tensor with a single element (a scalar loss)")
         if not value.requires_grad:
-            grads = tuple(Tensor._wrap(np.zeros_like(args[i]._data)) for i in nums)
+            grads = tuple(op.Tensor._wrap(np.zeros_like(args[i]._data)) for i in nums)
         else:
             grads = grad(value, [args[i] for i in nums], allow_unused=True)
-            grads = tuple(Tensor._wrap(np.zeros_like(args[i]._data)) if g is None else g for i, g in zip(nums, grads))
+            grads = tuple(op.Tensor._wrap(np.zeros_like(args[i]._data)) if g is None else g for i, g in zip(nums, grads))
         return value.detach(), (grads[0] if isinstance(argnums, int) else grads)
 
     return wrapper

@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from chainrule.autograd import engine
+from chainrule.autograd import engine, op
 from chainrule.autograd.grad_mode import enable_grad, no_grad
-from chainrule.tensor import Tensor
 
 
 class GradcheckError(RuntimeError):
@@ -75,23 +74,23 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True, 
     >>> gradcheck(lambda t: (t * t).sum(), (x,))
     True
     """
-    inputs = (inputs,) if isinstance(inputs, Tensor) else tuple(inputs)
+    inputs = (inputs,) if isinstance(inputs, op.Tensor) else tuple(inputs)
     checked = []
     for t in inputs:
-        if isinstance(t, Tensor) and t.is_floating_point():
-            c = Tensor._wrap(t._data.astype(np.float64, copy=True))
+        if isinstance(t, op.Tensor) and t.is_floating_point():
+            c = op.Tensor._wrap(t._data.astype(np.float64, copy=True))
             c.requires_grad = t.requires_grad
             checked.append(c)
         else:
             checked.append(t)
-    tensors = [t for t in checked if isinstance(t, Tensor)]
+    tensors = [t for t in checked if isinstance(t, op.Tensor)]
     wanted = [t.requires_grad for t in tensors]
     if not any(wanted):
         raise ValueError("gradcheck: no input requires grad; pass tensors created with requires_grad=True")
 
     def call(*ts):
         it = iter(ts)
-        return fn(*[next(it) if isinstance(a, Tensor) else a for a in checked])
+        return fn(*[next(it) if isinstance(a, op.Tensor) else a for a in checked])
 
     outs, analytic = _jacobians_analytic(call, tensors)
     numeric = _jacobians_numeric(call, tensors, eps)

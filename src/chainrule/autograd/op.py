@@ -28,6 +28,15 @@ import numpy as np
 
 from chainrule.autograd import anomaly
 from chainrule.autograd.grad_mode import GradMode
+from chainrule.autograd.quiet import IGNORE, reset_state, set_state
+
+Tensor = None  # the Tensor class, handed over by chainrule.tensor (which imports the ops, never the reverse)
+
+
+def bind_tensor(cls) -> None:
+    """Called once by ``chainrule.tensor``: the class ``apply`` wraps its results in."""
+    global Tensor
+    Tensor = cls
 
 
 class Op:
@@ -58,7 +67,11 @@ class Op:
         if not GradMode.enabled:
             any_needs = False
         ctx.needs_input_grad = needs
-        out = ctx.forward(*arrays, **kwargs)
+        token = set_state(IGNORE)  # no NumPy floating-point warnings: inf and nan are results, as in PyTorch
+        try:
+            out = ctx.forward(*arrays, **kwargs)
+        finally:
+            reset_state(token)
         if type(out) is not np.ndarray:  # NumPy turns 0-d results into scalars
             out = np.asarray(out)
         if GradMode.anomaly:
@@ -76,6 +89,11 @@ class Op:
             result._ctx = None
         return result
 
+    @property
+    def _ctx(self):
+        """A freed node links to the next node directly; as a parent it reads like the tensor it replaced."""
+        return self
+
     # -- introspection, for printing graphs and for error messages ---------------------------
     def name(self) -> str:
         """PyTorch-style name of the backward node, e.g. ``'MulBackward'``."""
@@ -84,10 +102,8 @@ class Op:
     @property
     def next_functions(self):
         """The ``grad_fn`` of each input (None for leaves and constants), as in PyTorch."""
-        return tuple((p._ctx if isinstance(p, Tensor) else None, 0) for p in self.parents)
+        return tuple((getattr(p, "_ctx", None), 0) for p in self.parents)
 
     def __repr__(self) -> str:
         return f"<{self.name()}>"
 
-
-from chainrule.tensor import Tensor  # noqa: E402  (tensor.py imports the ops, which import us)

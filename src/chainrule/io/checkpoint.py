@@ -295,7 +295,7 @@ def _split_names(path: str, names, param_indices) -> tuple[list[str], list[str],
 
 
 def load_checkpoint(path: str | os.PathLike, *, model: Any = None, optimizer: Any = None,
-                    scheduler: Any = None, return_arrays: bool = False):
+                    scheduler: Any = None, return_arrays: bool = False, check: Any = None):
     """Restore what ``save_checkpoint`` saved into the given objects and return its ``extra``.
 
     Everything is read and checked (tensor names, shapes and dtypes against the model, param groups
@@ -307,6 +307,9 @@ def load_checkpoint(path: str | os.PathLike, *, model: Any = None, optimizer: An
         optimizer (optional): restored with ``optimizer.load_state_dict``. Default None.
         scheduler (optional): restored with ``scheduler.load_state_dict``. Default None.
         return_arrays (bool): also return the ``arrays`` given to ``save_checkpoint``. Default False.
+        check (callable, optional): called with the ``extra`` as soon as the file's description is
+            read, before anything is checked against the objects or changed; raise in it to refuse
+            the checkpoint (the file is read once). Default None.
 
     Returns:
         dict: the ``extra`` given to ``save_checkpoint``; with ``return_arrays=True`` the pair
@@ -322,6 +325,8 @@ def load_checkpoint(path: str | os.PathLike, *, model: Any = None, optimizer: An
     path = os.fspath(path)
     entries, metadata = _read_header(path)
     info = _read_info(path, metadata)
+    if check is not None:
+        check(info["extra"])
     for part, obj in (("model", model), ("optimizer", optimizer), ("scheduler", scheduler)):
         if obj is not None and not info[part]:
             raise WeightsFileError(path, f"the checkpoint has no {part} state, but a {part} was given to restore")

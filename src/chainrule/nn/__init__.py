@@ -32,3 +32,8 @@ from chainrule.nn.loss import *  # noqa: E402, F403
 from chainrule.nn.loss import __all__ as _loss_names  # noqa: E402
 
 __all__ += list(_loss_names) + ["regularization"]
+
+from chainrule.nn.rnn import GRU, LSTM, RNN, RNNBase  # noqa: E402
+from chainrule.nn.rnn_cells import GRUCell, LSTMCell, RNNCell, RNNCellBase  # noqa: E402
+
+__all__ += ["GRU", "GRUCell", "LSTM", "LSTMCell", "RNN", "RNNBase", "RNNCell", "RNNCellBase"]

@@ -271,9 +271,6 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
 
 
 # -- multi-class classification ----------------------------------------------------------------------
-_softmax_warned = False  # the "Softmax in front of CrossEntropyLoss" warning is given once per process
-
-
 def _looks_like_probabilities(x):
     """True when the first few rows are all in [0, 1] and sum to 1 along the class axis (cheap: a sample)."""
     sample = x[None] if x.ndim == 1 else x[:4]
@@ -285,9 +282,9 @@ def _looks_like_probabilities(x):
 
 
 def _check_softmax_input(x):
-    global _softmax_warned
-    if not _softmax_warned and _looks_like_probabilities(x):
-        _softmax_warned = True
+    # Python's warnings filters decide how often it shows (by default once per calling line, as
+    # PyTorch's warnings); `warnings.filterwarnings("ignore", "CrossEntropyLoss")` silences it
+    if _looks_like_probabilities(x):
         warnings.warn(
             "CrossEntropyLoss (cross_entropy) got an input whose rows are already probabilities (in [0, 1], "
             "summing to 1): it applies log-softmax itself, so a Softmax layer in front of it squashes the "
@@ -358,15 +355,14 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     reduction = _reduction(reduction, size_average, reduce)
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"cross_entropy: label_smoothing must be between 0.0 and 1.0, got {label_smoothing}")
-    target = _tensor(target)
+    input, target = _tensor(input), _tensor(target)
     x, t = input._data, target._data
     if x.dtype.kind != "f":
         raise TypeError(f"cross_entropy: expected floating-point logits as input, got dtype {x.dtype}")
     if x.ndim == 0:
         raise ValueError("cross_entropy: input must have a class dimension, (C,), (N, C) or (N, C, d1, ...); "
                          "got a 0-d tensor")
-    if not _softmax_warned:
-        _check_softmax_input(x)
+    _check_softmax_input(x)
     c = x.shape[0] if x.ndim == 1 else x.shape[1]
     if t.shape == x.shape and t.dtype.kind == "f":  # class probabilities
         if ignore_index >= 0:
@@ -404,7 +400,7 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     tensor(2.5)
     """
     reduction = _reduction(reduction, size_average, reduce)
-    target = _tensor(target)
+    input, target = _tensor(input), _tensor(target)
     x = input._data
     if x.dtype.kind != "f":
         raise TypeError(f"nll_loss: expected floating-point log-probabilities as input, got dtype {x.dtype}")

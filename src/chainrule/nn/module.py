@@ -449,7 +449,8 @@ class Module:
                 module.state_dict(destination=destination, prefix=prefix + name + ".", keep_vars=keep_vars)
         return destination
 
-    def _load_from_state_dict(self, state_dict, prefix, strict, missing_keys, unexpected_keys, error_msgs):
+    def _load_from_state_dict(self, state_dict, prefix, strict, missing_keys, unexpected_keys, error_msgs,
+                              assign: bool = False):
         """Copy this module's own entries (not its children's) from ``state_dict``; subclasses may adapt keys."""
         persistent = {k: v for k, v in self._buffers.items() if k not in self._non_persistent_buffers_set}
         for name, target in itertools.chain(self._parameters.items(), persistent.items()):
@@ -469,7 +470,10 @@ class Module:
                 error_msgs.append(f"size mismatch for {key}: copying a param with shape {_shape_str(src.shape)} "
                                   f"from checkpoint, the shape in current model is {_shape_str(target._data.shape)}.")
                 continue
-            target._data[...] = src  # in place: optimizers and views holding the array stay valid
+            if assign:
+                self._assign_loaded(name, state_dict[key], src, target)
+            else:
+                target._data[...] = src  # in place: optimizers and views holding the array stay valid
         # unexpected keys are collected either way; only `strict` turns them into an error
         local = {name for name, v in itertools.chain(self._parameters.items(), persistent.items()) if v is not None}
         for key in state_dict:
@@ -478,12 +482,29 @@ class Module:
                 if (parts[0] not in self._modules) if len(parts) > 1 else (parts[0] not in local):
                     unexpected_keys.append(key)
 
+    def _assign_loaded(self, name, value, array, current) -> None:
+        """``load_state_dict(assign=True)``: take the state dict's tensor (its dtype and memory) as ``name``.
+
+        As in PyTorch, a parameter stays a Parameter and keeps the module's ``requires_grad``.
+        """
+        if name in self._parameters:
+            if isinstance(value, Parameter):
+                value.requires_grad_(current.requires_grad)
+            else:
+                value = Parameter(array, requires_grad=current.requires_grad)
+        elif not isinstance(value, Tensor):
+            value = Tensor._wrap(array)
+        setattr(self, name, value)
+
     def load_state_dict(self, state_dict, strict: bool = True, assign: bool = False):
         """Copy parameters and buffers from ``state_dict`` into this module, in place.
 
         Values may be chainrule tensors, NumPy arrays or torch tensors. With ``strict=True`` (default)
         missing or unexpected keys raise; otherwise they are returned as
-        ``IncompatibleKeys(missing_keys, unexpected_keys)``. A shape mismatch always raises.
+        ``IncompatibleKeys(missing_keys, unexpected_keys)``. A shape mismatch always raises. With
+        ``assign=True`` the module takes the state dict's tensors themselves (their dtype, sharing
+        their memory) instead of copying into its own; parameters keep the module's ``requires_grad``.
+        An optimizer built before then still holds the old parameters: build it afterwards.
 
         >>> model.load_state_dict({k: v.numpy() for k, v in torch_model.state_dict().items()})
         <All keys matched successfully>
@@ -493,7 +514,7 @@ class Module:
         missing, unexpected, errors = [], [], []
         for prefix, module in self.named_modules(remove_duplicate=False):
             module._load_from_state_dict(state_dict, prefix + "." if prefix else "", strict,
-                                         missing, unexpected, errors)
+                                         missing, unexpected, errors, **({"assign": True} if assign else {}))
         if strict:
             if unexpected:
                 errors.insert(0, "Unexpected key(s) in state_dict: {}. ".format(", ".join(f'"{k}"' for k in unexpected)))

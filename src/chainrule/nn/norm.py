@@ -101,13 +101,14 @@ class BatchNorm1d(Module):
         return F.batch_norm(input, self.running_mean if track else None, self.running_var if track else None,
                             self.weight, self.bias, use_batch_stats, factor, self.eps)
 
-    def _load_from_state_dict(self, state_dict, prefix, strict, missing_keys, unexpected_keys, error_msgs):
+    def _load_from_state_dict(self, state_dict, prefix, strict, missing_keys, unexpected_keys, error_msgs,
+                              **kwargs):
         # PyTorch accepts checkpoints without num_batches_tracked (older format) and keeps the counter at 0
         key = prefix + "num_batches_tracked"
         if self.track_running_stats and key not in state_dict:
             state_dict = dict(state_dict)
             state_dict[key] = np.array(0, dtype=np.int64)
-        super()._load_from_state_dict(state_dict, prefix, strict, missing_keys, unexpected_keys, error_msgs)
+        super()._load_from_state_dict(state_dict, prefix, strict, missing_keys, unexpected_keys, error_msgs, **kwargs)
 
     def extra_repr(self) -> str:
         return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "

@@ -51,6 +51,30 @@ class Div(Op):
         return ga, gb
 
 
+class Remainder(Op):
+    """``a % b`` with the sign of ``b`` (Python's and PyTorch's ``remainder``): ``a - floor(a / b) * b``."""
+
+    def forward(ctx, a, b):
+        ctx.a, ctx.b = a, b
+        return np.remainder(a, b)
+
+    def backward(ctx, grad):
+        need_a, need_b = ctx.needs_input_grad
+        gb = -grad * np.floor_divide(ctx.a, ctx.b) if need_b else None  # d/db (a - floor(a/b) b), floor flat
+        return (grad if need_a else None), gb
+
+
+class FloorDivide(Op):
+    """``a // b``: recorded, but with no derivative, as in PyTorch (backward through it raises)."""
+
+    def forward(ctx, a, b):
+        return np.floor_divide(a, b)
+
+    def backward(ctx, grad):
+        raise RuntimeError("derivative for floor_divide is not implemented (a // b is piecewise constant); "
+                           "write a.detach() // b where no gradient should flow through it")
+
+
 class Pow(Op):
     """``a ** b`` where either side may be a constant."""
 

@@ -9,6 +9,7 @@ from chainrule.optim.adadelta import Adadelta
 from chainrule.optim.adagrad import Adagrad
 from chainrule.optim.adam import Adam
 from chainrule.optim.adamw import AdamW
+from chainrule.optim.lbfgs import LBFGS
 from chainrule.optim.nadam import NAdam, Nadam
 from chainrule.optim.optimizer import Optimizer
 from chainrule.optim.rmsprop import RMSprop
@@ -18,3 +19,4 @@ __all__ = [
     "Optimizer", "SGD", "Adagrad", "Adadelta", "RMSprop", "Adam", "AdamW", "NAdam", "Nadam",
     "lr_scheduler",
 ]
+__all__ += ["LBFGS"]

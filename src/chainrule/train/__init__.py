@@ -7,14 +7,15 @@
 >>> print(evaluate(model, test).summary())
 """
 
-from . import callbacks, metrics  # noqa: I001 - callbacks first: history.py needs callbacks.base
+from . import callbacks, metrics  # noqa: I001 - a compact wrapped block, as the code keeps them
 from .callbacks import (
     BackupAndRestore, Callback, CallbackList, CSVLogger, EarlyStopping, LambdaCallback, LRScheduler, ModelCheckpoint,
     ProgressBar, ReduceLROnPlateau, TerminateOnNaN,
 )
-from .history import History
+from .callbacks.history import History
 from .evaluate import evaluate, predict, predict_proba
-from .loop import NonFiniteError, fit
+from .guards import NonFiniteError
+from .loop import fit
 from .metrics import Evaluation, accuracy, confusion_matrix, per_class_accuracy, wilson_interval
 
 __all__ = [

@@ -7,7 +7,6 @@ import warnings
 
 from chainrule.optim.optimizer import Optimizer
 
-
 _EPOCH_DEPRECATION_WARNING = (
     "The epoch parameter in `scheduler.step()` was not necessary and is being deprecated where "
     "possible. Please use `scheduler.step()` to step the scheduler. During the deprecation, if epoch "

@@ -3,19 +3,20 @@
 >>> from chainrule.train.callbacks import EarlyStopping, ModelCheckpoint
 """
 
-from .base import Callback, CallbackList  # noqa: I001 - base first: the others subclass it
-from ..history import History
 from .backup_and_restore import BackupAndRestore
+from .base import Callback, CallbackList
 from .csv_logger import CSVLogger
 from .early_stopping import EarlyStopping
+from .history import History
 from .lambda_callback import LambdaCallback
 from .lr_scheduler import LRScheduler
 from .model_checkpoint import ModelCheckpoint
+from .monitor import MonitorCallback
 from .progress import ProgressBar
 from .reduce_lr import ReduceLROnPlateau
 from .terminate_on_nan import TerminateOnNaN
 
 __all__ = [
     "Callback", "CallbackList", "History", "ProgressBar", "EarlyStopping", "ModelCheckpoint", "LRScheduler",
-    "ReduceLROnPlateau", "TerminateOnNaN", "CSVLogger", "LambdaCallback", "BackupAndRestore",
+    "ReduceLROnPlateau", "TerminateOnNaN", "CSVLogger", "LambdaCallback", "BackupAndRestore", "MonitorCallback",
 ]

@@ -77,22 +77,28 @@ class BackupAndRestore(Callback):
             os.remove(self.filepath)
 
 
-def read_state(path, model=None, optimizer=None, scheduler=None) -> dict:
+def read_state(path, model=None, optimizer=None, scheduler=None, check=None) -> dict:
     """The state saved by ``BackupAndRestore.save``, restoring the model, optimizer and scheduler on the way.
 
-    Without objects, only the file's description is read (nothing is restored): to check it first.
+    Without objects, only the file's description is read (nothing is restored). ``check(state)`` is
+    called with the saved state (its arrays not yet read) before anything is restored; raise in it
+    to refuse the file. The file is read once.
     """
     from chainrule.io import load_checkpoint
 
+    def verify(extra):
+        if not isinstance(extra.get("fit"), dict):
+            raise ValueError(f"{os.fspath(path)} is a checkpoint, but not one written by fit(checkpoint=...) or "
+                             "BackupAndRestore: it has no training state to resume from; load its weights with "
+                             "chainrule.io.load_checkpoint instead")
+        if check is not None:
+            check(extra["fit"])
+
     if model is None and optimizer is None and scheduler is None:
-        extra, arrays = load_checkpoint(path), {}
+        extra, arrays = load_checkpoint(path, check=verify), {}
     else:
         extra, arrays = load_checkpoint(path, model=model, optimizer=optimizer, scheduler=scheduler,
-                                        return_arrays=True)
-    if not isinstance(extra.get("fit"), dict):
-        raise ValueError(f"{os.fspath(path)} is a checkpoint, but not one written by fit(checkpoint=...) or "
-                         "BackupAndRestore: it has no training state to resume from; load its weights with "
-                         "chainrule.io.load_checkpoint instead")
+                                        return_arrays=True, check=verify)
     return _put_arrays(extra["fit"], arrays)
 
 

@@ -126,7 +126,7 @@ class CallbackList:
 
     def __init__(self, callbacks=None, add_history: bool = False, add_progbar: bool = False,
                  model=None, optimizer=None, **params):
-        from ..history import History
+        from .history import History
         from .progress import ProgressBar
 
         self.callbacks = list(callbacks) if callbacks else []

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 
-from .base import Callback, monitor_mode, say
+from .base import say
+from .monitor import MonitorCallback
 
 
 def copy_state_dict(model) -> dict:
@@ -16,7 +15,7 @@ def copy_state_dict(model) -> dict:
     return {k: chainrule.from_numpy(np.array(getattr(v, "_data", v), copy=True)) for k, v in model.state_dict().items()}
 
 
-class EarlyStopping(Callback):
+class EarlyStopping(MonitorCallback):
     """Stop training when ``monitor`` has not improved for ``patience`` epochs.
 
     An epoch improves when the value beats the best so far by more than ``min_delta``; ``wait``
@@ -47,12 +46,10 @@ class EarlyStopping(Callback):
     def __init__(self, monitor: str = "val_loss", min_delta: float = 0, patience: int = 0, verbose: int = 0,
                  mode: str = "auto", baseline: float | None = None, restore_best_weights: bool = False,
                  start_from_epoch: int = 0):
-        self.monitor, self.patience, self.verbose = monitor, patience, verbose
-        self.mode = monitor_mode(mode, monitor, "EarlyStopping")
-        self.min_delta = abs(min_delta)
+        super().__init__(monitor, mode, min_delta)
+        self.patience, self.verbose = patience, verbose
         self.baseline, self.restore_best_weights = baseline, restore_best_weights
         self.start_from_epoch = start_from_epoch
-        self._warned = False
         self.on_train_begin()
 
     def on_train_begin(self, logs=None):
@@ -63,20 +60,9 @@ class EarlyStopping(Callback):
         self.best_epoch = 0
         self.best_weights = None
 
-    def _is_improvement(self, value: float, reference: float | None) -> bool:
-        if reference is None:
-            return True
-        if self.mode == "min":
-            return value + self.min_delta < reference
-        return value - self.min_delta > reference
-
     def on_epoch_end(self, epoch, logs=None):
-        current = (logs or {}).get(self.monitor)
+        current = self.get_monitor_value(logs)
         if current is None:
-            if not self._warned:
-                warnings.warn(f"EarlyStopping is conditioned on {self.monitor!r}, which is not in the logs; "
-                              f"available keys: {sorted(logs or {})}", stacklevel=2)
-                self._warned = True
             return
         if epoch < self.start_from_epoch:
             return
@@ -84,11 +70,11 @@ class EarlyStopping(Callback):
             # until something beats it, the first watched epoch is the best
             self.best_weights, self.best_epoch = copy_state_dict(self.model), epoch
         self.wait += 1
-        if self._is_improvement(current, self.best):
+        if self.is_improvement(current, self.best):
             self.best, self.best_epoch = current, epoch
             if self.restore_best_weights:
                 self.best_weights = copy_state_dict(self.model)
-            if self.baseline is None or self._is_improvement(current, self.baseline):
+            if self.baseline is None or self.is_improvement(current, self.baseline):
                 self.wait = 0
             return
         if self.wait >= self.patience and epoch > 0:

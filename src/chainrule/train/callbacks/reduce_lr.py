@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import math
-import warnings
 
-from .base import Callback, monitor_mode, say
+from .base import say
+from .monitor import MonitorCallback
 
 
-class ReduceLROnPlateau(Callback):
+class ReduceLROnPlateau(MonitorCallback):
     """Multiply every param group's rate by ``factor`` after ``patience`` epochs without improvement.
 
     Keras's semantics: an epoch improves when it beats the best value by more than ``min_delta``
@@ -35,10 +35,9 @@ class ReduceLROnPlateau(Callback):
                  mode: str = "auto", min_delta: float = 1e-4, cooldown: int = 0, min_lr: float = 0.0):
         if not 0 < factor < 1:
             raise ValueError(f"ReduceLROnPlateau: factor must be in (0, 1), got {factor}")
-        self.monitor, self.factor, self.patience, self.verbose = monitor, factor, patience, verbose
-        self.mode = monitor_mode(mode, monitor, "ReduceLROnPlateau")
-        self.min_delta, self.cooldown, self.min_lr = abs(min_delta), cooldown, min_lr
-        self._warned = False
+        super().__init__(monitor, mode, min_delta)
+        self.factor, self.patience, self.verbose = factor, patience, verbose
+        self.cooldown, self.min_lr = cooldown, min_lr
         self.on_train_begin()
 
     def on_train_begin(self, logs=None):
@@ -52,23 +51,14 @@ class ReduceLROnPlateau(Callback):
     def load_state_dict(self, state: dict) -> None:
         self.best, self.wait, self.cooldown_counter = state["best"], state["wait"], state["cooldown_counter"]
 
-    def _improved(self, value: float) -> bool:
-        if self.mode == "min":
-            return value < self.best - self.min_delta
-        return value > self.best + self.min_delta
-
     def on_epoch_end(self, epoch, logs=None):
-        current = (logs or {}).get(self.monitor)
+        current = self.get_monitor_value(logs)
         if current is None:
-            if not self._warned:
-                warnings.warn(f"ReduceLROnPlateau is conditioned on {self.monitor!r}, which is not in the logs; "
-                              f"available keys: {sorted(logs or {})}", stacklevel=2)
-                self._warned = True
             return
         if self.cooldown_counter > 0:
             self.cooldown_counter -= 1
             self.wait = 0
-        if self._improved(current):
+        if self.is_improvement(current, self.best):
             self.best, self.wait = current, 0
         elif self.cooldown_counter == 0:
             self.wait += 1

@@ -121,3 +121,5 @@ def vector_to_parameters(vec, parameters) -> None:
         n = p._data.size
         p._data[...] = data[offset:offset + n].reshape(p._data.shape)
         offset += n
+
+from chainrule.nn.utils import rnn  # noqa: E402, F401  (a subpackage, as torch.nn.utils.rnn)

@@ -31,7 +31,9 @@ def test_readme_spiral_command_learns_the_spiral(spiral_run):
 
 @pytest.mark.parametrize("dataset", ["circle", "xor", "gauss"])
 def test_toy_datasets_reach_095_with_the_defaults(dataset, tmp_path):
-    assert main(["train", "--dataset", dataset, "--seed", "0", "--out", str(tmp_path), "--name", "r", "--quiet"]) == 0
+    # the spiral command's small network (the default 256-128 MLP reaches >= 0.96 too, 3x slower)
+    assert main(["train", "--dataset", dataset, "--hidden", "16,16", "--activation", "tanh", "--seed", "0",
+                 "--out", str(tmp_path), "--name", "r", "--quiet"]) == 0
     assert json.loads((tmp_path / "r" / "results.json").read_text())["test"]["accuracy"] >= 0.95
 
 
@@ -84,7 +86,8 @@ def test_runs_lists_best_first_and_compares(spiral_run, tmp_path, capsys):
     assert re.search(r"acc 0\.\d{4} \(0\.\d{3}-", lines[1])
     assert main(["runs", "--compare", str(spiral_run), str(folder / "tiny")]) == 0
     out = capsys.readouterr().out
-    assert re.search(r"^\* hidden +16,16 +4$", out, re.MULTILINE) and re.search(r"^  dataset +spiral +spiral$", out, re.MULTILINE)
+    assert re.search(r"^\* hidden +16,16 +4$", out, re.MULTILINE)
+    assert re.search(r"^  dataset +spiral +spiral$", out, re.MULTILINE)
     assert re.search(r"^\* test accuracy", out, re.MULTILINE)
     assert main(["runs", str(tmp_path / "missing")]) == 1
 

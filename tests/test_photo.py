@@ -8,11 +8,9 @@ import numpy as np
 import pytest
 
 from chainrule.cli import main
-
-PIL = pytest.importorskip("PIL")
-from PIL import Image
-
 from chainrule.data.photo import prepare_photo, unlike_training
+
+Image = pytest.importorskip("PIL.Image")
 
 FASHION = Path("/usr/share/datasets/fashion-mnist")
 

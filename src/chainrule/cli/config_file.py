@@ -46,6 +46,8 @@ def config_argv(path, parser) -> list[str]:
             parser.error(f"--config {path}: unknown setting {key!r}; known: {known}")
         if value is False or (value == [] and dest != "hidden"):
             continue
+        if dest == "momentum" and value == 0:  # config.json's resolved "no momentum" (adam has none to set)
+            continue
         argv += [options[dest]] if value is True else [options[dest], _as_text(value)]
     return argv
 

@@ -73,7 +73,8 @@ def build_results(config: dict, result: dict) -> dict:
         "test": test,
         "epochs": {"run": len(history.get("loss", [])), "planned": config["epochs"], "best": best},
         "time": {"epochs": [round(float(t), 4) for t in history.get("time", [])],
-                 "train_seconds": round(result["train_seconds"], 3), "total_seconds": round(result["total_seconds"], 3)},
+                 "train_seconds": round(result["train_seconds"], 3),
+                 "total_seconds": round(result["total_seconds"], 3)},
         "diagnosis": {"kind": diagnosis.kind, "message": diagnosis.message, "epoch": diagnosis.epoch,
                       "chance_loss": result.get("chance")},
     }

@@ -246,7 +246,10 @@ def train_model(config: dict, data: dict, run_dir: Path, verbose: int, resume: b
     if config["reduce_lr"]:
         callbacks.append(ReduceLROnPlateau(monitor=monitor, factor=0.5, patience=config["reduce_lr"]))
     if config["early_stopping"]:
-        callbacks.append(EarlyStopping(monitor=monitor, patience=config["early_stopping"], restore_best_weights=True))
+        stopping = EarlyStopping(monitor=monitor, patience=config["early_stopping"], restore_best_weights=True)
+        if extend:  # a fresh patience for the added epochs; the best value and weights so far are kept
+            stopping.load_state_dict = _fresh_patience(stopping.load_state_dict, stopping)
+        callbacks.append(stopping)
     history = fit(model, loss_fn, optimizer, data["train"], epochs=config["epochs"], val_data=data["val"],
                   batch_size=config["batch_size"], callbacks=callbacks,
                   metrics=() if is_regression(config["dataset"]) else ("accuracy",), seed=config["seed"],
@@ -263,3 +266,10 @@ def resume_hint(run_dir: Path) -> str:
     if (Path(run_dir) / CHECKPOINT).is_file():
         return f"continue it with: chainrule train --resume {shlex.quote(str(run_dir))}"
     return f"{run_dir} has no checkpoint yet (interrupted before the first one); start the run again"
+
+
+def _fresh_patience(load_state_dict, stopping):
+    def load(state):
+        load_state_dict(state)
+        stopping.wait, stopping.stopped_epoch = 0, 0
+    return load

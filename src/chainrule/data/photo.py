@@ -110,7 +110,8 @@ def prepare_photo(image, size: int = 28, fit: int | None = None, invert: bool | 
     rows, cols = np.nonzero((smooth - background) / (top - background) > level)
     gray = np.clip((gray - background) / (top - background), 0, 1) * 255
     if len(rows):
-        gray = gray[max(rows.min() - radius, 0):rows.max() + radius + 1, max(cols.min() - radius, 0):cols.max() + radius + 1]
+        top_row, left = max(rows.min() - radius, 0), max(cols.min() - radius, 0)
+        gray = gray[top_row:rows.max() + radius + 1, left:cols.max() + radius + 1]
     h, w = gray.shape
     side = max(h, w)
     square = np.zeros((side, side))

@@ -96,7 +96,8 @@ class Bar:
             filled = min(self.width, int(self.width * done / total))
             arrow = ">" if filled < self.width else ""
             parts.append(f"{shown}/{total / scale:.1f}" if scale != 1 else f"{shown}/{total}")
-            parts.append(f"[{'=' * filled}{arrow}{'.' * (self.width - filled - len(arrow))}] {100 * done // total:3.0f}%")
+            bar = "=" * filled + arrow + "." * (self.width - filled - len(arrow))
+            parts.append(f"[{bar}] {100 * done // total:3.0f}%")
         else:
             parts.append(shown)
         line = " ".join(parts)

@@ -15,8 +15,6 @@ import sys
 import tempfile
 from pathlib import Path
 
-from chainrule.utils.progress import Bar, is_live
-
 from .idx import DatasetError
 
 MIRROR_ENV = "CHAINRULE_DATA_MIRROR"
@@ -78,6 +76,8 @@ def download(filename: str, sha256: str, folder, base_urls, *, timeout: float = 
 
 def _fetch(url: str, dest: Path, sha256: str, timeout: float, progress: bool | None) -> None:
     import urllib.request
+
+    from chainrule.utils.progress import Bar, is_live  # here: chainrule.utils imports chainrule.data
 
     fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".part")
     try:

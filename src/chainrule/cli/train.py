@@ -119,8 +119,8 @@ def resume_train(args, parser) -> int:
              if action.option_strings and action.dest not in ("help", "resume", "quiet", "threads", "epochs")
              and getattr(args, action.dest) != action.default]
     if given:
-        parser.error(f"--resume continues a run with its own config.json (only --epochs N extends it); "
-                     f"drop {', '.join(given)}")
+        parser.error(f"--resume continues a run with its own config.json; drop {', '.join(given)} "
+                     "(only --epochs N may be given: a larger total extends the run)")
     run_dir = Path(args.resume)
     config = read_config(run_dir)
     if not (run_dir / CHECKPOINT).is_file():

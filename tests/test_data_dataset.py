@@ -5,6 +5,7 @@ import pytest
 
 import chainrule as cr
 from chainrule.data import ConcatDataset, Dataset, Subset, TensorDataset, random_split
+from chainrule.data.dataset import supports_gather
 
 
 def _ds(n=10):
@@ -29,11 +30,20 @@ def test_tensor_dataset_rejects_mismatched_sizes():
 
 
 def test_tensor_dataset_transform_applies_to_inputs_per_sample_and_per_batch():
-    ds = TensorDataset(np.full((4, 2, 2), 255, np.uint8), np.arange(4), transform=lambda b: b.astype(np.float32) / 255)
+    # a plain function is a per-sample transform (torchvision's meaning): it sees one sample, a Tensor
+    ds = TensorDataset(np.full((4, 2, 2), 255, np.uint8), np.arange(4), transform=lambda x: x.float() / 255)
+    x, y = ds[0]
+    assert x.shape == (2, 2) and x.dtype == np.float32 and x.numpy().max() == 1.0
+    assert not supports_gather(ds)
+    # chainrule's batchable transforms take the fast path: whole batches, the same result
+    from chainrule.data.transforms import ToFloat
+
+    ds = TensorDataset(np.full((4, 2, 2), 255, np.uint8), np.arange(4), transform=ToFloat())
     x, y = ds[0]
     assert x.shape == (2, 2) and x.dtype == np.float32 and x.numpy().max() == 1.0
     batch = ds._gather(np.array([0, 2]))
-    assert batch[0].shape == (2, 2, 2) and batch[0].dtype == np.float32 and batch[1].tolist() == [0, 2]
+    assert supports_gather(ds) and batch[0].shape == (2, 2, 2) and batch[0].dtype == np.float32
+    assert batch[1].tolist() == [0, 2]
 
 
 def test_subset_and_concat_index_like_torch():

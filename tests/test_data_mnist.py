@@ -84,10 +84,12 @@ def test_real_fashion_mnist_loader_epoch(fashion_test):
 
 @needs_debian
 def test_dataset_transform_and_target_transform(fashion_test):
-    raw = FashionMNIST(root=DEBIAN, train=False, download=False, transform=transforms.Lambda(lambda b: b),
+    # a Lambda is a per-sample transform: it sees one image, a PIL image as in torchvision
+    raw = FashionMNIST(root=DEBIAN, train=False, download=False, transform=transforms.Lambda(np.asarray),
                        target_transform=lambda t: t + 100)
     x, y = raw[3]
     assert x.dtype == np.uint8 and x.shape == (28, 28) and y == int(fashion_test.targets[3]) + 100
+    assert np.array_equal(x, fashion_test.data[3].numpy())
     xb, yb = next(iter(DataLoader(Subset(raw, [3, 4]), batch_size=2)))  # per-sample path
     assert yb.numpy().tolist() == [y, int(fashion_test.targets[4]) + 100]
 

@@ -24,15 +24,30 @@ from chainrule.functions import concat, concatenate  # noqa: F401
 from chainrule.tensor import Size, Tensor
 from chainrule.threads import get_num_threads, set_num_threads
 from chainrule.random import Generator, default_generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state
+from chainrule.arith import *  # noqa: F403 - add/mul/... with out=, mm, bmm, einsum ... (after functions: matmul(out=))
+from chainrule.tensor_functions import *  # noqa: F403 - floor, sort, topk, gather, hstack, meshgrid, pi ...
+from chainrule.devices import device, get_default_device, set_default_device
+from chainrule.legacy import *  # noqa: F403 - FloatTensor, LongTensor ... (legacy constructors)
+from chainrule.sampling import bernoulli, multinomial, normal, poisson
 
 __version__ = "0.1.0"
+
+
+_LAZY_MODULES = ("nn", "optim", "data", "utils", "train", "viz", "io", "models", "cli", "linalg", "cuda", "backends",
+                 "accelerator", "distributions")
+_LAZY_NAMES = ("summary", "save", "load")
+
+
+def __dir__():
+    # the lazily imported subpackages and functions too, so that tab completion finds them
+    return sorted(set(globals()) | set(_LAZY_MODULES) | set(_LAZY_NAMES))
 
 
 def __getattr__(name):
     # Subpackages that pull in more code are imported on first use, keeping `import chainrule` fast.
     import importlib
 
-    if name in ("nn", "optim", "data", "utils", "train", "viz", "io", "models", "cli"):
+    if name in _LAZY_MODULES:
         return importlib.import_module(f"chainrule.{name}")
     if name == "summary":
         return importlib.import_module("chainrule.nn.summary").summary

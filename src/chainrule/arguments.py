@@ -57,7 +57,8 @@ def index(key):
     return key
 
 
-def check_device(device) -> None:
-    """chainrule runs on the CPU: ``'cpu'`` (or None) is accepted, anything else raises."""
-    if device is not None and str(device) not in ("cpu", "cpu:0"):
-        raise RuntimeError(f"chainrule runs on the CPU only; got device {device!r}")
+def check_device(device, where: str = "Tensor.to") -> None:
+    """chainrule runs on the CPU: CPU devices (or None) are accepted, anything else raises ``DeviceError``."""
+    from chainrule.devices import check
+
+    check(device, where)

@@ -16,8 +16,20 @@ class Generator:
     >>> x = chainrule.randn(3, generator=g)
     """
 
-    def __init__(self, seed: int | None = None):
+    def __init__(self, seed: int | None = None, device=None):
+        from chainrule import devices
+
+        if isinstance(seed, (str, devices.device)):  # torch.Generator("cpu") / Generator(device)
+            seed, device = None, seed
+        devices.check(device, "Generator")
         self.manual_seed(seed if seed is not None else 67280421310721)
+
+    @property
+    def device(self):
+        """Always ``device(type='cpu')``."""
+        from chainrule import devices
+
+        return devices.CPU
 
     def manual_seed(self, seed: int) -> "Generator":
         if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool):

@@ -62,7 +62,7 @@ def _as_params(args, argnums):
     for i in nums:
         a = args[i]
         if not isinstance(a, op.Tensor):
-            a = op.Tensor(a)
+            a = op.Tensor([a]).reshape(()) if isinstance(a, int) else op.Tensor(a)  # Tensor(3) would be a size
         if not a.is_floating_point():
             raise TypeError(f"grad(f): argument {i} must be a floating point tensor, got dtype {a.dtype}")
         args[i] = a.detach().requires_grad_()

@@ -7,13 +7,22 @@
 """
 
 from . import datasets, transforms
-from .dataset import ConcatDataset, Dataset, Subset, TensorDataset, random_split
+from .dataset import (
+    ChainDataset,
+    ConcatDataset,
+    Dataset,
+    IterableDataset,
+    StackDataset,
+    Subset,
+    TensorDataset,
+    random_split,
+)
 from .loader import DataLoader, default_collate, default_convert
-from .sampler import BatchSampler, RandomSampler, Sampler, SequentialSampler, SubsetRandomSampler
+from .sampler import BatchSampler, RandomSampler, Sampler, SequentialSampler, SubsetRandomSampler, WeightedRandomSampler
 
 __all__ = [
     "Dataset", "TensorDataset", "Subset", "ConcatDataset", "random_split",
     "DataLoader", "default_collate", "default_convert",
     "Sampler", "SequentialSampler", "RandomSampler", "SubsetRandomSampler", "BatchSampler",
-    "datasets", "transforms",
+    "datasets", "transforms", "IterableDataset", "ChainDataset", "StackDataset", "WeightedRandomSampler",
 ]

@@ -15,8 +15,9 @@ import warnings
 
 import numpy as np
 
+from ..errors import SizeMismatchError
 from ._util import as_array, is_tensor, resolve_generator, rng_of, wrap
-from .transforms import apply_transform
+from .transforms import apply_to_sample, apply_transform, is_batchable
 
 
 class Dataset:
@@ -38,6 +39,76 @@ class Dataset:
         return ConcatDataset([self, other])
 
 
+class IterableDataset(Dataset):
+    """Base class of datasets that are streams: subclasses define ``__iter__`` (PyTorch's ``IterableDataset``).
+
+    The ``DataLoader`` batches what the iterator yields, in order (``shuffle`` and samplers do not
+    apply); ``a + b`` chains two streams.
+
+    >>> class Count(IterableDataset):
+    ...     def __iter__(self): return iter(range(5))
+    >>> [b.tolist() for b in DataLoader(Count(), batch_size=2)]  # doctest: +SKIP
+    [[0, 1], [2, 3], [4]]
+    """
+
+    def __iter__(self):
+        raise NotImplementedError(f"{type(self).__name__} must implement __iter__")
+
+    def __add__(self, other):
+        return ChainDataset([self, other])
+
+
+class ChainDataset(IterableDataset):
+    """Several iterable datasets one after the other.
+
+    Args:
+        datasets (iterable of IterableDataset): the streams, in order.
+    """
+
+    def __init__(self, datasets):
+        self.datasets = datasets
+
+    def __iter__(self):
+        for d in self.datasets:
+            if not isinstance(d, IterableDataset):
+                raise AssertionError("ChainDataset only supports IterableDataset")
+            yield from d
+
+    def __len__(self) -> int:
+        return sum(len(d) for d in self.datasets)
+
+
+class StackDataset(Dataset):
+    """Datasets of the same length side by side: sample ``i`` is a tuple (``*args``) or dict (``**kwargs``)
+    of each dataset's sample ``i``.
+
+    >>> ds = StackDataset(images=TensorDataset(np.zeros((3, 2))), labels=[0, 1, 2])
+    >>> sorted(ds[1])
+    ['images', 'labels']
+    """
+
+    def __init__(self, *args, **kwargs):
+        if args and kwargs:
+            raise ValueError("StackDataset: give the datasets either positionally (tuple samples) or by "
+                             "keyword (dict samples), not both")
+        parts = list(args) or list(kwargs.values())
+        if not parts:
+            raise ValueError("At least one dataset should be passed")
+        sizes = {len(d) for d in parts}
+        if len(sizes) != 1:
+            raise ValueError(f"Size mismatch between datasets: {sorted(sizes)}")
+        self._length = sizes.pop()
+        self.datasets = args if args else kwargs
+
+    def __len__(self) -> int:
+        return self._length
+
+    def __getitem__(self, index):
+        if isinstance(self.datasets, dict):
+            return {k: d[index] for k, d in self.datasets.items()}
+        return tuple(d[index] for d in self.datasets)
+
+
 def supports_gather(dataset) -> bool:
     """Whether ``dataset`` can deliver whole batches with ``_gather`` (its ``__getitem__`` is not overridden)."""
     cls = type(dataset)
@@ -56,8 +127,9 @@ class TensorDataset(Dataset):
 
     Args:
         *tensors: tensors or arrays with the same size in dimension 0.
-        transform (callable, optional): batch transform applied to the first tensor (the inputs).
-            Default: None.
+        transform (callable, optional): transform of the first tensor (the inputs), applied per sample
+            as torchvision's are; chainrule's batchable transforms run on whole batches in the
+            ``DataLoader`` (same result, faster). Default: None.
 
     Shape:
         - tensors: ``(N, *)`` each.
@@ -78,7 +150,8 @@ class TensorDataset(Dataset):
                 raise ValueError(f"TensorDataset: tensor {k} must have at least one dimension, got a scalar")
         sizes = [len(a) for a in arrays]
         if len(set(sizes)) != 1:
-            raise ValueError(f"TensorDataset: all tensors must have the same size in dimension 0, got sizes {sizes}")
+            raise SizeMismatchError(
+                f"TensorDataset: all tensors must have the same size in dimension 0, got sizes {sizes}")
         self.tensors = tuple(t if is_tensor(t) else wrap(a) for t, a in zip(tensors, arrays))
         self.transform = transform
         self._arrays = arrays
@@ -89,8 +162,11 @@ class TensorDataset(Dataset):
     def __getitem__(self, index):
         items = [np.asarray(a[index]) for a in self._arrays]
         if self.transform is not None:
-            items[0] = _transform_one(self.transform, items[0])
-        return tuple(wrap(x) for x in items)
+            items[0] = apply_to_sample(self.transform, items[0])
+        return tuple(wrap(x) if isinstance(x, np.ndarray) else x for x in items)
+
+    def _can_gather(self) -> bool:
+        return self.transform is None or is_batchable(self.transform)
 
     def _gather(self, indices: np.ndarray, generator=None) -> list:
         batch = [np.take(a, indices, axis=0) for a in self._arrays]
@@ -100,8 +176,8 @@ class TensorDataset(Dataset):
 
 
 def _transform_one(transform, x):
-    # transforms work on batches: give the sample a batch axis of 1 and take it off again
-    return np.asarray(as_array(apply_transform(transform, x[None], None)))[0]
+    """``transform`` applied to one sample (see ``transforms.apply_to_sample``)."""
+    return apply_to_sample(transform, x)
 
 
 class Subset(Dataset):

@@ -14,7 +14,7 @@ import collections.abc
 import numpy as np
 
 from ._util import as_array, is_tensor, resolve_generator, rng_of, wrap
-from .dataset import supports_gather
+from .dataset import IterableDataset, supports_gather
 from .sampler import BatchSampler, RandomSampler, SequentialSampler, _has_fast_indices
 from .transforms import apply_transform
 
@@ -107,8 +107,10 @@ class DataLoader:
         pin_memory (bool): accepted for compatibility, ignored. Default: False.
         drop_last (bool): drop the last batch if it is smaller than ``batch_size``. Default: False.
         generator (Generator, optional): for shuffling and random transforms. Default: the global one.
-        transform (callable, optional): batch transform applied to the inputs (the first field of
-            each batch), after the dataset's own transform. Default: None.
+        batch_transform (callable, optional): chainrule's fast path: a function (or batch transform
+            from ``chainrule.data.transforms``) of the whole batch of inputs (the first field of each
+            batch), applied after the dataset's own per-sample ``transform``. Default: None.
+        transform (callable, optional): the former name of ``batch_transform``. Default: None.
         seed (int, optional): shorthand for ``generator=Generator().manual_seed(seed)``. Default: None.
 
     Shape:
@@ -124,7 +126,7 @@ class DataLoader:
     def __init__(self, dataset, batch_size=1, shuffle=False, sampler=None, batch_sampler=None, num_workers=0,
                  collate_fn=None, pin_memory=False, drop_last=False, timeout=0, worker_init_fn=None,
                  multiprocessing_context=None, generator=None, *, prefetch_factor=None, persistent_workers=False,
-                 pin_memory_device="", in_order=True, transform=None, seed=None):
+                 pin_memory_device="", in_order=True, transform=None, seed=None, batch_transform=None):
         if batch_size is not None and (isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer))
                                        or batch_size <= 0):
             raise ValueError(f"DataLoader: batch_size should be a positive integer value, but got batch_size="
@@ -147,6 +149,13 @@ class DataLoader:
                 "DataLoader: batch_size=None option disables auto-batching and is mutually exclusive with drop_last"
             )
         self.generator = resolve_generator(generator, seed, "DataLoader")
+        self._iterable = isinstance(dataset, IterableDataset)
+        if self._iterable:
+            for name, value in (("shuffle", shuffle), ("sampler", sampler), ("batch_sampler", batch_sampler)):
+                if value not in (False, None):
+                    raise ValueError(f"DataLoader with IterableDataset: expected unspecified {name} option, "
+                                     f"but got {name}={value!r}")
+            sampler = range(0)  # a stream has no index order; __iter__ reads the dataset itself
         if sampler is None:
             sampler = RandomSampler(dataset, generator=self.generator) if shuffle else SequentialSampler(dataset)
         if batch_size is not None and batch_sampler is None:
@@ -158,12 +167,32 @@ class DataLoader:
         self.persistent_workers = persistent_workers
         self.collate_fn = collate_fn if collate_fn is not None else (
             default_collate if batch_sampler is not None else default_convert)
-        self.transform = transform
+        if transform is not None and batch_transform is not None:
+            raise ValueError("DataLoader: give batch_transform= only (transform= is its former name)")
+        self.batch_transform = self.transform = batch_transform if batch_transform is not None else transform
         # where the current pass is (see state_dict): batches yielded, and the pass's order or starting state
         self._batches_done, self._order, self._pass_start, self._resume = 0, None, None, None
 
     def __len__(self) -> int:
+        if self._iterable:  # as PyTorch: known only when the stream says how long it is
+            n = len(self.dataset)
+            if self.batch_size is None:
+                return n
+            return n // self.batch_size if self.drop_last else -(-n // self.batch_size)
         return len(self.batch_sampler if self.batch_sampler is not None else self.sampler)
+
+    def _iter_stream(self):
+        batch = []
+        for sample in self.dataset:
+            if self.batch_size is None:
+                yield self._finish(self.collate_fn(sample))
+                continue
+            batch.append(sample)
+            if len(batch) == self.batch_size:
+                yield self._finish(self.collate_fn(batch))
+                batch = []
+        if batch and not self.drop_last:
+            yield self._finish(self.collate_fn(batch))
 
     def _index_batches(self, start: int):
         """The pass's index batches from batch ``start`` on; remembers the pass's order when there is one."""
@@ -192,6 +221,9 @@ class DataLoader:
         return batches
 
     def __iter__(self):
+        if self._iterable:
+            yield from self._iter_stream()
+            return
         start = self._resume["batches_done"] if self._resume else 0
         self._batches_done = start
         batches = self._index_batches(start)

@@ -93,6 +93,51 @@ class RandomSampler(Sampler):
         return self.num_samples
 
 
+class WeightedRandomSampler(Sampler):
+    """``num_samples`` indices drawn with probabilities proportional to ``weights`` (e.g. to balance classes).
+
+    Args:
+        weights (sequence of float): one non-negative weight per index; need not sum to 1.
+        num_samples (int): indices per pass.
+        replacement (bool): draw with replacement. Default: True.
+        generator (Generator, optional): source of randomness. Default: the global generator.
+
+    >>> import chainrule
+    >>> list(WeightedRandomSampler([0.0, 1.0, 0.0], 3, generator=chainrule.Generator().manual_seed(0)))
+    [1, 1, 1]
+    """
+
+    def __init__(self, weights, num_samples, replacement=True, generator=None):
+        if isinstance(num_samples, bool) or not isinstance(num_samples, (int, np.integer)) or num_samples <= 0:
+            raise ValueError(f"num_samples should be a positive integer value, but got num_samples={num_samples!r}")
+        if not isinstance(replacement, bool):
+            raise ValueError(f"replacement should be a boolean value, but got replacement={replacement!r}")
+        w = np.asarray(as_array(weights), dtype=np.float64)
+        if w.ndim != 1:
+            raise ValueError(f"weights should be a 1d sequence but given weights have shape {w.shape}")
+        if np.any(w < 0) or not np.all(np.isfinite(w)) or w.sum() <= 0:
+            raise RuntimeError("WeightedRandomSampler: weights must be non-negative, finite, with a positive sum")
+        if not replacement and num_samples > np.count_nonzero(w):
+            raise RuntimeError(f"cannot sample n_sample > prob_dist.size(-1) samples without replacement "
+                               f"({num_samples} > {np.count_nonzero(w)} non-zero weights)")
+        self.weights, self.num_samples, self.replacement, self.generator = w, int(num_samples), replacement, generator
+
+    def _indices(self) -> np.ndarray:
+        rng = rng_of(self.generator)
+        if self.replacement:
+            cdf = np.cumsum(self.weights)
+            return np.searchsorted(cdf, rng.random(self.num_samples) * cdf[-1], side="right")
+        with np.errstate(divide="ignore"):  # Gumbel top-k: sampling without replacement in one step
+            keys = np.log(self.weights) + rng.gumbel(size=len(self.weights))
+        return np.argsort(-keys, kind="stable")[:self.num_samples]
+
+    def __iter__(self):
+        return iter(self._indices().tolist())
+
+    def __len__(self) -> int:
+        return self.num_samples
+
+
 class SubsetRandomSampler(Sampler):
     """The given indices in a fresh random order on every pass.
 

@@ -1,7 +1,18 @@
-"""Batch transforms for preprocessing and augmentation, named after torchvision's.
+"""Batch transforms for preprocessing and augmentation, named after torchvision's: chainrule's fast path.
 
-Unlike torchvision, every transform works on a whole batch at once, so augmenting a batch costs a
-few vectorised NumPy calls instead of a Python loop over images:
+Each transform here works on a whole batch at once, so augmenting a batch costs a few vectorised
+NumPy calls instead of a Python loop over images. Their meaning is still torchvision's, per sample:
+
+- given to a dataset as ``transform=``, a transform means what torchvision's does: it is applied to
+  each sample (``apply_to_sample``). When every part of it is *batchable* (applying it to a batch
+  equals applying it to each sample, which holds for all of these except ``Lambda``), the
+  ``DataLoader`` applies it to whole batches instead: same result, one call per batch;
+- ``Lambda`` (and any plain function) in a dataset's ``transform`` sees one sample, a Tensor, as in
+  torchvision: ``Lambda(lambda x: torch.flatten(x))`` flattens one image. Functions of a whole batch
+  go to ``DataLoader(batch_transform=...)``;
+- ``chainrule.vision.transforms`` holds the torchvision-compatible per-sample transforms (PIL images in).
+
+Shapes and types of the batch form:
 
 - images: ``(N, H, W)`` or ``(N, C, H, W)``; features: ``(N, D)`` where it makes sense;
 - an array in gives an array out, a Tensor in gives a Tensor out (the loader wraps at the end);
@@ -22,7 +33,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 from ._util import as_array, is_tensor, rng_of, wrap
 
 __all__ = [
-    "Transform", "Compose", "Lambda", "ToFloat", "ToTensor", "Normalize",
+    "apply_to_sample", "is_batchable", "Transform", "Compose", "Lambda", "ToFloat", "ToTensor", "Normalize",
     "RandomCrop", "RandomShift", "RandomHorizontalFlip", "GaussianNoise",
 ]
 
@@ -34,8 +45,39 @@ def apply_transform(transform, x, generator=None):
     return transform(x)
 
 
+def is_batchable(transform) -> bool:
+    """Whether applying ``transform`` to a batch gives the same as applying it to each sample."""
+    if isinstance(transform, Compose):
+        return all(is_batchable(t) for t in transform.transforms)
+    return isinstance(transform, Transform) and transform.batchable
+
+
+def apply_to_sample(transform, x, generator=None):
+    """Apply a dataset's ``transform`` to one sample, with torchvision's meaning.
+
+    Batchable chainrule transforms see the sample with a batch axis of 1 (taken off again); functions
+    and ``Lambda`` see the sample itself, as a Tensor when it is an array (PIL images stay images).
+    """
+    if isinstance(transform, Compose):
+        for t in transform.transforms:
+            x = apply_to_sample(t, x, generator)
+        return x
+    if isinstance(transform, Transform) and transform.batchable:
+        return wrap(transform.forward(np.asarray(as_array(x))[None], generator)[0])
+    if isinstance(x, np.ndarray):
+        x = wrap(x)
+    if isinstance(transform, Lambda):
+        return transform.lambd(x)
+    return transform(x)
+
+
 class Transform:
-    """Base class: subclasses implement ``forward(x, generator)`` on a NumPy batch."""
+    """Base class: subclasses implement ``forward(x, generator)`` on a NumPy batch.
+
+    ``batchable`` (True by default) promises that the batch form equals the per-sample one.
+    """
+
+    batchable = True
 
     def __call__(self, x, generator=None):
         if is_tensor(x):
@@ -77,14 +119,17 @@ class Compose(Transform):
 
 
 class Lambda(Transform):
-    """Apply a user function to the batch (torchvision's ``Lambda``).
+    """Apply a user function (torchvision's ``Lambda``): to each sample as a dataset's ``transform``, to
+    the whole batch as a ``DataLoader``'s ``batch_transform``.
 
     Args:
-        lambd (callable): function of one array.
+        lambd (callable): function of one sample (a Tensor) or of one batch.
 
     >>> Lambda(lambda x: x * 2)(np.ones(3)).tolist()
     [2.0, 2.0, 2.0]
     """
+
+    batchable = False  # a function may mix samples (flatten, mean ...): per sample in a dataset
 
     def __init__(self, lambd):
         if not callable(lambd):

@@ -90,6 +90,10 @@ def save(obj: Any, f: str | os.PathLike) -> None:
     save_state_dict(tensors, f, metadata=metadata)
 
 
+class _MissingFileError(WeightsFileError, FileNotFoundError):
+    """A missing file: chainrule's WeightsFileError, and PyTorch's FileNotFoundError."""
+
+
 def load(f: str | os.PathLike, map_location: Any = None, weights_only: bool = True, **kwargs) -> Any:
     """Load what ``save`` wrote (or any safetensors file, as ``{name: tensor}``).
 
@@ -106,6 +110,8 @@ def load(f: str | os.PathLike, map_location: Any = None, weights_only: bool = Tr
     """
     if not isinstance(f, (str, os.PathLike)):
         raise TypeError(f"chainrule.load: expected a file path, got a {type(f).__name__}; pass the file's name")
+    if not os.path.exists(f):
+        raise _MissingFileError(f, "no such file")
     try:
         tensors = load_state_dict(f)
     except WeightsFileError as e:

@@ -200,3 +200,8 @@ def normalize(input, p=2.0, dim=1, eps=1e-12) -> Tensor:
 
 
 from chainrule.nn.functional_losses import *  # noqa: E402, F403
+from chainrule.nn.functional_activations import *  # noqa: E402, F403
+from chainrule.nn.functional_losses_more import *  # noqa: E402, F403
+from chainrule.nn.multihead_attention import scaled_dot_product_attention  # noqa: E402, F401
+from chainrule.nn.rmsnorm import rms_norm  # noqa: E402, F401
+from chainrule.nn.shuffle import bilinear, channel_shuffle, pixel_shuffle, pixel_unshuffle  # noqa: E402, F401

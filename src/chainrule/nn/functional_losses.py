@@ -18,6 +18,7 @@ import warnings
 import numpy as np
 
 from chainrule import dtypes
+from chainrule.errors import ShapeError
 from chainrule.ops import loss as _ops
 from chainrule.tensor import Tensor
 
@@ -64,7 +65,7 @@ def _check_broadcast(fn, input, target):
         try:
             np.broadcast_shapes(input.shape, target.shape)
         except ValueError:
-            raise ValueError(f"{fn}: input of shape {tuple(input.shape)} and target of shape "
+            raise ShapeError(f"{fn}: input of shape {tuple(input.shape)} and target of shape "
                              f"{tuple(target.shape)} do not match (nor broadcast)") from None
         warnings.warn(f"{fn}: using a target size ({target.shape}) that is different to the input size "
                       f"({input.shape}). This will likely lead to incorrect results due to broadcasting. "

@@ -7,6 +7,7 @@ import math
 import numpy as np
 
 from chainrule import dtypes
+from chainrule.errors import ShapeError
 from chainrule.nn import init
 from chainrule.nn.module import Module
 from chainrule.nn.parameter import Parameter
@@ -78,7 +79,7 @@ class Linear(Module):
         try:
             return _LinearOp.apply(input, self.weight, self.bias)
         except ValueError:  # NumPy's matmul shape error: explain it in the layer's terms
-            raise ValueError(self._shape_error(input)) from None
+            raise ShapeError(self._shape_error(input)) from None
 
     def _shape_error(self, input):
         shape = tuple(input.shape)

@@ -18,6 +18,7 @@ from collections import OrderedDict, namedtuple
 
 import numpy as np
 
+from chainrule import devices as _devices
 from chainrule.autograd.grad_mode import no_grad
 from chainrule.nn.parameter import Parameter
 from chainrule.tensor import Tensor
@@ -390,12 +391,11 @@ class Module:
         for a in args:
             if isinstance(a, Tensor):
                 dtype = a.dtype
-            elif a is None or isinstance(a, str):
+            elif a is None or isinstance(a, (str, _devices.device)):
                 device = a
             else:
                 dtype = a
-        if device is not None and str(device).split(":")[0] != "cpu":
-            raise RuntimeError(f"to(device={device!r}): chainrule runs on the CPU only; use 'cpu'")
+        _devices.check(device, "Module.to")
         if dtype is None:
             return self
         dtype = np.dtype(dtype)
@@ -422,6 +422,11 @@ class Module:
         return self._cast(np.dtype(np.float16))
 
     def cpu(self) -> Module:
+        return self
+
+    def cuda(self, device=None) -> Module:
+        """Raises ``DeviceError`` (a RuntimeError): chainrule runs on the CPU only."""
+        _devices.check("cuda" if device is None else device if isinstance(device, (str, _devices.device)) else f"cuda:{device}", "Module.cuda")
         return self
 
     def type(self, dst_type) -> Module:

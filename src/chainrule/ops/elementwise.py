@@ -246,3 +246,31 @@ def erf(x):
     """Exact error function elementwise (NumPy has none; math.erf is exact to the last bit)."""
     x = np.asarray(x)  # 0-d inputs arrive as NumPy scalars, and frompyfunc then returns a float
     return np.asarray(_erf(x), dtype=x.dtype)
+
+
+class Log2(Op):
+    def forward(ctx, a):
+        ctx.a = a
+        return np.log2(a)
+
+    def backward(ctx, grad):
+        return grad / (ctx.a * math.log(2))
+
+
+class Log10(Op):
+    def forward(ctx, a):
+        ctx.a = a
+        return np.log10(a)
+
+    def backward(ctx, grad):
+        return grad / (ctx.a * math.log(10))
+
+
+class Expm1(Op):
+    def forward(ctx, a):
+        out = np.expm1(a)
+        ctx.out = out
+        return out
+
+    def backward(ctx, grad):
+        return grad * (ctx.out + 1)  # d(e^a - 1)/da = e^a

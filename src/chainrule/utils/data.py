@@ -5,15 +5,19 @@
 
 from ..data import (  # noqa: F401
     BatchSampler,
+    ChainDataset,
     ConcatDataset,
     DataLoader,
     Dataset,
+    IterableDataset,
     RandomSampler,
     Sampler,
     SequentialSampler,
+    StackDataset,
     Subset,
     SubsetRandomSampler,
     TensorDataset,
+    WeightedRandomSampler,
     default_collate,
     default_convert,
     random_split,
@@ -23,4 +27,5 @@ __all__ = [
     "Dataset", "TensorDataset", "Subset", "ConcatDataset", "random_split",
     "DataLoader", "default_collate", "default_convert",
     "Sampler", "SequentialSampler", "RandomSampler", "SubsetRandomSampler", "BatchSampler",
+    "IterableDataset", "ChainDataset", "StackDataset", "WeightedRandomSampler",
 ]

@@ -17,8 +17,8 @@ from pathlib import Path
 import numpy as np
 
 from .._util import wrap
-from ..dataset import Dataset, _transform_one
-from ..transforms import ToTensor, apply_transform
+from ..dataset import Dataset
+from ..transforms import ToTensor, apply_to_sample, apply_transform, is_batchable
 from . import download as _download
 from .idx import DatasetError, read_idx
 
@@ -63,14 +63,16 @@ class MNIST(Dataset):
     """The MNIST handwritten digits: 60,000 training and 10,000 test images of 28x28 pixels.
 
     Samples are ``(image, label)``: with ``transform=None`` the image is float32 in [0, 1] of shape
-    ``(1, 28, 28)`` (as torchvision with ``ToTensor()``) and the label a Python int. ``transform`` is a
-    batch transform (see ``chainrule.data.transforms``) that receives uint8 images of shape
-    ``(N, 28, 28)``; the DataLoader applies it to whole batches.
+    ``(1, 28, 28)`` (as torchvision with ``ToTensor()``) and the label a Python int. ``transform`` is
+    applied to each image as torchvision does: other transforms and functions receive a PIL image
+    (a uint8 ``(28, 28)`` array when Pillow is not installed). When it is made of chainrule's batchable
+    transforms (``chainrule.data.transforms``, except ``Lambda``) the DataLoader applies it to whole
+    batches of uint8 ``(N, 28, 28)`` images instead: the same result, much faster.
 
     Args:
         root (str or Path, optional): folder to look in first and to download into. Default: None.
         train (bool): the training split, else the test split. Default: True.
-        transform (callable, optional): batch transform of the images. Default: None (``ToTensor()``).
+        transform (callable, optional): transform of each image. Default: None (``ToTensor()``).
         target_transform (callable, optional): function of each int label. Default: None.
         download (bool): fetch missing files from the mirrors. Default: True.
 
@@ -113,12 +115,18 @@ class MNIST(Dataset):
         return len(self._labels)
 
     def __getitem__(self, index):
-        image = wrap(_transform_one(self._transform, self._images[index]))
+        image = self._images[index]
+        if not is_batchable(self._transform):
+            image = _to_pil(image)  # torchvision hands its transforms PIL images
+        image = apply_to_sample(self._transform, image)
+        if isinstance(image, np.ndarray):
+            image = wrap(image)
         target = int(self._labels[index])
         return image, (self.target_transform(target) if self.target_transform is not None else target)
 
     def _can_gather(self) -> bool:
-        return self.target_transform is None  # it is a per-label Python function
+        # target_transform is a per-label Python function; a non-batchable transform runs per sample
+        return self.target_transform is None and is_batchable(self._transform)
 
     def _gather(self, indices: np.ndarray, generator=None) -> list:
         images = apply_transform(self._transform, np.take(self._images, indices, axis=0), generator)
@@ -197,7 +205,7 @@ class FashionMNIST(MNIST):
     Args:
         root (str or Path, optional): folder to look in first and to download into. Default: None.
         train (bool): the training split, else the test split. Default: True.
-        transform (callable, optional): batch transform of the images. Default: None (``ToTensor()``).
+        transform (callable, optional): transform of each image. Default: None (``ToTensor()``).
         target_transform (callable, optional): function of each int label. Default: None.
         download (bool): fetch missing files from the mirrors. Default: True.
 
@@ -216,6 +224,15 @@ class FashionMNIST(MNIST):
     apt_package = "dataset-fashion-mnist"
     classes = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
                "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]
+
+
+def _to_pil(image: np.ndarray):
+    """A grayscale PIL image of a uint8 (H, W) array, or the array when Pillow is not installed."""
+    try:
+        from PIL import Image
+    except ImportError:
+        return image
+    return Image.fromarray(np.ascontiguousarray(image))  # uint8 (H, W): mode "L"
 
 
 def _existing(folder: Path, stem: str) -> Path | None:

@@ -35,7 +35,7 @@ __version__ = "0.1.0"
 
 _LAZY_MODULES = ("nn", "optim", "data", "utils", "train", "viz", "io", "models", "cli", "linalg", "cuda", "backends",
                  "accelerator", "distributions")
-_LAZY_NAMES = ("summary", "save", "load")
+_LAZY_NAMES = ("summary", "save", "load", "load_run")
 
 
 def __dir__():

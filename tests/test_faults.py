@@ -5,6 +5,8 @@ import math
 
 import numpy as np
 import pytest
+from helpers import blobs, weights
+from helpers import mlp as _mlp
 
 import chainrule as cr
 from chainrule import nn, optim
@@ -14,20 +16,10 @@ from chainrule.train import NonFiniteError, fit
 from chainrule.train.callbacks import LambdaCallback, TerminateOnNaN
 
 
-def blobs(n=96, seed=0):
-    rng = np.random.default_rng(seed)
-    y = rng.integers(0, 2, n)
-    X = rng.normal(size=(n, 2)) + 2.0 * np.where(y[:, None] == 1, 1.0, -1.0)
-    return X.astype(np.float32), y.astype(np.int64)
-
-
-def weights(model):
-    return {k: v.numpy().copy() for k, v in model.state_dict().items()}
-
-
 def mlp(*middle):
-    cr.manual_seed(0)
-    return nn.Sequential(nn.Linear(2, 8), *middle, nn.ReLU(), nn.Linear(8, 2))
+    return _mlp(*middle, hidden=8)
+
+
 
 
 class NaNLossAt:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers import weights
 
 import chainrule as cr
 from chainrule import nn, optim
@@ -35,10 +36,6 @@ def data(n=150, seed=0):
     rng = np.random.default_rng(seed)
     X = rng.normal(size=(n, 4)).astype(np.float32)
     return X, (X[:, 0] + X[:, 1] > 0).astype(np.int64)
-
-
-def weights(model):
-    return {k: v.numpy().copy() for k, v in model.state_dict().items()}
 
 
 def assert_bitwise_equal(a, b):

@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 import pytest
+from helpers import blobs, weights
 
 import chainrule as cr
 from chainrule import io, nn, optim
@@ -16,21 +17,10 @@ from chainrule.train.callbacks import (
 )
 
 
-def blobs(n=96, seed=0):
-    rng = np.random.default_rng(seed)
-    y = rng.integers(0, 2, n)
-    X = rng.normal(size=(n, 2)) + 2.0 * np.where(y[:, None] == 1, 1.0, -1.0)
-    return X.astype(np.float32), y.astype(np.int64)
-
-
 def setup(lr=0.05, seed=0):
     cr.manual_seed(seed)
     model = nn.Sequential(nn.Linear(2, 8), nn.Tanh(), nn.Linear(8, 2))
     return model, nn.CrossEntropyLoss(), optim.SGD(model.parameters(), lr=lr)
-
-
-def weights(model):
-    return {k: v.numpy().copy() for k, v in model.state_dict().items()}
 
 
 class Script(Callback):

@@ -2,6 +2,8 @@
 
 import numpy as np
 import pytest
+from helpers import blobs as _blobs
+from helpers import mlp, weights
 
 import chainrule as cr
 from chainrule import nn, optim
@@ -11,21 +13,8 @@ from chainrule.train.callbacks import Callback, LambdaCallback
 
 
 def blobs(n=200, seed=0):
-    """Two separable Gaussian blobs in 2-D: float32 inputs, int64 labels."""
-    rng = np.random.default_rng(seed)
-    y = rng.integers(0, 2, n)
-    X = rng.normal(size=(n, 2)) + 2.5 * np.where(y[:, None] == 1, 1.0, -1.0)
-    return X.astype(np.float32), y.astype(np.int64)
-
-
-def mlp(seed=0, dropout=0.0):
-    cr.manual_seed(seed)
-    layers = [nn.Linear(2, 16), nn.ReLU()] + ([nn.Dropout(dropout)] if dropout else []) + [nn.Linear(16, 2)]
-    return nn.Sequential(*layers)
-
-
-def weights(model):
-    return {k: v.numpy().copy() for k, v in model.state_dict().items()}
+    """This file's blobs: 200 samples, further apart than the default."""
+    return _blobs(n, seed, spread=2.5)
 
 
 def test_fit_learns_a_separable_problem_and_returns_history():

@@ -69,6 +69,7 @@ def _walk(roots, root_grads, grads, retain_graph):
 
 
 def _topological_order(roots):
+    tensor = op.Tensor
     order = []
     visited = set()
     stack = [(node, False) for node in reversed(roots)]
@@ -82,7 +83,7 @@ def _topological_order(roots):
         visited.add(node)
         stack.append((node, True))
         for p in reversed(node.parents):
-            ctx = getattr(p, "_ctx", None)
+            ctx = p._ctx if isinstance(p, tensor) else getattr(p, "_ctx", None)  # (constants have none)
             if ctx is not None and ctx not in visited:
                 stack.append((ctx, False))
     return order
@@ -98,11 +99,11 @@ def _free(node):
     node.freed = True
     node.__dict__.clear()
     node.retained = None
-    links = []
-    for p in node.parents:
-        ctx = getattr(p, "_ctx", None)
-        links.append(ctx if ctx is not None else p if getattr(p, "_requires_grad", False) else None)
-    node.parents = tuple(links)
+    links = getattr(node, "links", None)  # made by Op.apply: the inputs' nodes, leaves that require grad
+    if links is None:  # a node made another way (autograd.Function): the same links, worked out here
+        links = [(p._ctx or (p if p._requires_grad else None)) if isinstance(p, op.Tensor) else None
+                 for p in node.parents]
+    node.parents = links
 
 
 def seed_gradient(tensor, gradient):

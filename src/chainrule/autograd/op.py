@@ -40,7 +40,7 @@ def bind_tensor(cls) -> None:
 
 
 class Op:
-    __slots__ = ("parents", "needs_input_grad", "freed", "retained", "__dict__")
+    __slots__ = ("parents", "links", "needs_input_grad", "freed", "retained", "__dict__")
 
     def forward(ctx, *args, **kwargs):  # noqa: N805 - `ctx` reads like the math
         raise NotImplementedError
@@ -54,6 +54,7 @@ class Op:
         ctx = cls.__new__(cls)
         arrays = []
         needs = []
+        links = []  # what the graph keeps of each input once this node is freed: its node, or a leaf
         any_needs = False
         for a in args:
             if type(a) is Tensor or isinstance(a, Tensor):
@@ -61,9 +62,11 @@ class Op:
                 need = a._requires_grad
                 any_needs = any_needs or need
                 needs.append(need)
+                links.append(a._ctx or (a if need else None))
             else:
                 arrays.append(a)
                 needs.append(False)
+                links.append(None)
         if not GradMode.enabled:
             any_needs = False
         ctx.needs_input_grad = needs
@@ -82,6 +85,7 @@ class Op:
         result._requires_grad = any_needs
         if any_needs:
             ctx.parents = args
+            ctx.links = links
             ctx.freed = False
             ctx.retained = None
             result._ctx = ctx

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from chainrule.autograd import op
 from chainrule.autograd.op import Op
-from chainrule.tensor import Tensor
 
 
 class Extra(Op):
@@ -47,5 +47,5 @@ def apply_with_extras(cls, *args, keep=None, **kwargs):
     ctx = box[0]
     keep = range(len(ctx.extras)) if keep is None else keep
     if out._ctx is None:
-        return (out,) + tuple(Tensor._wrap(ctx.extras[k]) for k in keep)
+        return (out,) + tuple(op.Tensor._wrap(ctx.extras[k]) for k in keep)  # (ops never import tensor.py)
     return (out,) + tuple(Extra.apply(out, ctx, k) for k in keep)

@@ -35,41 +35,33 @@ class Adadelta(Optimizer):
         check_lr(lr, "Adadelta")
         if not 0.0 <= rho <= 1.0:
             raise ValueError(f"Invalid rho value: {rho}")
-        if not 0.0 <= eps:
-            raise ValueError(f"Invalid epsilon value: {eps}")
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        self._check_non_negative(eps=eps, weight_decay=weight_decay)
         defaults = dict(lr=lr, rho=rho, eps=eps, weight_decay=weight_decay, maximize=maximize)
         super().__init__(params, defaults)
 
     def step(self, closure=None):
         """Perform one optimization step; ``closure`` re-evaluates the model and returns the loss."""
         loss = self._closure_loss(closure)
-        for group in self.param_groups:
+        for p, state, group in self._params_with_grad(_init):
             lr, rho, eps = group["lr"], group["rho"], group["eps"]
-            weight_decay, maximize = group["weight_decay"], group["maximize"]
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                state = self.state[p]
-                if not state:
-                    state["step"] = 0
-                    state["square_avg"] = np.zeros_like(p._data)
-                    state["acc_delta"] = np.zeros_like(p._data)
-                state["step"] += 1
-                square_avg, acc_delta = state["square_avg"], state["acc_delta"]
-                g = self._grad(p, maximize, weight_decay)  # -g to maximize, + weight_decay * p (L2)
-                tmp, delta = self._scratch(p), self._scratch(p, 1)
-                # running average of squared gradients
-                square_avg *= rho
-                square_avg += np.multiply(np.multiply(g, g, out=tmp), 1 - rho, out=tmp)
-                # update d = sqrt(u + eps) / sqrt(v + eps) * g
-                std = np.sqrt(np.add(square_avg, eps, out=tmp), out=tmp)
-                np.sqrt(np.add(acc_delta, eps, out=delta), out=delta)
-                delta /= std
-                delta *= g
-                # running average of squared updates
-                acc_delta *= rho
-                acc_delta += np.multiply(np.multiply(delta, delta, out=tmp), 1 - rho, out=tmp)
-                p._data -= np.multiply(delta, lr, out=tmp)
+            state["step"] += 1
+            square_avg, acc_delta = state["square_avg"], state["acc_delta"]
+            g = self._grad(p, group["maximize"], group["weight_decay"])  # -g to maximize, + weight_decay * p (L2)
+            tmp, delta = self._scratch(p), self._scratch(p, 1)
+            # running average of squared gradients
+            square_avg *= rho
+            square_avg += np.multiply(np.multiply(g, g, out=tmp), 1 - rho, out=tmp)
+            # update d = sqrt(u + eps) / sqrt(v + eps) * g
+            std = np.sqrt(np.add(square_avg, eps, out=tmp), out=tmp)
+            np.sqrt(np.add(acc_delta, eps, out=delta), out=delta)
+            delta /= std
+            delta *= g
+            # running average of squared updates
+            acc_delta *= rho
+            acc_delta += np.multiply(np.multiply(delta, delta, out=tmp), 1 - rho, out=tmp)
+            p._data -= np.multiply(delta, lr, out=tmp)
         return loss
+
+
+def _init(p, group) -> dict:
+    return {"step": 0, "square_avg": np.zeros_like(p._data), "acc_delta": np.zeros_like(p._data)}

@@ -33,14 +33,8 @@ class Adagrad(Optimizer):
     def __init__(self, params, lr: float = 1e-2, lr_decay: float = 0, weight_decay: float = 0,
                  initial_accumulator_value: float = 0, eps: float = 1e-10, *, maximize: bool = False):
         check_lr(lr, "Adagrad")
-        if not 0.0 <= lr_decay:
-            raise ValueError(f"Invalid lr_decay value: {lr_decay}")
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
-        if not 0.0 <= initial_accumulator_value:
-            raise ValueError(f"Invalid initial_accumulator_value value: {initial_accumulator_value}")
-        if not 0.0 <= eps:
-            raise ValueError(f"Invalid epsilon value: {eps}")
+        self._check_non_negative(lr_decay=lr_decay, weight_decay=weight_decay,
+                                 initial_accumulator_value=initial_accumulator_value, eps=eps)
         defaults = dict(lr=lr, lr_decay=lr_decay, eps=eps, weight_decay=weight_decay,
                         initial_accumulator_value=initial_accumulator_value, maximize=maximize)
         super().__init__(params, defaults)
@@ -48,22 +42,17 @@ class Adagrad(Optimizer):
     def step(self, closure=None):
         """Perform one optimization step; ``closure`` re-evaluates the model and returns the loss."""
         loss = self._closure_loss(closure)
-        for group in self.param_groups:
-            lr, lr_decay, eps = group["lr"], group["lr_decay"], group["eps"]
-            weight_decay, maximize = group["weight_decay"], group["maximize"]
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                state = self.state[p]
-                if not state:
-                    state["step"] = 0
-                    state["sum"] = np.full_like(p._data, group["initial_accumulator_value"])
-                state["step"] += 1
-                g = self._grad(p, maximize, weight_decay)  # -g to maximize, + weight_decay * p (L2)
-                clr = lr / (1 + (state["step"] - 1) * lr_decay)  # decayed learning rate
-                tmp = self._scratch(p)
-                state["sum"] += np.multiply(g, g, out=tmp)  # sum of squared gradients
-                std = np.sqrt(state["sum"], out=tmp)
-                std += eps
-                p._data -= np.multiply(np.divide(g, std, out=tmp), clr, out=tmp)
+        for p, state, group in self._params_with_grad(_init):
+            state["step"] += 1
+            g = self._grad(p, group["maximize"], group["weight_decay"])  # -g to maximize, + weight_decay * p (L2)
+            clr = group["lr"] / (1 + (state["step"] - 1) * group["lr_decay"])  # decayed learning rate
+            tmp = self._scratch(p)
+            state["sum"] += np.multiply(g, g, out=tmp)  # sum of squared gradients
+            std = np.sqrt(state["sum"], out=tmp)
+            std += group["eps"]
+            p._data -= np.multiply(np.divide(g, std, out=tmp), clr, out=tmp)
         return loss
+
+
+def _init(p, group) -> dict:
+    return {"step": 0, "sum": np.full_like(p._data, group["initial_accumulator_value"])}

@@ -38,16 +38,12 @@ class NAdam(Optimizer):
                  eps: float = 1e-8, weight_decay: float = 0, momentum_decay: float = 4e-3,
                  decoupled_weight_decay: bool = False, *, maximize: bool = False):
         check_lr(lr, "NAdam")
-        if not 0.0 <= eps:
-            raise ValueError(f"Invalid epsilon value: {eps}")
+        self._check_non_negative(eps=eps)
         if not 0.0 <= betas[0] < 1.0:
             raise ValueError(f"Invalid beta parameter at index 0: {betas[0]}")
         if not 0.0 <= betas[1] < 1.0:
             raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
-        if not 0.0 <= momentum_decay:
-            raise ValueError(f"Invalid momentum_decay value: {momentum_decay}")
+        self._check_non_negative(weight_decay=weight_decay, momentum_decay=momentum_decay)
         defaults = dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay,
                         momentum_decay=momentum_decay, decoupled_weight_decay=decoupled_weight_decay,
                         maximize=maximize)
@@ -56,43 +52,37 @@ class NAdam(Optimizer):
     def step(self, closure=None):
         """Perform one optimization step; ``closure`` re-evaluates the model and returns the loss."""
         loss = self._closure_loss(closure)
-        for group in self.param_groups:
+        for p, state, group in self._params_with_grad(_init):
             lr, (beta1, beta2), eps = group["lr"], group["betas"], group["eps"]
-            weight_decay, momentum_decay = group["weight_decay"], group["momentum_decay"]
-            decoupled, maximize = group["decoupled_weight_decay"], group["maximize"]
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                state = self.state[p]
-                if not state:
-                    state["step"] = 0
-                    state["mu_product"] = 1.0
-                    state["exp_avg"] = np.zeros_like(p._data)
-                    state["exp_avg_sq"] = np.zeros_like(p._data)
-                state["step"] += 1
-                step, exp_avg, exp_avg_sq = state["step"], state["exp_avg"], state["exp_avg_sq"]
-                if weight_decay != 0 and decoupled:  # shrink the weights themselves
-                    p._data *= 1 - lr * weight_decay
-                # -g to maximize, + weight_decay * p (L2) unless decoupled
-                g = self._grad(p, maximize, 0 if decoupled else weight_decay)
-                # momentum schedule: this step's mu, the next one's, and their running product
-                mu = beta1 * (1.0 - 0.5 * 0.96 ** (step * momentum_decay))
-                mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((step + 1) * momentum_decay))
-                mu_product = state["mu_product"] = state["mu_product"] * mu
-                tmp, denom = self._scratch(p), self._scratch(p, 1)
-                # first and second moments
-                exp_avg += np.multiply(np.subtract(g, exp_avg, out=tmp), 1 - beta1, out=tmp)
-                exp_avg_sq *= beta2
-                exp_avg_sq += np.multiply(np.multiply(g, g, out=tmp), 1 - beta2, out=tmp)
-                # bias-corrected denominator
-                np.sqrt(np.divide(exp_avg_sq, 1 - beta2**step, out=denom), out=denom)
-                denom += eps
-                # Nesterov update: a gradient part and a momentum part
-                grad_coef = lr * (1.0 - mu) / (1.0 - mu_product)
-                momentum_coef = lr * mu_next / (1.0 - mu_product * mu_next)
-                p._data -= np.multiply(np.divide(g, denom, out=tmp), grad_coef, out=tmp)
-                p._data -= np.multiply(np.divide(exp_avg, denom, out=tmp), momentum_coef, out=tmp)
+            weight_decay, decoupled = group["weight_decay"], group["decoupled_weight_decay"]
+            state["step"] += 1
+            step, exp_avg, exp_avg_sq = state["step"], state["exp_avg"], state["exp_avg_sq"]
+            if weight_decay != 0 and decoupled:  # shrink the weights themselves
+                p._data *= 1 - lr * weight_decay
+            # -g to maximize, + weight_decay * p (L2) unless decoupled
+            g = self._grad(p, group["maximize"], 0 if decoupled else weight_decay)
+            # momentum schedule: this step's mu, the next one's, and their running product
+            mu = beta1 * (1.0 - 0.5 * 0.96 ** (step * group["momentum_decay"]))
+            mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((step + 1) * group["momentum_decay"]))
+            mu_product = state["mu_product"] = state["mu_product"] * mu
+            tmp, denom = self._scratch(p), self._scratch(p, 1)
+            # first and second moments
+            exp_avg += np.multiply(np.subtract(g, exp_avg, out=tmp), 1 - beta1, out=tmp)
+            exp_avg_sq *= beta2
+            exp_avg_sq += np.multiply(np.multiply(g, g, out=tmp), 1 - beta2, out=tmp)
+            # bias-corrected denominator
+            np.sqrt(np.divide(exp_avg_sq, 1 - beta2**step, out=denom), out=denom)
+            denom += eps
+            # Nesterov update: a gradient part and a momentum part
+            grad_coef = lr * (1.0 - mu) / (1.0 - mu_product)
+            momentum_coef = lr * mu_next / (1.0 - mu_product * mu_next)
+            p._data -= np.multiply(np.divide(g, denom, out=tmp), grad_coef, out=tmp)
+            p._data -= np.multiply(np.divide(exp_avg, denom, out=tmp), momentum_coef, out=tmp)
         return loss
+
+
+def _init(p, group) -> dict:
+    return {"step": 0, "mu_product": 1.0, "exp_avg": np.zeros_like(p._data), "exp_avg_sq": np.zeros_like(p._data)}
 
 
 Nadam = NAdam

@@ -111,6 +111,34 @@ class Optimizer:
         """Update every parameter that has a gradient; return the closure's loss, if one is given."""
         raise NotImplementedError
 
+    def _params_with_grad(self, init=None):
+        """Each parameter that has a gradient, with its state and its param group: ``(p, state, group)``.
+
+        ``init(p, group)``, if given, makes the parameter's first state (a dict of arrays and numbers)
+        the first time it is met; without it, ``state`` is whatever ``self.state`` holds (None at
+        first). So that ``step`` reads like the algorithm::
+
+            for p, state, group in self._params_with_grad(lambda p, group: {"step": 0, "sum": zeros(p)}):
+                state["step"] += 1
+                ...
+        """
+        for group in self.param_groups:
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                state = self.state.get(p)
+                if not state and init is not None:
+                    state = self.state[p]
+                    state.update(init(p, group))
+                yield p, state, group
+
+    @staticmethod
+    def _check_non_negative(**hyperparameters) -> None:
+        """Raise PyTorch's ``ValueError`` (``Invalid epsilon value: -1``) for any value below 0 (or NaN)."""
+        for name, value in hyperparameters.items():
+            if not 0.0 <= value:
+                raise ValueError(f"Invalid {'epsilon' if name == 'eps' else name} value: {value}")
+
     def _closure_loss(self, closure):
         # The closure re-evaluates the model, so it must record a graph even when called from no_grad.
         if closure is None:

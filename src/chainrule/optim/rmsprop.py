@@ -36,14 +36,7 @@ class RMSprop(Optimizer):
                  weight_decay: float = 0, momentum: float = 0, centered: bool = False, *,
                  maximize: bool = False):
         check_lr(lr, "RMSprop")
-        if not 0.0 <= eps:
-            raise ValueError(f"Invalid epsilon value: {eps}")
-        if not 0.0 <= momentum:
-            raise ValueError(f"Invalid momentum value: {momentum}")
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
-        if not 0.0 <= alpha:
-            raise ValueError(f"Invalid alpha value: {alpha}")
+        self._check_non_negative(eps=eps, momentum=momentum, weight_decay=weight_decay, alpha=alpha)
         defaults = dict(lr=lr, momentum=momentum, alpha=alpha, eps=eps, centered=centered,
                         weight_decay=weight_decay, maximize=maximize)
         super().__init__(params, defaults)
@@ -51,40 +44,37 @@ class RMSprop(Optimizer):
     def step(self, closure=None):
         """Perform one optimization step; ``closure`` re-evaluates the model and returns the loss."""
         loss = self._closure_loss(closure)
-        for group in self.param_groups:
-            lr, alpha, eps, momentum = group["lr"], group["alpha"], group["eps"], group["momentum"]
-            weight_decay, centered, maximize = group["weight_decay"], group["centered"], group["maximize"]
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                state = self.state[p]
-                if not state:
-                    state["step"] = 0
-                    state["square_avg"] = np.zeros_like(p._data)
-                    if momentum > 0:
-                        state["momentum_buffer"] = np.zeros_like(p._data)
-                    if centered:
-                        state["grad_avg"] = np.zeros_like(p._data)
-                state["step"] += 1
-                g = self._grad(p, maximize, weight_decay)  # -g to maximize, + weight_decay * p (L2)
-                tmp = self._scratch(p)
-                # running average of squared gradients
-                square_avg = state["square_avg"]
-                square_avg *= alpha
-                square_avg += np.multiply(np.multiply(g, g, out=tmp), 1 - alpha, out=tmp)
-                if centered:  # subtract the squared running mean of the gradients
-                    grad_avg = state["grad_avg"]
-                    grad_avg += np.multiply(np.subtract(g, grad_avg, out=tmp), 1 - alpha, out=tmp)
-                    variance = np.subtract(square_avg, np.multiply(grad_avg, grad_avg, out=tmp), out=tmp)
-                    avg = np.sqrt(variance, out=tmp)
-                else:
-                    avg = np.sqrt(square_avg, out=tmp)
-                avg += eps
-                if momentum > 0:
-                    buf = state["momentum_buffer"]
-                    buf *= momentum
-                    buf += np.divide(g, avg, out=tmp)
-                    p._data -= np.multiply(buf, lr, out=tmp)
-                else:
-                    p._data -= np.multiply(np.divide(g, avg, out=tmp), lr, out=tmp)
+        for p, state, group in self._params_with_grad(_init):
+            alpha, momentum = group["alpha"], group["momentum"]
+            state["step"] += 1
+            g = self._grad(p, group["maximize"], group["weight_decay"])  # -g to maximize, + weight_decay * p (L2)
+            tmp = self._scratch(p)
+            # running average of squared gradients
+            square_avg = state["square_avg"]
+            square_avg *= alpha
+            square_avg += np.multiply(np.multiply(g, g, out=tmp), 1 - alpha, out=tmp)
+            if group["centered"]:  # subtract the squared running mean of the gradients
+                grad_avg = state["grad_avg"]
+                grad_avg += np.multiply(np.subtract(g, grad_avg, out=tmp), 1 - alpha, out=tmp)
+                variance = np.subtract(square_avg, np.multiply(grad_avg, grad_avg, out=tmp), out=tmp)
+                avg = np.sqrt(variance, out=tmp)
+            else:
+                avg = np.sqrt(square_avg, out=tmp)
+            avg += group["eps"]
+            if momentum > 0:
+                buf = state["momentum_buffer"]
+                buf *= momentum
+                buf += np.divide(g, avg, out=tmp)
+                p._data -= np.multiply(buf, group["lr"], out=tmp)
+            else:
+                p._data -= np.multiply(np.divide(g, avg, out=tmp), group["lr"], out=tmp)
         return loss
+
+
+def _init(p, group) -> dict:
+    state = {"step": 0, "square_avg": np.zeros_like(p._data)}
+    if group["momentum"] > 0:
+        state["momentum_buffer"] = np.zeros_like(p._data)
+    if group["centered"]:
+        state["grad_avg"] = np.zeros_like(p._data)
+    return state

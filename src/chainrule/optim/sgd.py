@@ -33,10 +33,7 @@ class SGD(Optimizer):
     def __init__(self, params, lr: float = 1e-3, momentum: float = 0, dampening: float = 0,
                  weight_decay: float = 0, nesterov: bool = False, *, maximize: bool = False):
         check_lr(lr, "SGD")
-        if momentum < 0.0:
-            raise ValueError(f"Invalid momentum value: {momentum}")
-        if weight_decay < 0.0:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        self._check_non_negative(momentum=momentum, weight_decay=weight_decay)
         if nesterov and (momentum <= 0 or dampening != 0):
             raise ValueError("Nesterov momentum requires a momentum and zero dampening")
         defaults = dict(lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay,
@@ -46,22 +43,18 @@ class SGD(Optimizer):
     def step(self, closure=None):
         """Perform one optimization step; ``closure`` re-evaluates the model and returns the loss."""
         loss = self._closure_loss(closure)
-        for group in self.param_groups:
-            lr, momentum, dampening = group["lr"], group["momentum"], group["dampening"]
-            weight_decay, nesterov, maximize = group["weight_decay"], group["nesterov"], group["maximize"]
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                g = self._grad(p, maximize, weight_decay)  # -g to maximize, + weight_decay * p (L2)
-                tmp = self._scratch(p)
-                if momentum != 0:
-                    state = self.state[p]
-                    buf = state.get("momentum_buffer")
-                    if buf is None:  # the first step starts the buffer at g
-                        buf = state["momentum_buffer"] = g.copy()
-                    else:  # momentum buffer
-                        buf *= momentum
-                        buf += np.multiply(g, 1 - dampening, out=tmp)
-                    g = np.add(g, np.multiply(buf, momentum, out=tmp), out=tmp) if nesterov else buf
-                p._data -= np.multiply(g, lr, out=tmp)
+        for p, _, group in self._params_with_grad():
+            momentum, dampening = group["momentum"], group["dampening"]
+            g = self._grad(p, group["maximize"], group["weight_decay"])  # -g to maximize, + weight_decay * p (L2)
+            tmp = self._scratch(p)
+            if momentum != 0:
+                state = self.state[p]
+                buf = state.get("momentum_buffer")
+                if buf is None:  # the first step starts the buffer at g
+                    buf = state["momentum_buffer"] = g.copy()
+                else:  # momentum buffer
+                    buf *= momentum
+                    buf += np.multiply(g, 1 - dampening, out=tmp)
+                g = np.add(g, np.multiply(buf, momentum, out=tmp), out=tmp) if group["nesterov"] else buf
+            p._data -= np.multiply(g, group["lr"], out=tmp)
         return loss

@@ -6,13 +6,13 @@ import numpy as np
 
 import chainrule as cr
 
-from .inputs import _input_batches, _loader, _pairs
+from .inputs import as_loader, input_batches, xy_pairs
 from .metrics import (
     Evaluation, _array, accuracy_applies, confusion_matrix, per_class_accuracy, predicted_classes, target_classes, wilson_interval,
 )
 
 
-def _eval_pass(model, pairs, on_batch) -> None:
+def eval_pass(model, pairs, on_batch) -> None:
     """Run ``on_batch(model(x), y)`` for every ``(x, y)`` in eval mode without recording a graph; restore the mode."""
     was_training = model.training
     model.eval()
@@ -45,7 +45,7 @@ def evaluate(model, data, loss_fn=None, batch_size: int = 256, num_classes: int 
     accuracy 0.9150 (183/200), 95% CI [0.8682, 0.9463]
     ...
     """
-    loader = _loader(data, batch_size)
+    loader = as_loader(data, batch_size)
     preds, trues = [], []
     loss_sum, loss_n, width = 0.0, 0, 0
 
@@ -64,7 +64,7 @@ def evaluate(model, data, loss_fn=None, batch_size: int = 256, num_classes: int 
             loss_sum += loss_fn(output, y).item() * len(y)
             loss_n += len(y)
 
-    _eval_pass(model, _pairs(loader, "evaluate"), collect)
+    eval_pass(model, xy_pairs(loader, "evaluate"), collect)
     if not preds:
         raise ValueError("evaluate: the data is empty")
     y_pred, y_true = np.concatenate(preds), np.concatenate(trues)
@@ -98,7 +98,7 @@ def predict(model, data, batch_size: int = 256):
     >>> labels = logits.argmax(dim=1)
     """
     outputs = []
-    _eval_pass(model, ((x, None) for x in _input_batches(data, batch_size)), lambda out, _: outputs.append(_array(out)))
+    eval_pass(model, ((x, None) for x in input_batches(data, batch_size)), lambda out, _: outputs.append(_array(out)))
     if not outputs:
         raise ValueError("predict: the data is empty")
     return cr.from_numpy(np.concatenate(outputs))

@@ -11,7 +11,7 @@ from .metrics import _array
 _EVAL_BATCH = 256  # no backward pass to pay for: bigger batches are faster and give the same means
 
 
-def _fit_loaders(train_data, val_data, val_split, batch_size, shuffle, transform, generator):
+def fit_loaders(train_data, val_data, val_split, batch_size, shuffle, transform, generator):
     """The training loader, the validation loader (or None) and the training Dataset (None for a loader)."""
     from chainrule.data import DataLoader
 
@@ -38,11 +38,11 @@ def _fit_loaders(train_data, val_data, val_split, batch_size, shuffle, transform
     return train_loader, val_loader, train_set
 
 
-def _pairs(loader, where: str):
-    return (_unpack(batch, where) for batch in loader)
+def xy_pairs(loader, where: str):
+    return (unpack(batch, where) for batch in loader)
 
 
-def _unpack(batch, where: str):
+def unpack(batch, where: str):
     if isinstance(batch, (list, tuple)) and len(batch) == 2:
         return batch[0], batch[1]
     got = f"{len(batch)} fields" if isinstance(batch, (list, tuple)) else f"a {type(batch).__name__}"
@@ -79,7 +79,7 @@ def _dataset_or_none(data, where: str):
     return None
 
 
-def _loader(data, batch_size: int):
+def as_loader(data, batch_size: int):
     dataset = _dataset_or_none(data, "data")
     if dataset is None:
         return data
@@ -99,17 +99,17 @@ def _split(dataset, val_split: float, generator):
     return random_split(dataset, [n - n_val, n_val], generator=generator)
 
 
-def _input_batches(data, batch_size: int):
+def input_batches(data, batch_size: int):
     if isinstance(data, (np.ndarray, cr.Tensor)):
         X = _array(_as_field(data))
         for start in range(0, len(X), batch_size):
             yield cr.from_numpy(X[start:start + batch_size])
         return
-    for batch in _loader(data, batch_size):
+    for batch in as_loader(data, batch_size):
         yield batch[0] if isinstance(batch, (list, tuple)) else batch
 
 
-def _len_or_none(obj):
+def len_or_none(obj):
     try:
         return len(obj)
     except TypeError:

@@ -28,9 +28,9 @@ import chainrule as cr
 from .callbacks.base import CallbackList
 from .callbacks.history import History
 from .callbacks.lr_scheduler import LRScheduler
-from .evaluate import _eval_pass
+from .evaluate import eval_pass
 from .guards import FiniteCheck, NonFiniteError  # noqa: F401 - NonFiniteError: also importable from here
-from .inputs import _fit_loaders, _len_or_none, _pairs, _unpack
+from .inputs import fit_loaders, len_or_none, unpack, xy_pairs
 from .resume import RunState, checkpoint_backup, read_run, resume_path
 from .running import RunningMeans
 
@@ -135,13 +135,13 @@ def fit(model, loss_fn, optimizer, train_data, epochs: int = 1, *, val_data=None
         cr.manual_seed(seed)
     rng_start = cr.get_rng_state()
     generator = cr.default_generator.spawn() if seed is not None else None  # data order apart from model draws
-    train_loader, val_loader, train_set = _fit_loaders(train_data, val_data, val_split, batch_size, shuffle,
-                                                        transform, generator)
+    train_loader, val_loader, train_set = fit_loaders(train_data, val_data, val_split, batch_size, shuffle,
+                                                       transform, generator)
     extra = [LRScheduler(scheduler)] if scheduler is not None else []
     callbacks = CallbackList(
         callbacks + extra, add_history=True, add_progbar=verbose > 0, model=model, optimizer=optimizer,
-        epochs=epochs, steps=_len_or_none(train_loader), verbose=verbose,
-        batch_size=getattr(train_loader, "batch_size", batch_size), samples=_len_or_none(train_set),
+        epochs=epochs, steps=len_or_none(train_loader), verbose=verbose,
+        batch_size=getattr(train_loader, "batch_size", batch_size), samples=len_or_none(train_set),
     )
     hooks = [callbacks.hooks(name) for name in ("on_train_batch_begin", "on_before_backward", "on_train_batch_end")]
     run = RunState(model, optimizer, scheduler, train_loader, RunningMeans(metrics), callbacks, backup, seed, rng_start)
@@ -184,7 +184,7 @@ def _train_epoch(run, loss_fn, hooks, guard, clip_grad_norm) -> dict:
     save_every = run.save_every
     batch_logs: dict = {}  # reused: per-batch callbacks get the running means in place
     for step, batch in enumerate(loader, run.step):
-        x, y = _unpack(batch, "fit")
+        x, y = unpack(batch, "fit")
         for hook in batch_begin:
             hook(step, None)
         output = model(x)
@@ -222,5 +222,5 @@ def _validate(model, loader, loss_fn, metrics) -> dict:
     def update(output, y):
         running.update(loss_fn(output, y).item(), output, y)
 
-    _eval_pass(model, _pairs(loader, "validation"), update)
+    eval_pass(model, xy_pairs(loader, "validation"), update)
     return running.means(prefix="val_")

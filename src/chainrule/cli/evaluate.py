@@ -3,13 +3,7 @@
 from __future__ import annotations
 
 from chainrule.cli.report import evaluate_run, per_class_table
-from chainrule.cli.runs import (
-    build_loss,
-    load_model,
-    load_raw,
-    preprocessing,
-    read_config,
-)
+from chainrule.cli.runs import build_loss, load_model, load_raw, preprocessing, read_config
 
 
 def run_evaluate(args) -> int:

@@ -15,13 +15,7 @@ from pathlib import Path
 import numpy as np
 
 import chainrule as cr
-from chainrule.cli.runs import (
-    RunError,
-    is_image,
-    load_model,
-    preprocessing,
-    read_config,
-)
+from chainrule.cli.runs import RunError, is_image, load_model, preprocessing, read_config
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff", ".pgm", ".ppm")
 

@@ -60,3 +60,9 @@ def test_fixtures_are_real_runs(name):
     run = json.loads((HERE / f"{name}.json").read_text())
     assert run["command"].startswith("chainrule train --dataset")
     assert len(run["history"]["loss"]) == len(run["history"]["val_loss"]) >= 10
+
+
+def test_readme_spiral_under_the_new_defaults_learns():
+    # the same command with the toy defaults: the loss leaves ln 2 after ~60 epochs and keeps falling
+    d, _ = _diagnose("spiral_new_defaults")
+    assert d.kind in ("still_improving", "converged"), d.message

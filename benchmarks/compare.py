@@ -1,273 +1,248 @@
-"""chainrule against PyTorch (and JAX when installed) on one machine, in one run.
+"""chainrule against PyTorch and JAX on one machine, in one run: speed, steadiness under load, memory.
 
-    python benchmarks/compare.py                # everything (a few minutes on 2 cores)
-    python benchmarks/compare.py --quick        # fewer repeats, smaller scaling table
+    python benchmarks/compare.py              # everything (about 10 minutes on 2 cores)
+    python benchmarks/compare.py --quick      # fewer epochs, smaller tables (about 4 minutes)
+    python benchmarks/compare.py --only race contention memory scaling overhead
 
-Prints a table of ratios (chainrule / other; below 1 means chainrule is faster):
+Sections (each runner is in ``runners.py``, written the fastest idiomatic way for its library):
 
-- MLP epoch: Fashion-MNIST, 784-256-10, Adam 1e-3, batch 64, the hand-written loop
-  (``for x, y in loader: ... zero_grad / backward / step``) for chainrule, the fastest idiomatic
-  eager loop for PyTorch (float32 tensors in memory, ``randperm`` and slicing), and a jitted step
-  for JAX. Epochs alternate between the libraries; the median is reported, with test accuracy.
-- ``fit()`` epoch, to show the training loop adds nothing measurable.
-- small-op chain: forward and backward of 1,000 ops on 8x8 tensors.
-- peak RSS of the default ``chainrule train`` (measured in a child process) and ``import`` times.
-- scaling: chainrule epoch time against samples (10k, 30k, 60k) and batch size (16 to 1024).
+- race: MLP 784-256-10, Adam 1e-3, batch 64, Fashion-MNIST. chainrule as installed by default (numba
+  Adam, adaptive BLAS threads) and with the NumPy Adam (what runs where numba is missing), PyTorch eager,
+  JAX jit (when installed). Epochs alternate between the libraries so that machine noise hits all alike;
+  median s/epoch, the 95th-percentile epoch over the median, ratios, test accuracy.
+- contention: the same while a competing CPU-bound process (started and stopped here) keeps one core
+  busy, on a subset so that a library on the BLAS cliff cannot stall the run; chainrule also with its
+  BLAS threads fixed at the machine's core count (the behaviour before the adaptive default).
+- memory: peak resident memory of each library for the same training run, each in a fresh process.
+- overhead: a 1,000-op chain forward and backward (``overhead.py``), and ``import`` times.
+- scaling: step time against batch size and width, and against the GEMM floor (``scaling.py``).
+
+Ratios are what to read on a shared machine; ``docs/performance.md`` says under what conditions the
+published numbers were taken. ``OPENBLAS_CORETYPE`` / ``OPENBLAS_L2_SIZE`` should be unset for all.
 """
 
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import statistics
 import subprocess
 import sys
 import time
 
-if "MALLOC_TRIM_THRESHOLD_" not in os.environ:  # same allocator settings for every library (see GUIDE)
+# The same allocator settings for every library (see GUIDE); memory children run as a user's process would.
+if "MALLOC_TRIM_THRESHOLD_" not in os.environ and "CHAINRULE_BENCH_CHILD" not in os.environ:
     os.environ.update(MALLOC_TRIM_THRESHOLD_="1000000000", MALLOC_MMAP_THRESHOLD_="1000000000")
     os.execv(sys.executable, [sys.executable] + sys.argv)
 
-import numpy as np  # noqa: E402
-
-import chainrule as cr  # noqa: E402
-from chainrule import nn  # noqa: E402
-from chainrule.data import DataLoader, TensorDataset  # noqa: E402
-from chainrule.data.datasets import FashionMNIST  # noqa: E402
-from chainrule.data.transforms import ToFloat  # noqa: E402
-
-BATCH, LR, HIDDEN = 64, 1e-3, 256
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import runners  # noqa: E402
 
 
-def load_data():
-    train, test = FashionMNIST(train=True), FashionMNIST(train=False)
-    X = train.data.numpy().reshape(len(train), -1)
-    Xt = test.data.numpy().reshape(len(test), -1).astype(np.float32) / 255
-    return X, train.targets.numpy(), Xt, test.targets.numpy()
+def p95(values):
+    """The nearest-rank 95th percentile (the maximum for fewer than 20 values)."""
+    s = sorted(values)
+    return s[max(0, math.ceil(0.95 * len(s)) - 1)]
 
 
-# -- chainrule -----------------------------------------------------------------------------------------
-class ChainruleRun:
-    name = "chainrule"
-
-    def __init__(self, X, y, seed=0, batch=BATCH):
-        cr.manual_seed(seed)
-        self.model = nn.Sequential(nn.Linear(784, HIDDEN), nn.ReLU(), nn.Linear(HIDDEN, 10))
-        self.opt = cr.optim.Adam(self.model.parameters(), lr=LR)
-        self.loss_fn = nn.CrossEntropyLoss()
-        self.loader = DataLoader(TensorDataset(X, y), batch_size=batch, shuffle=True, seed=seed, transform=ToFloat())
-
-    def epoch(self):
-        model, opt, loss_fn = self.model, self.opt, self.loss_fn
-        model.train()
-        for x, y in self.loader:
-            loss = loss_fn(model(x), y)
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-
-    def accuracy(self, Xt, yt):
-        with cr.no_grad():
-            return float((self.model(cr.from_numpy(Xt)).argmax(1).numpy() == yt).mean())
+CPU = {}  # run name -> CPU seconds (all of this process's threads) per epoch, beside the wall times
 
 
-class ChainruleFitRun(ChainruleRun):
-    name = "chainrule fit()"
-
-    def __init__(self, X, y, seed=0, batch=BATCH):
-        super().__init__(X, y, seed, batch)
-        self.data = (X.astype(np.float32) / 255, y)
-
-    def epoch(self):
-        cr.train.fit(self.model, self.loss_fn, self.opt, self.loader, epochs=1, verbose=0)
-
-
-# -- PyTorch ---------------------------------------------------------------------------------------------
-class TorchRun:
-    name = "PyTorch eager"
-
-    def __init__(self, X, y, seed=0, batch=BATCH):
-        import torch
-
-        self.torch = torch
-        torch.manual_seed(seed)
-        self.X = torch.from_numpy(X.astype(np.float32) / 255)
-        self.y = torch.from_numpy(y)
-        self.batch = batch
-        tnn = torch.nn
-        self.model = tnn.Sequential(tnn.Linear(784, HIDDEN), tnn.ReLU(), tnn.Linear(HIDDEN, 10))
-        self.opt = torch.optim.Adam(self.model.parameters(), lr=LR)
-        self.loss_fn = tnn.CrossEntropyLoss()
-
-    def epoch(self):
-        torch, model, opt, loss_fn = self.torch, self.model, self.opt, self.loss_fn
-        model.train()
-        perm = torch.randperm(len(self.X))
-        for i in range(0, len(perm), self.batch):
-            idx = perm[i:i + self.batch]
-            loss = loss_fn(model(self.X[idx]), self.y[idx])
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-
-    def accuracy(self, Xt, yt):
-        with self.torch.no_grad():
-            return float((self.model(self.torch.from_numpy(Xt)).argmax(1).numpy() == yt).mean())
-
-
-# -- JAX (optional) ------------------------------------------------------------------------------------
-class JaxRun:
-    name = "JAX jit"
-
-    def __init__(self, X, y, seed=0, batch=BATCH):
-        import jax
-        import jax.numpy as jnp
-
-        self.jax, self.jnp, self.batch = jax, jnp, batch
-        self.X, self.y = jnp.asarray(X.astype(np.float32) / 255), jnp.asarray(y)
-        k1, k2 = jax.random.split(jax.random.PRNGKey(seed))
-        b1, b2 = 1 / np.sqrt(784), 1 / np.sqrt(HIDDEN)
-        params = [jax.random.uniform(k1, (784, HIDDEN), minval=-b1, maxval=b1), jnp.zeros(HIDDEN),
-                  jax.random.uniform(k2, (HIDDEN, 10), minval=-b2, maxval=b2), jnp.zeros(10)]
-        self.state = (params, [jnp.zeros_like(p) for p in params], [jnp.zeros_like(p) for p in params], 0)
-        self.rng = np.random.default_rng(seed)
-
-        def loss(params, x, y):
-            w1, c1, w2, c2 = params
-            logits = jnp.maximum(x @ w1 + c1, 0) @ w2 + c2
-            return -jnp.mean(jax.nn.log_softmax(logits)[jnp.arange(len(y)), y])
-
-        def step(state, x, y):
-            params, m, v, t = state
-            g = jax.grad(loss)(params, x, y)
-            t = t + 1
-            m = [0.9 * a + 0.1 * b for a, b in zip(m, g)]
-            v = [0.999 * a + 0.001 * b * b for a, b in zip(v, g)]
-            params = [p - LR * (a / (1 - 0.9**t)) / (jnp.sqrt(b / (1 - 0.999**t)) + 1e-8) for p, a, b in zip(params, m, v)]
-            return params, m, v, t
-
-        self.step = jax.jit(step)
-
-    def epoch(self):
-        perm = self.rng.permutation(len(self.X))
-        n = len(perm) - len(perm) % self.batch  # fixed shapes: no recompilation
-        for i in range(0, n, self.batch):
-            idx = perm[i:i + self.batch]
-            self.state = self.step(self.state, self.X[idx], self.y[idx])
-        self.jax.block_until_ready(self.state[0])
-
-    def accuracy(self, Xt, yt):
-        w1, c1, w2, c2 = self.state[0]
-        logits = self.jnp.maximum(self.jnp.asarray(Xt) @ w1 + c1, 0) @ w2 + c2
-        return float((np.asarray(logits).argmax(1) == yt).mean())
-
-
-def timed_epochs(runs, epochs, keep_all=False):
+def alternate(runs, epochs, budget=None):
+    """Per-epoch seconds of each run, epochs alternating; a run that has spent ``budget`` s stops early."""
     times = {r.name: [] for r in runs}
     for _ in range(epochs):
-        for r in runs:  # alternate, so machine noise hits every library alike
-            t = time.perf_counter()
+        for r in runs:
+            if budget is not None and sum(times[r.name]) > budget:
+                continue
+            t, c = time.perf_counter(), time.process_time()
             r.epoch()
             times[r.name].append(time.perf_counter() - t)
-    return times if keep_all else {k: statistics.median(v) for k, v in times.items()}
+            CPU.setdefault(r.name, []).append(time.process_time() - c)
+    return times
 
 
-def import_time(module):
-    best = float("inf")
-    for _ in range(5):
-        t = time.perf_counter()
-        subprocess.run([sys.executable, "-c", f"import {module}"], check=True)
-        best = min(best, time.perf_counter() - t)
-    base = min(_run_time([sys.executable, "-c", "pass"]) for _ in range(5))
-    return best - base
+def make_runs(X, y, seed, jax_ok, extra=()):
+    runs = [runners.ChainruleRun(X, y, seed=seed, name="chainrule (default install)"), *extra,
+            runners.TorchRun(X, y, seed=seed)]
+    if jax_ok:
+        runs.append(runners.JaxRun(X, y, seed=seed))
+    return runs
 
 
-def _run_time(cmd):
-    t = time.perf_counter()
-    subprocess.run(cmd, check=True)
-    return time.perf_counter() - t
+def print_table(times, title, accs=None):
+    med = {k: statistics.median(v) for k, v in times.items()}
+    torch_t, jax_t = med.get("PyTorch eager"), med.get("JAX jit")
+    print(f"\n{title}")
+    print(f"{'library':40} {'s/epoch':>8} {'p95/med':>8} {'/PyTorch':>9} {'/JAX':>6} {'CPU s':>7} {'epochs':>7}"
+          + (f" {'test acc':>9}" if accs else ""))
+    for name, sec in med.items():
+        vs_t = f"{sec / torch_t:>9.2f}" if torch_t else " " * 9
+        vs_j = f"{sec / jax_t:>6.2f}" if jax_t else " " * 6
+        acc = f" {statistics.mean(accs[name]):>9.4f}" if accs else ""
+        cpu = statistics.median(CPU[name][-len(times[name]):])
+        print(f"{name:40} {sec:>8.3f} {p95(times[name]) / sec:>8.2f} {vs_t} {vs_j} {cpu:>7.3f} "
+              f"{len(times[name]):>7}{acc}")
+    print("s/epoch: median wall time; p95/med: the 95th-percentile epoch over the median; /PyTorch, /JAX: ratios of "
+          "the medians (below 1: faster); CPU s: median CPU seconds per epoch of all the process's threads")
+    return med
 
 
-def peak_rss_of(cmd, **env):
-    """Peak resident memory (MB) of a child process running ``cmd`` (measured by a fresh interpreter)."""
-    probe = ("import resource, subprocess, sys; subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL, "
-             "stderr=subprocess.DEVNULL); print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
-    out = subprocess.run([sys.executable, "-c", probe] + cmd, check=True, capture_output=True, text=True,
-                         env={**os.environ, **env})
-    return int(out.stdout) / 1024
-
-
-def small_op_chain():
-    sys.path.insert(0, os.path.dirname(__file__))
-    import overhead
-    import torch
-
-    t = overhead.measure({"chainrule": overhead.chain_case(cr), "torch": overhead.chain_case(torch)}, 15, 3)
-    return t["chainrule"], t["torch"]
-
-
-def main(argv=None):
-    parser = argparse.ArgumentParser(description="chainrule vs PyTorch (and JAX) side by side")
-    parser.add_argument("--quick", action="store_true", help="fewer epochs and a smaller scaling table")
-    parser.add_argument("--epochs", type=int, default=None, help="timed epochs per library and seed (default 4, quick 2)")
-    parser.add_argument("--seeds", type=int, default=3, help="fresh models per library; accuracy is their mean")
-    args = parser.parse_args(argv)
-    epochs = args.epochs or (2 if args.quick else 4)
-    import torch
-
-    torch.set_num_threads(min(2, os.cpu_count() or 1))
-    X, y, Xt, yt = load_data()
-    classes = [ChainruleRun, ChainruleFitRun, TorchRun]
-    try:
-        import jax  # noqa: F401
-
-        classes.append(JaxRun)
-    except ImportError:
-        pass
+def race(data, args, jax_ok):
+    X, y, Xt, yt = data
+    X, y = X[: args.samples], y[: args.samples]
     times, accs = {}, {}
     for seed in range(args.seeds):  # each seed: a fresh model per library, epochs alternating
-        runs = [cls(X, y, seed=seed) for cls in classes]
-        if JaxRun in classes:
-            runs[-1].epoch()  # compile outside the timing
-        for name, sec in timed_epochs(runs, epochs, keep_all=True).items():
+        extra = [runners.ChainruleRun(X, y, seed=seed, jit=False)]
+        runs = make_runs(X, y, seed, jax_ok, extra)
+        runs.insert(3, runners.TorchRun(X, y, seed=seed, threads=1))
+        for name, sec in alternate(runs, args.epochs, args.budget).items():
             times.setdefault(name, []).extend(sec)
         for r in runs:
             accs.setdefault(r.name, []).append(r.accuracy(Xt, yt))
-    t = {k: statistics.median(v) for k, v in times.items()}
-    acc = {k: statistics.mean(v) for k, v in accs.items()}
-    print(f"\nMLP 784-{HIDDEN}-10, Adam {LR}, batch {BATCH}, Fashion-MNIST (60,000): median s/epoch over "
-          f"{args.seeds} seeds x {epochs} epochs; test accuracy after {epochs} epochs, mean over seeds")
-    print(f"{'library':18} {'s/epoch':>8} {'ratio':>7} {'test acc':>9}")
-    base = t["chainrule"]
-    for name, sec in t.items():
-        ratio = f"{base / sec:>7.2f}" if not name.startswith("chainrule") else " " * 7
-        print(f"{name:18} {sec:>8.3f} {ratio} {acc[name]:>9.4f}")
-    print(f"ratio = chainrule (hand-written loop) s/epoch / that library's; below 1: chainrule faster. "
-          f"fit() / PyTorch eager = {t['chainrule fit()'] / t['PyTorch eager']:.2f}")
+    print_table(times, f"MLP 784-256-10, Adam 1e-3, batch 64, Fashion-MNIST ({len(X):,}): {args.seeds} seeds x "
+                f"{args.epochs} epochs alternating; test accuracy after {args.epochs} epochs (mean over seeds)", accs)
 
-    a, b = small_op_chain()
-    print(f"\nsmall-op chain (1,000 ops fwd+bwd): chainrule {a * 1e3:.2f} ms, PyTorch {b * 1e3:.2f} ms, ratio {a / b:.2f}")
 
-    ic, it = import_time("chainrule"), import_time("torch")
-    print(f"import time: chainrule {ic:.3f} s, torch {it:.3f} s")
+def contention(data, args, jax_ok):
+    X, y = data[0][: args.contention_samples], data[1][: args.contention_samples]
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    fixed = runners.ChainruleRun(X, y, threads=cores, name=f"chainrule, {cores} BLAS threads fixed (before)")
+    runs = make_runs(X, y, 0, jax_ok, [fixed])
+    runs.insert(3, runners.TorchRun(X, y, threads=1))  # what a PyTorch user on a busy machine would do
+    for r in runs:  # warm up (JAX compiled in its constructor) before the competitor starts
+        r.epoch()
+    busy = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    try:
+        time.sleep(0.5)
+        times = alternate(runs, args.contention_epochs, budget=args.contention_budget)
+    finally:
+        busy.kill()
+        busy.wait()
+    print_table(times, f"with one competing busy process: {len(X):,} samples per epoch, up to "
+                f"{args.contention_epochs} epochs alternating (a run stops after {args.contention_budget:.0f} s)")
+
+
+def child(lib, epochs):
+    """Run in a fresh process: load the data and train ``epochs`` epochs (peak_rss_of measures it)."""
+    X, y, _, _ = runners.load_data()
+    cls = {"chainrule": runners.ChainruleRun, "torch": runners.TorchRun, "jax": runners.JaxRun}[lib]
+    run = cls(X, y)
+    if lib == "torch":  # on a busy machine its 2 threads can stall for minutes; threads barely change memory
+        run.torch.set_num_threads(1)
+    for _ in range(epochs):
+        run.epoch()
+
+
+def _user_env(**env):
+    """The environment a user's run has: glibc's own allocator thresholds (they change peak memory)."""
+    base = {k: v for k, v in os.environ.items() if k not in ("MALLOC_TRIM_THRESHOLD_", "MALLOC_MMAP_THRESHOLD_")}
+    return {**base, "CHAINRULE_BENCH_CHILD": "1", **env}
+
+
+def peak_rss(lib, epochs, **env):
+    return peak_rss_of([sys.executable, __file__, "--child", lib, "--epochs", str(epochs)], **env)
+
+
+def peak_rss_of(cmd, **env):
+    """Peak resident memory (MB) of ``cmd``, started from a small probe process: Linux carries a parent's
+    peak RSS over into a child's across fork and exec, so a child of this (large) process would report
+    at least this process's size."""
+    probe = ("import resource, subprocess, sys; subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL, "
+             "stderr=subprocess.DEVNULL); print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
+    out = subprocess.run([sys.executable, "-c", probe] + cmd, check=True, capture_output=True, text=True,
+                         env=_user_env(**env))
+    return int(out.stdout) / 1024
+
+
+def memory(args, jax_ok):
+    epochs = 1 if args.quick else 2
+    rows = [("chainrule (default install: numba Adam)", peak_rss("chainrule", epochs)),
+            ("chainrule, NumPy Adam (numba not loaded)", peak_rss("chainrule", epochs, CHAINRULE_JIT="0")),
+            ("PyTorch eager", peak_rss("torch", epochs))]
+    if jax_ok:
+        rows.append(("JAX jit", peak_rss("jax", epochs)))
+    torch_mb = rows[2][1]
+    print(f"\npeak resident memory, the race's training run ({epochs} epoch(s)), each library in a fresh process")
+    for name, mb in rows:
+        print(f"{name:42} {mb:>7.0f} MB {mb / torch_mb:>6.2f} of PyTorch's")
     out = os.path.join(os.environ.get("TMPDIR", "/tmp"), "chainrule-bench-runs")
-    cmd = [sys.executable, "-m", "chainrule", "train", "--quiet", "--out", out] + (["--epochs", "2"] if args.quick else [])
-    rss_plain = peak_rss_of(cmd, CHAINRULE_JIT="0")
-    rss_jit = peak_rss_of(cmd)
-    what = "`chainrule train`" + (" --epochs 2" if args.quick else " (defaults)")
-    print(f"peak RSS of {what}: {rss_plain:.0f} MB with the default install (NumPy updates), "
-          f"{rss_jit:.0f} MB when the `fast` extra (numba) is installed and used")
+    cmd = [sys.executable, "-m", "chainrule", "train", "--quiet", "--out", out, "--epochs", str(epochs)]
+    print(f"`chainrule train --epochs {epochs}` (the CLI's default run): {peak_rss_of(cmd):.0f} MB, "
+          f"{peak_rss_of(cmd, CHAINRULE_JIT='0'):.0f} MB without numba")
 
-    print("\nscaling (chainrule hand-written loop; seconds per epoch, microseconds per sample)")
-    sizes = (10_000, 30_000, 60_000)
-    batches = (16, 64, 256, 1024) if args.quick else (16, 32, 64, 128, 256, 512, 1024)
-    print(f"{'samples':>8} {'batch':>6} {'s/epoch':>8} {'us/sample':>10}")
-    for n in sizes:
-        for bs in ((64,) if n != 60_000 else batches):
-            r = ChainruleRun(X[:n], y[:n], batch=bs)
-            r.epoch()  # warm
-            sec = timed_epochs([r], 1 if args.quick else 2)[r.name]
-            print(f"{n:>8} {bs:>6} {sec:>8.3f} {sec / n * 1e6:>10.2f}")
+
+def import_time(module):
+    def run(code):
+        t = time.perf_counter()
+        subprocess.run([sys.executable, "-c", code], check=True)
+        return time.perf_counter() - t
+
+    return min(run(f"import {module}") for _ in range(5)) - min(run("pass") for _ in range(5))
+
+
+def overhead(args):
+    import overhead as oh
+    import torch
+
+    import chainrule as cr
+
+    t = oh.measure({"chainrule": oh.chain_case(cr), "torch": oh.chain_case(torch)}, 15, 3)
+    print(f"\nsmall-op chain (1,000 ops fwd+bwd): chainrule {t['chainrule'] * 1e3:.2f} ms, PyTorch "
+          f"{t['torch'] * 1e3:.2f} ms, ratio {t['chainrule'] / t['torch']:.2f}")
+    jit = "from chainrule.optim._fused import adam_kernel; adam_kernel()"
+    print(f"import time: chainrule {import_time('chainrule'):.3f} s, torch {import_time('torch'):.3f} s; "
+          f"loading the cached numba kernel: {import_time('chainrule; ' + jit) - import_time('chainrule'):.3f} s")
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description="chainrule vs PyTorch and JAX side by side")
+    parser.add_argument("--quick", action="store_true", help="fewer epochs and smaller tables")
+    parser.add_argument("--only", nargs="+", choices=["race", "contention", "memory", "overhead", "scaling"])
+    parser.add_argument("--epochs", type=int, default=None, help="race epochs per library and seed (5; quick 3)")
+    parser.add_argument("--seeds", type=int, default=None, help="fresh models per library (2; quick 1)")
+    parser.add_argument("--samples", type=int, default=60_000, help="training images per race epoch")
+    parser.add_argument("--budget", type=float, default=None, help="race: seconds per library and seed at most")
+    parser.add_argument("--contention-samples", type=int, default=20_000)
+    parser.add_argument("--contention-epochs", type=int, default=None, help="(20; quick 8)")
+    parser.add_argument("--contention-budget", type=float, default=60.0, help="seconds per library at most")
+    parser.add_argument("--torch-threads", type=int, default=None,
+                        help="scaling: fix PyTorch's threads (on a busy machine its default stalls for minutes)")
+    parser.add_argument("--child", choices=["chainrule", "torch", "jax"], help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        return child(args.child, args.epochs or 1)
+    args.epochs = args.epochs or (3 if args.quick else 5)
+    args.seeds = args.seeds or (1 if args.quick else 2)
+    args.contention_epochs = args.contention_epochs or (8 if args.quick else 20)
+    only = set(args.only or ["race", "contention", "memory", "overhead", "scaling"])
+    jax_ok = runners.have_jax()
+    if not jax_ok:
+        print("(JAX is not installed: its rows are left out; pip install jax jaxlib to include them)")
+    import numpy as np
+    import torch
+
+    from chainrule import threads
+
+    print(f"{time.strftime('%Y-%m-%d %H:%M')}, {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f} at start; "
+          f"numpy {np.__version__}, torch {torch.__version__}, torch threads {torch.get_num_threads()}, "
+          f"chainrule thread governor {'on' if threads.governor.enabled else 'off'}")
+    data = runners.load_data() if only & {"race", "contention"} else None
+    if "race" in only:
+        race(data, args, jax_ok)
+    if "contention" in only:
+        contention(data, args, jax_ok)
+    if "memory" in only:
+        memory(args, jax_ok)
+    if "overhead" in only:
+        overhead(args)
+    if "scaling" in only:
+        import scaling
+
+        scaling.main((["--quick"] if args.quick else [])
+                     + (["--torch-threads", str(args.torch_threads)] if args.torch_threads else []))
+    print(f"\nload average at the end: {os.getloadavg()[0]:.2f}")
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Set up chainrule in ./.venv on a fresh machine.
-#   bash scripts/setup.sh          library + plotting/image/safetensors extras (for `chainrule train`)
+#   bash scripts/setup.sh          library (NumPy, numba, threadpoolctl) + plotting/image/safetensors extras
 #   bash scripts/setup.sh --test   the same plus the test tools and the PyTorch oracle (pinned)
 # Fashion-MNIST: where the Debian/Ubuntu package `dataset-fashion-mnist` can be installed (as root),
 # it is; otherwise chainrule downloads the files on first use.

@@ -92,6 +92,7 @@ LINEAR = [
     ("batched", [(2, 5, 3), (4, 3), (4,)]),
     ("vector", [(3,), (4, 3), (4,)]),
     ("one_output", [(5, 3), (1, 3), (1,)]),
+    ("short_batch", [(3, 5), (7, 5), (7,)]),  # fewer rows than outputs: the transposed product
     ("empty_batch", [(0, 3), (4, 3), (4,)]),
 ]
 
@@ -121,3 +122,18 @@ def test_fused_linear_finite_differences_and_float32():
 def test_fused_linear_equals_the_unfused_expression():
     x, w, b = (cr.randn(*s, dtype=cr.float64, generator=cr.Generator(i)) for i, s in enumerate([(6, 3), (4, 3), (4,)]))
     np.testing.assert_allclose(Linear.apply(x, w, b).numpy(), (x @ w.T + b).numpy(), rtol=1e-12)
+
+
+@pytest.mark.parametrize("bias", [True, False])
+@pytest.mark.parametrize("batch", [1, 16, 64, 300])
+def test_fused_linear_fast_path_is_as_accurate_as_the_reference_form(batch, bias):
+    # batch < out_features takes (W @ x.T).T: the same sums in another order (as another BLAS thread
+    # count would give), so it must be as close to the exact result as x @ W.T + b, and row-major
+    rng = np.random.default_rng(batch)
+    x, w, b = (rng.standard_normal(s).astype(np.float32) for s in [(batch, 784), (256, 784), (256,)])
+    out = Linear.apply(cr.from_numpy(x), cr.from_numpy(w), cr.from_numpy(b) if bias else None).numpy()
+    reference = x @ w.T + b if bias else x @ w.T
+    exact = x.astype(np.float64) @ w.T.astype(np.float64) + (b if bias else 0)
+    assert out.flags.c_contiguous and out.dtype == np.float32
+    assert np.abs(out - exact).max() <= 4 * np.abs(reference - exact).max() + 1e-6
+    np.testing.assert_allclose(out, reference, rtol=1e-4, atol=1e-4)

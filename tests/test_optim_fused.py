@@ -48,7 +48,7 @@ def test_fused_matches_numpy_form_bit_for_bit(opt_cls, kw, dtype):
 def test_fused_path_is_really_taken(monkeypatch):
     calls = []
     kernel = _fused.adam_kernel()
-    monkeypatch.setattr(cr.optim.adam, "adam_kernel", lambda: (lambda *a: calls.append(1) or kernel(*a)))
+    monkeypatch.setattr(_fused._kernels, "adam", lambda *a: calls.append(1) or kernel(*a))
     _train(cr.optim.Adam, None, cr.float32, steps=2)
     assert len(calls) == 2 * 4  # two steps, four parameters
 
@@ -57,3 +57,43 @@ def test_fused_true_without_numba_raises(monkeypatch):
     monkeypatch.setattr(cr.optim.adam, "adam_kernel", lambda: None)
     with pytest.raises(RuntimeError, match="numba"):
         cr.optim.Adam([cr.zeros(2, requires_grad=True)], fused=True)
+
+
+def test_fused_coefficients_follow_lr_changes_and_other_optimizers():
+    # the kernel's scalars are computed once per step and group: a scheduler's new lr, or another
+    # optimizer stepping in between, must not reuse stale ones
+    def run(fused):
+        cr.manual_seed(0)
+        a, b = nn.Linear(6, 4), nn.Linear(6, 4)
+        opt_a = cr.optim.Adam(a.parameters(), lr=1e-2, fused=fused)
+        opt_b = cr.optim.AdamW(b.parameters(), lr=3e-2, betas=(0.8, 0.9), fused=fused)
+        sched = cr.optim.lr_scheduler.StepLR(opt_a, step_size=2, gamma=0.5)
+        x = cr.tensor(np.random.default_rng(0).normal(size=(8, 6)), dtype=cr.float32)
+        for _ in range(7):
+            for model, opt in ((a, opt_a), (b, opt_b)):
+                opt.zero_grad()
+                (model(x) ** 2).mean().backward()
+                opt.step()
+            sched.step()
+        return [p.detach().numpy().copy() for p in [*a.parameters(), *b.parameters()]]
+
+    for fast, plain in zip(run(None), run(False)):
+        np.testing.assert_array_equal(fast, plain)
+
+
+def test_arrays_the_kernel_cannot_take_go_through_the_numpy_form():
+    # amsgrad, and a parameter that is not row-major, take Adam._update; the results must not depend on it
+    def run(fortran, fused, **kw):
+        rng = np.random.default_rng(0)
+        w = cr.tensor(rng.normal(size=(5, 4)).astype(np.float32), requires_grad=True)
+        if fortran:
+            w._data = np.asfortranarray(w._data)
+        opt = cr.optim.Adam([w], lr=1e-2, fused=fused, **kw)
+        for i in range(5):
+            opt.zero_grad()
+            ((w * float(i + 1)) ** 2).sum().backward()
+            opt.step()
+        return w.detach().numpy()
+
+    np.testing.assert_array_equal(run(True, None), run(False, False))
+    np.testing.assert_array_equal(run(False, None, amsgrad=True), run(False, False, amsgrad=True))

@@ -28,6 +28,7 @@ import numpy as np
 from chainrule.autograd.op import Op
 from chainrule.ops import rnn_fast
 from chainrule.ops.outputs import apply_with_extras
+from chainrule.threads import poll as poll_threads
 
 GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
 
@@ -76,6 +77,7 @@ class RNNLayer(Op):
     """
 
     def forward(ctx, x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr, mode, batch_sizes, reverse, box):
+        poll_threads()  # BLAS threads follow the machine's load (threads.py)
         box.append(ctx)
         hidden = w_hh.shape[0] // GATES[mode]
         ctx.mode, ctx.batch_sizes, ctx.reverse = mode, batch_sizes, reverse

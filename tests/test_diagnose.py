@@ -130,7 +130,7 @@ def test_every_kind_is_reachable():
         {"loss": [2.3, 2.3, 2.3]},
         {"loss": [2.3]},
     ]
-    kinds = {diagnose(h).kind for h in histories}
+    kinds = {diagnose(h).kind for h in histories} | {diagnose({"loss": [0.7, 0.69, 0.69]}, chance=math.log(2)).kind}
     assert kinds == set(dmod.KINDS)
     assert all(math.isfinite(v) for h in histories for v in h["loss"])
 
@@ -140,3 +140,12 @@ def test_noisy_recent_dip_after_an_older_best_is_converged():
     val = [0.3849, 0.3527, 0.3470, 0.3263, 0.3179, 0.2962, 0.3033, 0.2975, 0.3073, 0.3066, 0.2965]
     loss = [0.5409, 0.3955, 0.3541, 0.3322, 0.3124, 0.2977, 0.2875, 0.2811, 0.2701, 0.2621, 0.2550]
     assert diagnose({"loss": loss, "val_loss": val}).kind == "converged"
+
+
+def test_not_learning_for_regression_near_the_target_variance():
+    # a regression that never beats predicting the mean: MSE stays at var(y) = 0.25
+    d = diagnose({"loss": [0.27, 0.26, 0.255, 0.252, 0.251], "val_loss": [0.26, 0.255, 0.252, 0.251, 0.25]},
+                 chance=0.25)
+    assert d.kind == "not_learning" and "raise the learning rate" in d.message
+    assert diagnose({"loss": [0.27, 0.1, 0.05, 0.04, 0.04]}, chance=0.25).kind == "converged"
+    assert diagnose({"loss": [0.27, 0.26, 0.25]}, chance=float("nan")).kind != "not_learning"  # unknown chance

@@ -291,7 +291,7 @@ def test_progress_bar_draws_live_when_forced_and_throttles():
     run([ProgressBar(file=out, live=True, interval=0.0)], epochs=2)
     text = out.getvalue()
     assert text.count("\n") == 2 and text.count("\r") == 2 * 3 + 2  # 3 batches per epoch, then the summary
-    assert "Epoch 1/2 3/3 [==============================] - loss: " in text
+    assert "Epoch 1/2 3/3 [==============================] 100%" in text and "steps/s - loss: " in text
     out = pyio.StringIO()
     run([ProgressBar(file=out, live=True, interval=60.0)], epochs=2)
     assert out.getvalue().count("\r") == 2  # only the epoch summaries within the interval

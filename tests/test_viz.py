@@ -7,7 +7,7 @@ import pytest
 
 pytest.importorskip("matplotlib")
 
-from chainrule.viz import plot_confusion_matrix, plot_mistakes, plot_training_curves  # noqa: E402
+from chainrule.viz import plot_confusion_matrix, plot_mistakes, plot_training_curves
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 HISTORY = {
@@ -51,9 +51,24 @@ def test_training_curves_without_validation_or_accuracy(tmp_path):
 
     fig = plot_training_curves(History(), tmp_path / "sub" / "c.png")  # creates the folder
     _assert_png(tmp_path / "sub" / "c.png")
-    assert len(fig.axes[0].lines) == 1 and not fig.axes[1].lines
+    labels = [ln.get_label() for ln in fig.axes[0].lines if not ln.get_label().startswith("_")]
+    assert labels == ["train", "best loss (epoch 5)"]
+    assert not [ln for ln in fig.axes[1].lines if not ln.get_label().startswith("_")]
     with pytest.raises(ValueError, match="loss"):
         plot_training_curves({"loss": []})
+
+
+def test_training_curves_mark_the_best_epoch_and_show_the_lr(tmp_path):
+    history = {"loss": [1.0, 0.6, 0.5, 0.45, 0.4], "val_loss": [1.0, 0.7, 0.62, 0.65, 0.7],
+               "lr": [1e-3, 1e-3, 1e-3, 5e-4, 5e-4]}
+    fig = plot_training_curves(history, tmp_path / "c.png")
+    loss_ax = fig.axes[0]
+    star = [line for line in loss_ax.lines if line.get_label().startswith("best")]
+    assert star and star[0].get_label() == "best val_loss (epoch 3)"
+    assert list(star[0].get_xdata()) == [3] and list(star[0].get_ydata()) == [0.62]
+    lr_axes = [ax for ax in fig.axes if ax.get_ylabel().startswith("learning rate")]
+    assert len(lr_axes) == 1 and lr_axes[0].get_yscale() == "log"
+    np.testing.assert_allclose(lr_axes[0].lines[0].get_ydata(), history["lr"])
 
 
 def test_confusion_matrix_counts_and_normalized(tmp_path):
@@ -79,8 +94,9 @@ def test_mistakes_most_confident_first(tmp_path):
     assert len(titled) == 6
     wrong = np.flatnonzero(y_true != y_pred)
     top = wrong[np.argmax(probs[wrong, y_pred[wrong]])]
-    assert titled[0].get_title() == f"{names[y_true[top]]} → {names[y_pred[top]]}\n(p={probs[top, y_pred[top]]:.2f})"
-    ps = [float(ax.get_title().split("p=")[1].rstrip(")")) for ax in titled]
+    assert titled[0].get_title() == (f"true: {names[y_true[top]]},\npredicted: {names[y_pred[top]]} "
+                                     f"({probs[top, y_pred[top]]:.2f})")
+    ps = [float(ax.get_title().rsplit("(", 1)[1].rstrip(")")) for ax in titled]
     assert ps == sorted(ps, reverse=True)
 
 

@@ -35,7 +35,7 @@ __version__ = "0.1.0"
 
 _LAZY_MODULES = ("nn", "optim", "data", "utils", "train", "viz", "io", "models", "cli", "linalg", "cuda", "backends",
                  "accelerator", "distributions", "distributed")
-_LAZY_NAMES = ("summary", "save", "load")
+_LAZY_NAMES = ("summary", "save", "load", "load_run")
 
 
 def __dir__():
@@ -55,4 +55,6 @@ def __getattr__(name):
         return importlib.import_module("chainrule.nn.summary").summary
     if name in ("save", "load"):  # torch.save / torch.load, on safetensors (chainrule/io/serialize.py)
         return getattr(importlib.import_module("chainrule.io.serialize"), name)
+    if name == "load_run":  # a run folder of `chainrule train` (chainrule/cli/load.py)
+        return importlib.import_module("chainrule.cli.load").load_run
     raise AttributeError(f"module 'chainrule' has no attribute {name!r}")

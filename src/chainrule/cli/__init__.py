@@ -4,7 +4,8 @@
     chainrule train --dataset spiral --hidden 16,16 --activation tanh
     chainrule train --resume runs/<name>   # continue an interrupted run exactly where it stopped
     chainrule evaluate runs/<name>         # test accuracy with its 95% interval, per-class accuracy
-    chainrule predict runs/<name> shoe.png # top-3 classes of a 28x28 grayscale image
+    chainrule predict runs/<name> shoe.jpg # top-3 classes of a photo (or of every image in a folder)
+    chainrule runs                         # the runs in runs/, best first; --compare A B side by side
     chainrule lr-find --dataset moons      # the learning-rate range test (train's options): plot + suggestion
     chainrule figures gallery/             # regenerate every picture of chainrule.viz (docs/gallery.md)
     chainrule train --data photos --model fashion_cnn --pretrained fashion7 --freeze   # your own images
@@ -21,6 +22,7 @@ import argparse
 import os
 import sys
 
+from chainrule.cli.defaults import describe
 from chainrule.cli.models import MODELS
 from chainrule.cli.runs import DATASETS, LOSSES, RunError
 
@@ -141,15 +143,16 @@ def build_parser() -> argparse.ArgumentParser:
                    help="hidden layer widths, or 'none' for a linear model (default: 256,128; cnn: 128)")
     t.add_argument("--activation", type=_choice("activation", ACTIVATION_NAMES), choices=ACTIVATION_NAMES, default=DEFAULTS["activation"], metavar="NAME",
                    help=f"one of {', '.join(ACTIVATION_NAMES)} (default: %(default)s)")
-    t.add_argument("--dropout", type=_float_in(0.0, 1.0), default=DEFAULTS["dropout"],
-                   help="dropout probability after each hidden layer (default: %(default)s)")
+    t.add_argument("--dropout", type=_float_in(0.0, 1.0), default=None,
+                   help=f"dropout probability after each hidden layer (default: {describe('dropout')})")
     t.add_argument("--loss", type=_choice("loss", LOSSES), choices=LOSSES, default=None, metavar="NAME",
                    help=f"one of {', '.join(LOSSES)}; default: cross-entropy for classification, mse for regression (plane, multi-gauss, line)")
     t.add_argument("--optimizer", type=_choice("optimizer", OPTIMIZERS), choices=OPTIMIZERS, default=DEFAULTS["optimizer"], metavar="NAME",
                    help=f"one of {', '.join(OPTIMIZERS)} (momentum/nesterov: SGD with momentum 0.9; default: %(default)s)")
     t.add_argument("--lr", type=_positive_float, default=None,
-                   help="learning rate; default per optimizer: adam/adamw 1e-3, nadam 2e-3, sgd 0.1, "
-                        "momentum/nesterov 0.01, rmsprop 1e-3, adagrad 0.01, adadelta 1.0")
+                   help="learning rate; default per optimizer on images: adam/adamw 1e-3, nadam 2e-3, sgd 0.1, "
+                        "momentum/nesterov 0.01, rmsprop 1e-3, adagrad 0.01, adadelta 1.0; on toy sets "
+                        "adam/adamw/nadam 0.03, rmsprop 0.01, adagrad 0.1")
     t.add_argument("--momentum", type=_float_in(0.0, 1.0), default=None,
                    help="for sgd, momentum, nesterov and rmsprop (default 0.9 for momentum/nesterov, else 0)")
     t.add_argument("--weight-decay", type=_float_in(0.0, float("inf")), default=None,
@@ -162,10 +165,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="fraction of the training data held out for validation (default: %(default)s)")
     t.add_argument("--early-stopping", type=_non_negative_int, default=None, metavar="PATIENCE",
                    help="stop after PATIENCE epochs without a better val_loss and keep the best weights (0 = off); "
-                        f"default {DEFAULTS['patience_image']} for images, {DEFAULTS['patience_toy']} for toy sets")
-    t.add_argument("--reduce-lr", type=_non_negative_int, default=DEFAULTS["reduce_lr"], metavar="PATIENCE",
+                        f"default {describe('early_stopping')} (a toy set's loss can sit on a plateau for tens of epochs)")
+    t.add_argument("--reduce-lr", type=_non_negative_int, default=None, metavar="PATIENCE",
                    help="halve the learning rate after PATIENCE epochs without a better val_loss (0 = off; "
-                        "default: %(default)s)")
+                        f"default: {describe('reduce_lr')})")
     t.add_argument("--augment", type=_augment, default=[], metavar="LIST",
                    help=f"comma-separated training augmentations: {', '.join(AUGMENTATIONS)} (shift/flip: images only)")
     t.add_argument("--noise", type=_float_in(0.0, 0.5, closed_high=True), default=0.1,
@@ -181,6 +184,9 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--checkpoint-every", type=_non_negative_int, default=DEFAULTS["checkpoint_every"],
                    metavar="STEPS", help=f"write RUN_DIR/{CHECKPOINT} every STEPS batches, besides every epoch "
                                          "(0 = at the end of epochs only; default: %(default)s)")
+    t.add_argument("--config", default=None, metavar="FILE.json",
+                   help="take the settings from a JSON file (a run's config.json works); options given on the "
+                        "command line override it")
     t.add_argument("--resume", default=None, metavar="RUN_DIR",
                    help=f"continue the interrupted run in RUN_DIR from its {CHECKPOINT}, with its config.json "
                         "(give no other training options); the result equals an uninterrupted run")
@@ -190,20 +196,31 @@ def build_parser() -> argparse.ArgumentParser:
 
     e = commands.add_parser("evaluate", help="test accuracy of a trained run",
                             description="Rebuild a run's model from config.json, load its weights and evaluate it "
-                                        "on the test set: accuracy with its 95%% interval and per-class accuracy.")
+                                        "on the test set: accuracy with its 95% interval and per-class accuracy.")
     e.add_argument("run_dir", metavar="RUN_DIR")
-    e.add_argument("--batch-size", type=_positive_int, default=256)
+    e.add_argument("--batch-size", type=_positive_int, default=256,
+                   help="test samples per forward pass; only memory and speed depend on it (default: %(default)s)")
 
     p = commands.add_parser(
         "predict", help="classify images with a trained run", description=(
-            "Print the top-3 classes of each image. An image is read as grayscale and resized to 28x28. "
-            "Fashion-MNIST and MNIST show white (bright) objects on a black background: give images the same "
-            "way, or pass --invert for dark objects on a light background (a photo on white paper). "
-            "Needs Pillow (pip install chainrule[image])."))
+            "Print the top-3 classes of each image with their probabilities; a folder stands for every image "
+            "in it. Photos are prepared like the training images: inverted when the border is light (a dark "
+            "garment on white paper; said when done), contrast stretched, cropped to the object, padded to a "
+            "square, resized and centred by mass. A warning says when the result still looks unlike the training "
+            "images. Needs Pillow (pip install chainrule[image])."))
     p.add_argument("run_dir", metavar="RUN_DIR")
-    p.add_argument("images", nargs="+", metavar="IMAGE")
-    p.add_argument("--invert", action="store_true", help="invert the gray levels (for dark objects on white)")
+    p.add_argument("images", nargs="+", metavar="IMAGE", help="image files or folders of images")
+    p.add_argument("--invert", action=argparse.BooleanOptionalAction, default=None,
+                   help="force (--invert) or forbid (--no-invert) inverting the gray levels "
+                        "(default: invert when the image's border is light)")
+    p.add_argument("--plain", action="store_true",
+                   help="only convert to gray and resize to 28x28 (for images already made like the dataset's)")
     p.add_argument("--top", type=_positive_int, default=3, help="how many classes to show (default: %(default)s)")
+    r = commands.add_parser("runs", help="list runs, or compare two",
+                            description="List the run folders in FOLDER (default: runs) with their key settings and "
+                                        "test result, best first; or show two runs side by side with --compare.")
+    r.add_argument("folder", nargs="?", default=DEFAULTS["out"], metavar="FOLDER")
+    r.add_argument("--compare", nargs=2, metavar=("RUN_A", "RUN_B"), help="two run folders to compare")
     from chainrule.cli.search import register as register_search
 
     register_search(commands)
@@ -215,7 +232,7 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("source", metavar="MODEL.pth")
     c.add_argument("target", metavar="MODEL.safetensors")
     c.add_argument("--force", action="store_true", help="overwrite the target file")
-    parser.subcommands = {"train": t, "evaluate": e, "predict": p, "convert": c}  # for errors found after parsing
+    parser.subcommands = {"train": t, "evaluate": e, "predict": p, "convert": c, "runs": r}  # for errors found after parsing
     from chainrule.cli.lr_find import add_parser as add_lr_find  # noqa: I001 - issue 12's subcommands
 
     parser.subcommands["lr-find"] = add_lr_find(commands, t)
@@ -240,6 +257,11 @@ def main(argv=None) -> int:
 
         return run_search(argv[1:])
     parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["train"]:
+        from chainrule.cli.config_file import expand
+
+        argv = expand(argv, parser.subcommands["train"])
     args = parser.parse_args(argv)
     sub = parser.subcommands[args.command]
     from chainrule.cli.interrupts import sigterm_as_interrupt
@@ -282,11 +304,20 @@ def main(argv=None) -> int:
             from chainrule.cli.playground import run_playground
 
             return run_playground(args)
+        if args.command == "runs":
+            from chainrule.cli.listing import run_runs
+
+            return run_runs(args)
         from chainrule.cli.predict import run_predict
 
         return run_predict(args, sub)
     except KeyboardInterrupt:
         print("chainrule: interrupted", file=sys.stderr)
+        run_dir = getattr(args, "_run_dir", None)
+        if run_dir is not None:
+            from chainrule.cli.train import resume_hint
+
+            print(resume_hint(run_dir), file=sys.stderr)
         return 130
     except FloatingPointError as e:  # fit's NonFiniteError: NaN/inf loss or gradient
         if os.environ.get("CHAINRULE_DEBUG"):

@@ -25,7 +25,7 @@ def run_evaluate(args) -> int:
     test_data = TensorDataset(X_test, y_test, transform=preprocessing(config))
     with warnings.catch_warnings(record=True) as caught, np.errstate(over="ignore", invalid="ignore"):
         warnings.simplefilter("always", RuntimeWarning)
-        result = evaluate_run(model, build_loss(config), test_data, y_test, config)
+        result = evaluate_run(model, build_loss(config), test_data, y_test, config, batch_size=args.batch_size)
     nonfinite = [str(w.message) for w in caught if "NaN or infinite" in str(w.message)]
     if config["task"] == "regression" and not all(np.isfinite(result[k]) for k in ("mse", "mae")):
         nonfinite.append("the model's predictions are NaN or infinite")

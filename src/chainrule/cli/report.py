@@ -10,7 +10,8 @@ from chainrule.cli.models import describe as describe_model
 from chainrule.cli.runs import as_numpy, is_image, write_text
 
 
-def evaluate_run(model, loss_fn, test_data, y_test, config: dict, probabilities: bool = False) -> dict:
+def evaluate_run(model, loss_fn, test_data, y_test, config: dict, probabilities: bool = False,
+                 batch_size: int = 256) -> dict:
     """Evaluate ``model`` on the test set: accuracy with its interval, per-class accuracy, confusion matrix
     (and with ``probabilities`` the predicted probabilities, for the mistakes plot), or MSE, MAE and R^2
     for regression. ``headline`` is the one-line summary."""
@@ -18,14 +19,14 @@ def evaluate_run(model, loss_fn, test_data, y_test, config: dict, probabilities:
 
     model.eval()
     if config["task"] == "regression":
-        pred = as_numpy(predict(model, test_data)).reshape(len(y_test), -1).astype(np.float64)
+        pred = as_numpy(predict(model, test_data, batch_size=batch_size)).reshape(len(y_test), -1).astype(np.float64)
         target = np.asarray(y_test, dtype=np.float64).reshape(pred.shape)
         mse, mae = float(np.mean((pred - target) ** 2)), float(np.mean(np.abs(pred - target)))
         r2 = 1 - mse / float(np.var(target)) if np.var(target) > 0 else float("nan")
         return {"mse": mse, "mae": mae, "r2": r2, "n": len(target),
                 "headline": f"test MSE {mse:.4g}, MAE {mae:.4g}, R^2 {r2:.4f} (n={len(target)})"}
     classes = config["classes"]
-    ev = evaluate(model, test_data, loss_fn=loss_fn, batch_size=256, num_classes=len(classes))
+    ev = evaluate(model, test_data, loss_fn=loss_fn, batch_size=batch_size, num_classes=len(classes))
     low, high = (float(v) for v in ev.accuracy_ci)
     cm = as_numpy(ev.confusion_matrix).astype(np.int64)
     result = {
@@ -34,7 +35,7 @@ def evaluate_run(model, loss_fn, test_data, y_test, config: dict, probabilities:
         "headline": f"test accuracy {float(ev.accuracy):.4f} (95% CI {low:.4f}-{high:.4f}, n={int(ev.n)})",
     }
     if probabilities:
-        result["probs"] = as_numpy(predict_proba(model, test_data))
+        result["probs"] = as_numpy(predict_proba(model, test_data, batch_size=batch_size))
         result["y_pred"] = result["probs"].argmax(axis=1)
     return result
 
@@ -46,15 +47,17 @@ def per_class_table(config: dict, result: dict) -> list[tuple[str, float, int]]:
 
 def write_outputs(run_dir, config: dict, result: dict) -> list[str]:
     """Write the plots and report.md; returns notes for the user (plots skipped without matplotlib)."""
+    from chainrule.cli.results import diagnosis_context
     from chainrule.train.diagnose import diagnose
 
     history = result["history"]
-    result["diagnosis"] = diagnose(history)
+    result["diagnosis"] = diagnose(history, **diagnosis_context(config, result.get("chance")))
     notes, plots = [], []
     try:
         from chainrule import viz
 
-        viz.plot_training_curves(history, run_dir / "curves.png", title=f"{config['name']} ({config['dataset']})")
+        viz.plot_training_curves(history, run_dir / "curves.png", title=f"{config['name']} ({config['dataset']})",
+                                 diagnosis=result["diagnosis"])
         plots.append(("Training curves", "curves.png"))
         if config["task"] == "classification":
             viz.plot_confusion_matrix(result["confusion"], config["classes"], run_dir / "confusion.png")

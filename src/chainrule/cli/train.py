@@ -20,19 +20,16 @@ import numpy as np
 
 import chainrule as cr
 from chainrule.cli import CHECKPOINT, DEFAULTS
+from chainrule.cli.defaults import default, default_lr
 from chainrule.cli.models import CNN_HIDDEN, model_name
 from chainrule.cli.models import describe as describe_model
 from chainrule.cli.runs import (
     RunError, build_loss, build_model, is_image, is_regression, load_raw, normalization, preprocessing,
-    read_config,
+    read_config, write_json,
 )
 from chainrule.cli.resources import check_run_fits, check_subset, set_threads
 from chainrule.cli.run_folder import check_name, check_run_files, claim_run_dir
 
-# learning rates that train an MLP well with each optimizer (PyTorch's defaults, except for plain SGD,
-# whose 1e-3 is far too slow, and RMSprop, whose 1e-2 is too high for an MLP: Keras's 1e-3)
-DEFAULT_LR = {"sgd": 0.1, "momentum": 0.01, "nesterov": 0.01, "adagrad": 0.01, "adadelta": 1.0,
-              "rmsprop": 1e-3, "adam": 1e-3, "adamw": 1e-3, "nadam": 2e-3}
 WITH_MOMENTUM = ("sgd", "momentum", "nesterov", "rmsprop")
 CNN_BATCH, CNN_EPOCHS = 64, 20  # the reference CNN's batch size; 10 epochs gave 0.9156, short of 0.92
 
@@ -64,19 +61,17 @@ def resolve_config(args, parser) -> dict:
         "hidden": list(args.hidden if args.hidden is not None else
                        (CNN_HIDDEN if args.model == "cnn" else DEFAULTS["hidden"])),
         "activation": args.activation,
-        "dropout": args.dropout,
+        "dropout": args.dropout if args.dropout is not None else default(args.dataset, "dropout"),
         "loss": loss,
         "optimizer": args.optimizer,
-        "lr": args.lr if args.lr is not None else DEFAULT_LR[args.optimizer],
+        "lr": args.lr if args.lr is not None else default_lr(args.dataset, args.optimizer),
         "momentum": args.momentum if args.momentum is not None else (0.9 if args.optimizer in ("momentum", "nesterov") else 0.0),
         "weight_decay": args.weight_decay if args.weight_decay is not None else (0.01 if args.optimizer == "adamw" else 0.0),
-        "epochs": args.epochs or (CNN_EPOCHS if args.model == "cnn" else DEFAULTS["epochs_image" if image else "epochs_toy"]),
-        "batch_size": args.batch_size or (CNN_BATCH if args.model == "cnn" else
-                                          DEFAULTS["batch_image" if image else "batch_toy"]),
+        "epochs": args.epochs or (CNN_EPOCHS if args.model == "cnn" else default(args.dataset, "epochs")),
+        "batch_size": args.batch_size or (CNN_BATCH if args.model == "cnn" else default(args.dataset, "batch_size")),
         "val_split": args.val_split,
-        "early_stopping": args.early_stopping if args.early_stopping is not None else DEFAULTS[
-            "patience_image" if image else "patience_toy"],
-        "reduce_lr": args.reduce_lr,
+        "early_stopping": args.early_stopping if args.early_stopping is not None else default(args.dataset, "early_stopping"),
+        "reduce_lr": args.reduce_lr if args.reduce_lr is not None else default(args.dataset, "reduce_lr"),
         "augment": args.augment,
         "noise": None if image else args.noise,
         "subset": args.subset,
@@ -117,6 +112,7 @@ def run_train(args, parser) -> int:
         return finish_run(config, data, Path(config["out"]) / config["name"], True, started)
     # the folder is made only now that the run can start: a refused run leaves nothing behind
     run_dir = claim_run_dir(config["out"], config["name"], config, numbered=args.name is None)
+    args._run_dir = run_dir  # for the resume command printed on Ctrl-C
     if not args.quiet:
         print(f"Training a {describe_model(config)} on {config['dataset']}: "
               f"{config['train_samples']} train / {config['val_samples']} validation / {len(data['y_test'])} test "
@@ -128,31 +124,53 @@ def run_train(args, parser) -> int:
 def resume_train(args, parser) -> int:
     """``chainrule train --resume RUN_DIR``: continue from RUN_DIR's checkpoint with RUN_DIR's config.json."""
     given = [action.option_strings[0] for action in parser._actions
-             if action.option_strings and action.dest not in ("help", "resume", "quiet", "threads")
+             if action.option_strings and action.dest not in ("help", "resume", "quiet", "threads", "epochs")
              and getattr(args, action.dest) != action.default]
     if given:
-        parser.error(f"--resume continues a run with its own config.json; drop {', '.join(given)}")
+        parser.error(f"--resume continues a run with its own config.json; drop {', '.join(given)} "
+                     "(only --epochs N may be given: a larger total extends the run)")
     run_dir = Path(args.resume)
     if run_dir.is_dir() and not (run_dir / CHECKPOINT).is_file():
         raise RunError(f"{run_dir} has no {CHECKPOINT} to resume from (the run stopped before its first "
                        "checkpoint, or was trained without one); start a new run instead")
     config = read_config(run_dir)
     check_run_files(run_dir)
+    args._run_dir = run_dir
+    extend = False
+    if args.epochs is not None and args.epochs != config["epochs"]:
+        done = epochs_done(run_dir)
+        if args.epochs <= done:
+            parser.error(f"--epochs {args.epochs}: {run_dir} has trained {done} epochs already; give a larger "
+                         "total to extend it (as Keras's fit(initial_epoch=...))")
+        config["epochs"], extend = args.epochs, True
+        write_json(run_dir / "config.json", config)
     started = time.perf_counter()
     data = load_data(config, parser)
     check_run_fits(config, data)
     from chainrule.train.distributed import is_rank_zero
 
     if not args.quiet and is_rank_zero():
-        print(f"Resuming {run_dir} from {CHECKPOINT} (seed {config['seed']}, up to {config['epochs']} epochs)",
+        what = "Extending" if extend else "Resuming"
+        print(f"{what} {run_dir} from {CHECKPOINT} (seed {config['seed']}, up to {config['epochs']} epochs)",
               flush=True)
-    return finish_run(config, data, run_dir, args.quiet, started, resume=True)
+    return finish_run(config, data, run_dir, args.quiet, started, resume=True, extend=extend)
 
 
-def finish_run(config: dict, data: dict, run_dir: Path, quiet: bool, started: float, resume: bool = False) -> int:
+def epochs_done(run_dir: Path) -> int:
+    """Epochs in the run's metrics.csv (the rows after the header)."""
+    try:
+        with open(run_dir / "metrics.csv", encoding="utf-8") as f:
+            return max(sum(1 for line in f if line.strip()) - 1, 0)
+    except FileNotFoundError:
+        return 0
+
+
+def finish_run(config: dict, data: dict, run_dir: Path, quiet: bool, started: float, resume: bool = False,
+               extend: bool = False) -> int:
     """Train (or resume), then write the weights, the evaluation and the report into ``run_dir``."""
     fit_started = time.perf_counter()
-    model, loss_fn, history = train_model(config, data, run_dir, verbose=0 if quiet else 1, resume=resume)
+    model, loss_fn, history = train_model(config, data, run_dir, verbose=0 if quiet else 1, resume=resume,
+                                          extend=extend)
     train_seconds = time.perf_counter() - fit_started
     from chainrule.train.distributed import is_rank_zero
 
@@ -162,6 +180,7 @@ def finish_run(config: dict, data: dict, run_dir: Path, quiet: bool, started: fl
     from chainrule import io
     from chainrule.cli.finite import nonfinite_parameters
     from chainrule.cli.report import evaluate_run, write_outputs
+    from chainrule.cli.results import chance_level, write_results
 
     bad = nonfinite_parameters(model)
     if bad:  # never write a model file with NaN or inf (fit's guard should have stopped first)
@@ -171,10 +190,12 @@ def finish_run(config: dict, data: dict, run_dir: Path, quiet: bool, started: fl
                        metadata={"config": json.dumps(config), "format": f"chainrule-{model_name(config)}"})
     result = evaluate_run(model, loss_fn, data["test"], data["y_test"], config, probabilities=is_image(config["dataset"]))
     result.update(history=getattr(history, "history", history), images=data["X_test"], y_true=data["y_test"],
-                  train_seconds=train_seconds, total_seconds=time.perf_counter() - started)
+                  train_seconds=train_seconds, total_seconds=time.perf_counter() - started,
+                  chance=chance_level(config, data["y_train"]))
     result.update(model=model, data=data)  # for boundary.png / boundary.gif (toy 2-D sets)
     for note in write_outputs(run_dir, config, result):
         print(f"note: {note}", file=sys.stderr)
+    write_results(run_dir, config, result)
     print(f"{result['headline']}\n{result['diagnosis'].message}\nwrote {run_dir}/ in {time.perf_counter() - started:.0f} s")
     return 0
 
@@ -208,30 +229,37 @@ def load_data(config: dict, parser) -> dict:
         "train": TensorDataset(X[train], y[train], transform=preprocessing(config, augment=True)),
         "val": TensorDataset(X[val], y[val], transform=plain) if n_val else None,
         "test": TensorDataset(X_test, y_test, transform=plain),
-        "X_test": X_test, "y_test": y_test,
+        "X_test": X_test, "y_test": y_test, "y_train": y[train],
     }
 
 
-def train_model(config: dict, data: dict, run_dir: Path, verbose: int, resume: bool = False, extra_callbacks=()):
+def train_model(config: dict, data: dict, run_dir: Path, verbose: int, resume: bool = False, extend: bool = False,
+                extra_callbacks=()):
     """Build the model, loss and optimizer from ``config`` (seeded) and fit with the run's callbacks.
 
     The training state goes to ``run_dir/checkpoint.safetensors`` after every epoch and every
-    ``checkpoint_every`` steps; ``resume`` continues from it (metrics.csv then continues too).
+    ``checkpoint_every`` steps; ``resume`` continues from it (metrics.csv then continues too);
+    ``extend`` continues a finished or early-stopped run to ``config["epochs"]`` (Keras's initial_epoch).
     """
+    from chainrule.cli.epochlog import EpochTimer, RunCSVLogger
     from chainrule.train import fit
     from chainrule.train.distributed import is_rank_zero
-    from chainrule.train.callbacks import CSVLogger, EarlyStopping, ReduceLROnPlateau, TerminateOnNaN
+    from chainrule.train.callbacks import EarlyStopping, ReduceLROnPlateau, TerminateOnNaN
 
     cr.manual_seed(config["seed"])
     model = build_model(config)
     loss_fn = build_loss(config)
     optimizer = build_optimizer(config, model.parameters())
     monitor = "val_loss" if data["val"] is not None else "loss"
-    callbacks = [CSVLogger(run_dir / "metrics.csv"), TerminateOnNaN()] if is_rank_zero() else [TerminateOnNaN()]
+    csv = [RunCSVLogger(run_dir / "metrics.csv")] if is_rank_zero() else []
+    callbacks = [EpochTimer(), *csv, TerminateOnNaN()]
     if config["reduce_lr"]:
         callbacks.append(ReduceLROnPlateau(monitor=monitor, factor=0.5, patience=config["reduce_lr"]))
     if config["early_stopping"]:
-        callbacks.append(EarlyStopping(monitor=monitor, patience=config["early_stopping"], restore_best_weights=True))
+        stopping = EarlyStopping(monitor=monitor, patience=config["early_stopping"], restore_best_weights=True)
+        if extend:  # a fresh patience for the added epochs; the best value and weights so far are kept
+            stopping.load_state_dict = _fresh_patience(stopping.load_state_dict, stopping)
+        callbacks.append(stopping)
     from chainrule.cli.boundary import boundary_callbacks
 
     callbacks += boundary_callbacks(config, data)  # toy 2-D sets: the decision boundary per epoch, for boundary.gif
@@ -246,3 +274,19 @@ def train_model(config: dict, data: dict, run_dir: Path, verbose: int, resume: b
                   checkpoint_every=config.get("checkpoint_every") or None,
                   resume=run_dir / CHECKPOINT if resume else None)
     return model.eval(), loss_fn, history
+
+
+def resume_hint(run_dir: Path) -> str:
+    """What to type to continue an interrupted run (printed on Ctrl-C)."""
+    import shlex
+
+    if (Path(run_dir) / CHECKPOINT).is_file():
+        return f"continue it with: chainrule train --resume {shlex.quote(str(run_dir))}"
+    return f"{run_dir} has no checkpoint yet (interrupted before the first one); start the run again"
+
+
+def _fresh_patience(load_state_dict, stopping):
+    def load(state):
+        load_state_dict(state)
+        stopping.wait, stopping.stopped_epoch = 0, 0
+    return load

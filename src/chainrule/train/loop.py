@@ -72,7 +72,8 @@ def fit(model, loss_fn, optimizer, train_data, epochs: int = 1, *, val_data=None
         train_data: a ``Dataset``, a ``DataLoader`` (or any iterable of ``(x, y)`` batches, used as
             given: ``batch_size``, ``shuffle`` and ``transform`` then do not apply) or a tuple
             ``(X, y)`` of arrays or Tensors (float64 arrays become float32, integer arrays int64).
-        epochs (int): the epoch to train up to (a resumed run continues to the same number). Default: 1.
+        epochs (int): the epoch to train up to (a resumed run continues to the same number; a larger one
+            extends it, like Keras's ``initial_epoch``, even if it had stopped early). Default: 1.
         val_data: validation data, in the same forms. Default: None.
         val_split (float): fraction of ``train_data`` (a Dataset or ``(X, y)``) held out for validation:
             ``random_split`` with a permutation drawn from ``seed``; the held-out part is
@@ -153,6 +154,7 @@ def fit(model, loss_fn, optimizer, train_data, epochs: int = 1, *, val_data=None
     )
     hooks = [callbacks.hooks(name) for name in ("on_train_batch_begin", "on_before_backward", "on_train_batch_end")]
     run = RunState(model, optimizer, scheduler, train_loader, RunningMeans(metrics), callbacks, backup, seed, rng_start)
+    run.epochs = epochs
     guard = FiniteCheck(model, optimizer, backup, scheduler) if check_finite else None
     run.dp = dp
     if dp is not None and dp.rank != 0:

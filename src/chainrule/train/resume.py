@@ -39,6 +39,7 @@ class RunState:
         self.running, self.callbacks, self.backup = running, callbacks, backup
         self.seed, self.rng_start = seed, rng_start
         self.epoch = self.step = self.global_step = 0
+        self.epochs = None  # the epochs the fit plans (fit sets it)
         self.save_every = backup.every if backup is not None else None
 
     def state(self, logs: dict | None = None) -> dict:
@@ -55,7 +56,8 @@ class RunState:
             if state:
                 states.append({"class": name, "index": seen[name], "state": state})
         return {"epoch": self.epoch, "step": self.step, "global_step": self.global_step,
-                "stopped": bool(self.model.stop_training), "seed": self.seed, "rng_start": self.rng_start,
+                "stopped": bool(self.model.stop_training), "epochs": self.epochs,
+                "seed": self.seed, "rng_start": self.rng_start,
                 "rng": cr.get_rng_state(), "loader": loader,
                 "running": self.running.state() if self.step else None,
                 "history": {"history": history.history, "epoch": history.epoch}, "callbacks": states,
@@ -85,7 +87,10 @@ class RunState:
             if (name, seen[name]) in states:
                 cb.load_state_dict(states[name, seen[name]])
         cr.set_rng_state(saved["rng"])
-        self.model.stop_training = saved["stopped"]
+        # resumed with more epochs than planned: an extension (Keras's initial_epoch), so a run that was
+        # stopped early (or finished) trains on
+        extended = saved.get("epochs") is not None and self.epochs is not None and self.epochs > saved["epochs"]
+        self.model.stop_training = saved["stopped"] and not extended
         return saved["logs"] or {}
 
 

@@ -3,8 +3,9 @@
 matplotlib is an optional extra (``pip install chainrule[plot]``), imported only when a plot is drawn.
 The plots are drawn on a plain ``matplotlib.figure.Figure`` with the Agg canvas, never through
 ``pyplot``: nothing is registered in pyplot's global list of open figures, so nothing leaks in a long
-training script and no display is needed. Each function returns its Figure (it shows inline in Jupyter)
-and, given ``path``, writes a PNG atomically (temporary file, fsync, rename).
+training script and no display is needed. Each function returns its Figure, which shows inline in
+Jupyter without importing pyplot first (it has ``_repr_png_``), and, given ``path``, writes a PNG
+atomically (temporary file, fsync, rename).
 
 >>> from chainrule.viz import plot_training_curves
 >>> fig = plot_training_curves({"loss": [1.0, 0.6, 0.5], "val_loss": [1.1, 0.7, 0.65]}, "curves.png")  # doctest: +SKIP
@@ -30,9 +31,24 @@ def new_figure(**kwargs):
         from matplotlib.figure import Figure
     except ImportError as e:
         raise ImportError(f"plotting needs matplotlib, which is not installed: {INSTALL_HINT}") from e
-    fig = Figure(**kwargs)
+    global _InlineFigure
+    if _InlineFigure is None:
+        class _InlineFigure(Figure):
+            """A Figure that Jupyter shows as a PNG by itself (no pyplot, no inline backend needed)."""
+
+            def _repr_png_(self):
+                import io
+
+                buffer = io.BytesIO()
+                self.savefig(buffer, format="png", dpi=100)
+                return buffer.getvalue()
+
+    fig = _InlineFigure(**kwargs)
     FigureCanvasAgg(fig)
     return fig
+
+
+_InlineFigure = None  # made on first use: matplotlib is imported only when a plot is drawn
 
 
 def save_figure(fig, path, dpi: int = 100) -> Path:

@@ -11,17 +11,21 @@ from chainrule.viz import new_figure, save_figure
 _TRAIN, _VAL = "#1f77b4", "#d62728"
 
 
-def plot_training_curves(history, path=None, title=None):
+def plot_training_curves(history, path=None, title=None, diagnosis=None):
     """Plot loss (left) and accuracy (right) per epoch for training and validation data.
 
     The subtitle is ``diagnose(history)``'s one-line verdict ("converged", "overfitting since epoch 7:
-    ...", ...); for overfitting a dotted line marks the epoch where val_loss was lowest.
+    ...", ...). A dotted line and a star mark the best epoch (lowest val_loss, else lowest loss: the
+    weights early stopping keeps), and the learning rate (``lr`` in the history) is drawn as a gray
+    step line on a log axis at the right of the loss plot, so that a plateau halving shows.
 
     Args:
         history: a ``History`` from ``fit`` or a dict of per-epoch lists (``loss``, ``val_loss``,
             ``accuracy``, ``val_accuracy``; missing ones are left out).
         path (str or Path, optional): write the figure there as a PNG. Default: None.
         title (str, optional): the figure title. Default: None ("Training curves").
+        diagnosis (Diagnosis, optional): the verdict to show, e.g. from ``diagnose(history, chance=...)``
+            with what is known about the run. Default: None (``diagnose(history)``).
 
     Returns:
         matplotlib.figure.Figure
@@ -37,7 +41,7 @@ def plot_training_curves(history, path=None, title=None):
                          f"got {type(history).__name__}")
     fig = new_figure(figsize=(10, 4.2), layout="constrained")
     ax_loss, ax_acc = fig.subplots(1, 2)
-    diagnosis = diagnose(logs)
+    diagnosis = diagnosis if diagnosis is not None else diagnose(logs)
     for ax, key, label in ((ax_loss, "loss", "loss"), (ax_acc, "accuracy", "accuracy")):
         for prefix, color, name in (("", _TRAIN, "train"), ("val_", _VAL, "validation")):
             values = [float(v) for v in logs.get(prefix + key) or []]
@@ -53,13 +57,42 @@ def plot_training_curves(history, path=None, title=None):
         ax.set_ylabel(label)
         ax.grid(alpha=0.3)
         ax.xaxis.get_major_locator().set_params(integer=True)
-    if diagnosis.kind == "overfitting":
+    best = _best_epoch(logs)
+    if best is not None:
+        key, epoch, value = best
         for ax in (ax_loss, ax_acc):
-            ax.axvline(diagnosis.epoch, color="gray", ls=":", label=f"best val_loss (epoch {diagnosis.epoch})")
+            ax.axvline(epoch, color="gray", ls=":", lw=1)
+        ax_loss.plot([epoch], [value], "*", ms=12, color="#2ca02c", label=f"best {key} (epoch {epoch})", zorder=5)
         ax_loss.legend()
+    _plot_lr(ax_loss, logs.get("lr"))
     # the diagnosis is the subtitle, wrapped so that a long advice line fits the figure's width
     subtitle = "\n".join(textwrap.wrap(diagnosis.message, 120))
     fig.suptitle(f"{title or 'Training curves'}\n{subtitle}", fontsize=10)
     if path is not None:
         save_figure(fig, path)
     return fig
+
+
+def _best_epoch(logs):
+    """``(key, 1-based epoch, value)`` of the lowest val_loss (else loss), or None without finite values."""
+    for key in ("val_loss", "loss"):
+        values = [float(v) for v in logs.get(key) or []]
+        finite = [(v, i) for i, v in enumerate(values) if math.isfinite(v)]
+        if finite:
+            value, i = min(finite)
+            return key, i + 1, value
+    return None
+
+
+def _plot_lr(ax, lr):
+    rates = [float(v) for v in lr or []]
+    if not rates or not all(math.isfinite(v) and v > 0 for v in rates):
+        return
+    twin = ax.twinx()
+    twin.step(range(1, len(rates) + 1), rates, where="mid", color="gray", alpha=0.6, lw=1.2)
+    twin.set_yscale("log")
+    twin.set_ylabel("learning rate (gray)", color="gray")
+    twin.tick_params(axis="y", colors="gray", labelsize=8)
+    if min(rates) == max(rates):  # one rate: a single labelled tick instead of an empty log axis
+        twin.set_yticks([rates[0]], [f"lr {rates[0]:g}"])
+        twin.minorticks_off()

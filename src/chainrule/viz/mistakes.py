@@ -12,8 +12,8 @@ from chainrule.viz import new_figure, save_figure, to_numpy
 def plot_mistakes(images, y_true, y_pred, probs, class_names, path=None, n=25):
     """Show a grid of the ``n`` misclassified images the model was most sure about.
 
-    Each image is titled ``"true → predicted (p=0.97)"`` where p is the probability the model gave
-    to its (wrong) prediction; the most confident mistakes come first. They are often mislabelled
+    Each image is titled ``"true: Bag, predicted: Sneaker (0.97)"`` (on two lines), with the probability the model
+    gave to its (wrong) prediction; the most confident mistakes come first. They are often mislabelled
     examples, or a class pair the model confuses (shirt vs T-shirt).
 
     Args:
@@ -60,8 +60,8 @@ def plot_mistakes(images, y_true, y_pred, probs, class_names, path=None, n=25):
     scale = {"vmin": 0, "vmax": 255} if images.dtype == np.uint8 else {}  # no contrast stretching per image
     for ax, i in zip(axes, chosen):
         ax.imshow(images[i], cmap="gray", **scale)
-        ax.set_title(f"{_name(class_names, y_true[i])} → {_name(class_names, y_pred[i])}\n(p={probs[i, y_pred[i]]:.2f})",
-                     fontsize=8)
+        ax.set_title(f"true: {_name(class_names, y_true[i])},\npredicted: {_name(class_names, y_pred[i])} "
+                     f"({probs[i, y_pred[i]]:.2f})", fontsize=8)
     if len(chosen):
         fig.suptitle(f"Most confident mistakes ({len(chosen)} of {len(wrong)} wrong out of {count})",
                      y=1 - 0.15 / height, va="top")

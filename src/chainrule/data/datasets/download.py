@@ -13,7 +13,6 @@ import hashlib
 import os
 import secrets
 import sys
-import time
 from pathlib import Path
 
 from .idx import DatasetError
@@ -78,6 +77,8 @@ def download(filename: str, sha256: str, folder, base_urls, *, timeout: float = 
 def _fetch(url: str, dest: Path, sha256: str, timeout: float, progress: bool | None) -> None:
     import urllib.request
 
+    from chainrule.utils.progress import Bar, is_live  # here: chainrule.utils imports chainrule.data
+
     # named before it is created, and created inside the try: a Ctrl-C right after creation still removes it
     tmp = str(dest.parent / f".{dest.name}.{os.getpid()}.{secrets.token_hex(8)}.part")
     try:
@@ -85,7 +86,8 @@ def _fetch(url: str, dest: Path, sha256: str, timeout: float, progress: bool | N
         request = urllib.request.Request(url, headers={"User-Agent": "chainrule"})
         with os.fdopen(fd, "wb") as out, urllib.request.urlopen(request, timeout=timeout) as response:
             total = int(response.headers.get("Content-Length") or 0)
-            bar = _Progress(dest.name, total) if (progress if progress is not None else sys.stderr.isatty()) else None
+            bar = (Bar(total or None, dest.name, unit="MB", scale=1e6)
+                   if (progress if progress is not None else is_live(sys.stderr)) else None)
             digest, done = hashlib.sha256(), 0
             while chunk := response.read(1 << 16):
                 out.write(chunk)
@@ -94,7 +96,7 @@ def _fetch(url: str, dest: Path, sha256: str, timeout: float, progress: bool | N
                 if bar:
                     bar.update(done)
             if bar:
-                bar.close()
+                bar.finish()
             out.flush()
             os.fsync(out.fileno())
         if total and done != total:
@@ -117,31 +119,3 @@ def _fsync_dir(folder: Path) -> None:
             os.fsync(fd)
         finally:
             os.close(fd)
-
-
-class _Progress:
-    """A one-line progress bar on stderr, redrawn at most ten times a second."""
-
-    def __init__(self, name: str, total: int):
-        self.name, self.total, self.last, self.done = name, total, 0.0, 0
-
-    def update(self, done: int, force: bool = False) -> None:
-        self.done = done
-        now = time.monotonic()
-        if not force and now - self.last < 0.1:
-            return
-        self.last = now
-        mb = f"{done / 1e6:.1f}"
-        if self.total:
-            filled = int(30 * done / self.total)
-            bar = "#" * filled + "." * (30 - filled)
-            line = f"{self.name} [{bar}] {100 * done // self.total:3d}% {mb}/{self.total / 1e6:.1f} MB"
-        else:
-            line = f"{self.name} {mb} MB"
-        sys.stderr.write("\r" + line)
-        sys.stderr.flush()
-
-    def close(self) -> None:
-        self.update(self.done, force=True)
-        sys.stderr.write("\n")
-        sys.stderr.flush()

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import shutil
 import sys
 import time
+
+from chainrule.utils.progress import Bar, is_live
 
 from .base import Callback
 
@@ -13,6 +14,8 @@ def format_logs(logs: dict) -> str:
     """``loss: 0.1234 - accuracy: 0.9500 - lr: 0.001``: losses and metrics with 4 decimals, the rate in %g."""
     parts = []
     for key, value in logs.items():
+        if key == "time":  # the epoch line shows the duration already
+            continue
         if isinstance(value, float) and key != "lr":
             parts.append(f"{key}: {value:.4f}")
         elif isinstance(value, float):
@@ -23,17 +26,19 @@ def format_logs(logs: dict) -> str:
 
 
 class ProgressBar(Callback):
-    """Show training progress: a live bar with the running loss and accuracy, then one line per epoch.
+    """Show training progress: a live bar with the running loss and accuracy, the time left (ETA) and
+    steps per second, then one line per epoch (``chainrule.utils.progress.Bar``, shared with downloads).
 
     The bar is redrawn at most once per ``interval`` seconds, so it costs nothing noticeable per batch.
-    When the output is not a terminal (a log file, a notebook capture, CI), there is no bar, only the
-    epoch lines. ``fit(verbose=...)`` installs one: 0 silent, 1 bar and lines, 2 lines only.
+    It is live on a terminal and in Jupyter (an IPython kernel); when the output is neither (a log
+    file, CI), there is no bar, only the epoch lines. ``fit(verbose=...)`` installs one: 0 silent,
+    1 bar and lines, 2 lines only.
 
     Args:
         verbose (int): 0 silent, 1 live bar (on a terminal) and epoch lines, 2 epoch lines only. Default: 1.
         file (file, optional): where to write. Default: ``sys.stderr`` (read when training starts).
         live (bool, optional): force the live bar on (True) or off (False); None decides by
-            ``file.isatty()``. Default: None.
+            ``file.isatty()`` or a Jupyter kernel. Default: None.
         interval (float): minimum seconds between redraws of the bar. Default: 0.1.
         width (int): characters of the bar. Default: 30.
 
@@ -56,24 +61,22 @@ class ProgressBar(Callback):
         elif self.live is not None:
             self._live = bool(self.live)
         else:
-            isatty = getattr(self._out, "isatty", None)
-            self._live = bool(isatty and isatty())
-        # a bar wider than the terminal would wrap, and "\r" would then rewrite only its last row
-        self._columns = shutil.get_terminal_size(fallback=(10**6, 0)).columns - 1
+            self._live = is_live(self._out)
 
     def on_epoch_begin(self, epoch, logs=None):
-        self._epoch_start = self._last_draw = time.monotonic()
+        self._epoch_start = time.monotonic()
         self._prefix = f"Epoch {epoch + 1}/{self.params.get('epochs', '?')}"
-        self._drawn = 0
+        self._bar = Bar(self.params.get("steps"), self._prefix, "steps", file=self._out, interval=self.interval,
+                        width=self.width)
+        self._timed = False
 
     def on_train_batch_end(self, batch, logs=None):
         if not self._live:
             return
-        now = time.monotonic()
-        if now - self._last_draw < self.interval:
-            return
-        self._last_draw = now
-        self._draw(f"{self._prefix} {self._bar(batch + 1)} - {format_logs(logs or {})}"[:self._columns])
+        if not self._timed:  # the rate counts from the first step seen (a resumed epoch starts mid-way)
+            self._bar.restart(batch + 1)
+            self._timed = True
+        self._bar.update(batch + 1, format_logs(logs or {}))
 
     def on_epoch_end(self, epoch, logs=None):
         if self.verbose == 0:
@@ -81,22 +84,7 @@ class ProgressBar(Callback):
         seconds = time.monotonic() - self._epoch_start
         line = f"{self._prefix} - {seconds:.1f}s - {format_logs(logs or {})}"
         if self._live:
-            self._draw(line)
-            self._out.write("\n")
+            self._bar.finish(line)
         else:
             self._out.write(line + "\n")
-        self._out.flush()
-
-    def _bar(self, done: int) -> str:
-        steps = self.params.get("steps")
-        if not steps:
-            return f"{done}"
-        filled = min(self.width, self.width * done // steps)
-        arrow = ">" if filled < self.width else ""
-        return f"{done}/{steps} [{'=' * filled}{arrow}{'.' * (self.width - filled - len(arrow))}]"
-
-    def _draw(self, text: str) -> None:
-        # \r returns to the line start; padding erases the tail of a longer previous line
-        self._out.write("\r" + text.ljust(self._drawn))
-        self._out.flush()
-        self._drawn = len(text)
+            self._out.flush()

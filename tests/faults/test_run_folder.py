@@ -57,7 +57,7 @@ def test_two_cli_trainings_with_the_same_name_one_wins_the_other_exits_1(tmp_pat
     assert codes == [0, 1], results
     assert "already holds a run" in next(err for code, err in results if code == 1)
     rows = (tmp_path / "same" / "metrics.csv").read_text().splitlines()
-    assert [r.split(",")[0] for r in rows[1:]] == ["0"]
+    assert [r.split(",")[0] for r in rows[1:]] == ["1"]  # one epoch, counted from 1
 
 
 def test_a_symlinked_metrics_csv_in_a_foreign_folder_is_never_followed(tmp_path, capsys):

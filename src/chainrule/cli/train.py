@@ -114,7 +114,7 @@ def run_train(args, parser) -> int:
     run_dir = claim_run_dir(config["out"], config["name"], config, numbered=args.name is None)
     args._run_dir = run_dir  # for the resume command printed on Ctrl-C
     if not args.quiet:
-        print(f"Training a {describe_model(config)} on {config['dataset']}: "
+        print(f"Training {article(describe_model(config))} on {config['dataset']}: "
               f"{config['train_samples']} train / {config['val_samples']} validation / {len(data['y_test'])} test "
               f"samples; {config['optimizer']} lr {config['lr']:g}, batch {config['batch_size']}, up to "
               f"{config['epochs']} epochs, seed {config['seed']}", flush=True)
@@ -290,3 +290,8 @@ def _fresh_patience(load_state_dict, stopping):
         load_state_dict(state)
         stopping.wait, stopping.stopped_epoch = 0, 0
     return load
+
+
+def article(noun: str) -> str:
+    """'an MLP ...', 'a CNN ...': the article English reads before the model's description."""
+    return ("an " if noun[:1] in "AEIMOU" else "a ") + noun

@@ -40,7 +40,9 @@ FIT_STATE = Fields({
     "history": Fields({"history": Mapping(List(Optional(_NUMBER))), "epoch": List(Int(min=0))}),
     "callbacks": List(Fields({"class": Str(), "index": Int(min=0), "state": Mapping()})),
     "logs": Optional(Mapping()),
-})
+    "epochs": Optional(Int(min=1)),  # the planned total (--resume --epochs N extends it); older files lack it
+}, required=("epoch", "step", "global_step", "stopped", "seed", "rng_start", "rng", "loader", "running", "history",
+             "callbacks", "logs"))
 
 
 def check_fit_state(state, path) -> dict:

@@ -6,8 +6,6 @@ PyTorch ``state_dict`` loads unchanged. The math is in ``nn.functional`` (``func
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from chainrule import dtypes
@@ -65,12 +63,7 @@ class _ConvNd(Module):
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
-        # PyTorch's default: kaiming_uniform_(a=sqrt(5)), i.e. U(-1/sqrt(fan_in), 1/sqrt(fan_in)), bias likewise
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            fan_in, _ = init._calculate_fan_in_and_fan_out(self.weight)
-            bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
-            init.uniform_(self.bias, -bound, bound)
+        init._reset_linear_like(self.weight, self.bias)  # PyTorch's default
 
     def _who(self):
         return f"{type(self).__name__}({self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size})"

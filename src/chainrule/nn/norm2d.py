@@ -6,10 +6,8 @@ import numpy as np
 
 from chainrule import dtypes
 from chainrule.nn import functional_cnn as FN
-from chainrule.nn import init
 from chainrule.nn.module import Module
-from chainrule.nn.norm import BatchNorm1d
-from chainrule.nn.parameter import Parameter
+from chainrule.nn.norm import BatchNorm1d, _affine_parameters, _reset_affine
 
 
 class BatchNorm2d(BatchNorm1d):
@@ -60,22 +58,10 @@ class GroupNorm(Module):
             raise ValueError(f"GroupNorm: num_groups={num_groups} must divide num_channels={num_channels}")
         self.num_groups, self.num_channels, self.eps, self.affine = num_groups, num_channels, eps, affine
         dtype = np.dtype(dtype) if dtype is not None else dtypes.get_default_dtype()
-        if affine:
-            self.weight = Parameter(np.empty(num_channels, dtype=dtype))
-            if bias:
-                self.bias = Parameter(np.empty(num_channels, dtype=dtype))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
-        self.reset_parameters()
+        _affine_parameters(self, (num_channels,), dtype, affine, bias)
 
     def reset_parameters(self) -> None:
-        if self.affine:
-            init.ones_(self.weight)
-            if self.bias is not None:
-                init.zeros_(self.bias)
+        _reset_affine(self)
 
     def forward(self, input):
         if input.ndim < 2 or input.shape[1] != self.num_channels:

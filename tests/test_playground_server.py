@@ -176,10 +176,15 @@ def test_events_stream_while_running_and_the_session_ends_with_its_tab():
         epochs, started = [], time.time()
         with httpx.stream("GET", f"{base}/api/session/{sid}/events?token={TOKEN}", timeout=10) as r:
             assert r.headers["content-type"].startswith("text/event-stream")
-            for line in r.iter_lines():
+            lines = r.iter_lines()
+            for line in lines:
                 if line.startswith("data: "):
                     epochs.append(__import__("json").loads(line[6:])["epoch"])
                 if len(epochs) == 4:
+                    break
+            httpx.post(f"{base}/api/session/{sid}/pause", json={}, headers=h)
+            for line in lines:  # after a pause the stream still sends one update saying so
+                if line.startswith("data: ") and not __import__("json").loads(line[6:])["running"]:
                     break
         assert epochs == sorted(epochs) and epochs[-1] > epochs[0] and time.time() - started < 5
         sessions = guard.app.state.sessions

@@ -209,14 +209,15 @@ def create_app(token: str, port: int, host: str = "127.0.0.1", public: bool = Fa
         async def stream():
             session.stream_count += 1
             try:
-                last_epoch = None
+                last_epoch, last_running = None, False
                 while not await request.is_disconnected():
                     started = time.monotonic()
                     if session.running:
                         await asyncio.to_thread(session.train_for, UPDATE_SECONDS * 0.6)
                     state = await asyncio.to_thread(session.snapshot)
-                    if state["epoch"] != last_epoch or state["running"]:
-                        last_epoch = state["epoch"]
+                    # one more update after a pause, so that a message sent while running is never the last one
+                    if state["epoch"] != last_epoch or state["running"] or last_running:
+                        last_epoch, last_running = state["epoch"], state["running"]
                         yield f"data: {json.dumps(state, separators=(',', ':'))}\n\n"
                     else:
                         yield ": idle\n\n"  # a comment line: lets a closed tab be noticed

@@ -431,3 +431,22 @@ def test_every_control_a_lesson_can_hide_is_marked_in_the_page(client):
 
 def test_sessions_share_one_lock():
     assert Session().lock is Session().lock  # chainrule's grad mode is process-wide: one forward pass at a time
+
+
+@pytest.mark.filterwarnings("ignore:overflow encountered:RuntimeWarning")
+def test_divergence_in_the_update_itself_names_the_optimizer(monkeypatch):
+    import chainrule as cr
+
+    s = Session({"hidden": [3]})
+    s.step()
+    original = cr.optim.SGD.step
+
+    def overflowing(self, *args):  # an update too large for float32: the ops before it were all finite
+        original(self, *args)
+        with cr.no_grad():
+            self.param_groups[0]["params"][0].mul_(1e30).mul_(1e30)
+
+    monkeypatch.setattr(cr.optim.SGD, "step", overflowing)
+    s.step()
+    assert s.diverged and s.anomaly["op"] == "SGD.step" and "layer 1" in s.anomaly["message"]
+    assert s.anomaly["where"] == "epoch 2, mini-batch 1 of 25"

@@ -148,3 +148,12 @@ def test_regressor_in_pipeline_and_cross_val_score():
                                                              learning_rate_init=0.02, random_state=0))
     scores = cross_val_score(reg, X, y / y.std(), cv=3)
     assert scores.mean() > 0.8
+
+
+def test_divergence_is_a_clear_error():
+    # float32 outputs near 1e20 square to infinity in the loss: stopped after that epoch, not trained on
+    X, y = make_regression(n_samples=64, n_features=3, random_state=0)
+    reg = NeuralNetRegressor(hidden_layer_sizes=(8,), max_iter=50, random_state=0)
+    with pytest.raises(ValueError, match="training loss became (inf|nan) in epoch 1; lower learning_rate_init"):
+        reg.fit(X * 1e20, y)
+    assert reg.n_iter_ == 1

@@ -114,6 +114,7 @@ def test_regression_search_chooses_on_val_loss(tmp_path):
     assert "r2" in summary["test"] and "test set was used once" in (tmp_path / "reg" / "report.md").read_text()
 
 
+@pytest.mark.slow
 def test_search_over_two_mpi_ranks_matches_the_serial_search(tmp_path):
     """`mpirun -n 2 chainrule search`: trials spread over the ranks, rank 0 alone writes the search folder,
     and every trial's scores and the winner (here trained on rank 1, whose weights travel to rank 0)

@@ -66,8 +66,11 @@ def run(argv) -> int:
         run_search(space, name=args.name, out=args.out, trials=args.trials, seed=args.seed, metric=args.metric,
                    retrain=args.retrain, verbose=not args.quiet, optuna=args.optuna, jobs=args.jobs)
     except SearchError as e:
-        parser.print_usage(sys.stderr)
-        print(f"chainrule search: error: {e}", file=sys.stderr)
+        from chainrule.train.distributed import is_rank_zero
+
+        if is_rank_zero():  # under mpirun every rank finds the same error: one message
+            parser.print_usage(sys.stderr)
+            print(f"chainrule search: error: {e}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("chainrule: interrupted", file=sys.stderr)

@@ -85,6 +85,8 @@ def run_parallel(comm, spec, dims, parser, search_dir: Path, configs, resolved, 
         assert row["trial"] == winner, (row["trial"], winner)  # the best of a share is the share's earliest best
         comm.send((config, {k: v.numpy() for k, v in model.state_dict().items()}, history), dest=0)
     if rank != 0:
+        for row in rows:
+            row.pop("_files", None)
         return {"dir": str(search_dir), "rank": rank, "trials": rows}
     if owner not in (None, 0):
         best = _rebuild(comm.recv(source=owner), every[winner], parser)

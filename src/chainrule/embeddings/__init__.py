@@ -1,0 +1,11 @@
+"""Embeddings: exact nearest-neighbour search, word vectors, and pictures of what a network's embeddings hold.
+
+- ``nearest(query, table, k, metric)``: exact k-NN over a table of vectors in bounded memory.
+- ``Word2Vec``: skip-gram with negative sampling on a text file, ``most_similar`` and ``analogy``.
+- ``image_embeddings`` / ``embed_run``: penultimate-layer embeddings of a trained run, a 2-D map and a
+  grid of nearest-neighbour images (``chainrule embed RUN_DIR``).
+"""
+
+from chainrule.embeddings.nearest import METRICS, Neighbors, nearest
+
+__all__ = ["METRICS", "Neighbors", "nearest"]

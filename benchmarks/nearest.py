@@ -49,11 +49,11 @@ def main() -> None:
             t_cr, t_sk = [], []
             for _ in range(args.reps):
                 tracemalloc.start()
-                t, (_, idx_cr) = cpu(lambda: nearest(queries, table, args.k, metric))
+                t, (_, idx_cr) = cpu(lambda m=metric: nearest(queries, table, args.k, m))
                 peak = tracemalloc.get_traced_memory()[1]
                 tracemalloc.stop()
                 t_cr.append(t)
-                t, (_, idx_sk) = cpu(lambda: nn.kneighbors(queries))
+                t, (_, idx_sk) = cpu(lambda est=nn: est.kneighbors(queries))
                 t_sk.append(t)
             same = np.mean([set(a) == set(b) for a, b in zip(idx_cr.numpy(), idx_sk)])
             qc, qs = args.queries / min(t_cr), args.queries / min(t_sk)

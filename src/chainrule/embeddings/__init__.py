@@ -7,5 +7,6 @@
 """
 
 from chainrule.embeddings.nearest import METRICS, Neighbors, nearest
+from chainrule.embeddings.word2vec import Word2Vec, tokenize
 
-__all__ = ["METRICS", "Neighbors", "nearest"]
+__all__ = ["METRICS", "Neighbors", "Word2Vec", "nearest", "tokenize"]

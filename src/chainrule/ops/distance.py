@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from chainrule.autograd.op import Op
+from chainrule.ops.nn import add_rows
 
 _CHUNK = 1 << 21  # numbers in one (rows, R, M) block of differences
 
@@ -135,5 +136,5 @@ class EmbeddingBag(Op):
                 gpsw = np.zeros(ctx.indices.shape, dtype=grad.dtype)
                 gpsw[ctx.pos] = (g * ctx.rows).sum(1)
             g = g * ctx.psw[:, None]
-        np.add.at(gw, ctx.indices[ctx.pos], g)
+        gw += add_rows(ctx.shape[0], ctx.indices[ctx.pos], g)
         return gw, gpsw

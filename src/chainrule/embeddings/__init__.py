@@ -6,7 +6,9 @@
   grid of nearest-neighbour images (``chainrule embed RUN_DIR``).
 """
 
+from chainrule.embeddings.images import embed_run, image_embeddings, neighbour_agreement, pca_2d
 from chainrule.embeddings.nearest import METRICS, Neighbors, nearest
 from chainrule.embeddings.word2vec import Word2Vec, tokenize
 
-__all__ = ["METRICS", "Neighbors", "Word2Vec", "nearest", "tokenize"]
+__all__ = ["METRICS", "Neighbors", "Word2Vec", "embed_run", "image_embeddings", "nearest", "neighbour_agreement",
+           "pca_2d", "tokenize"]

@@ -225,6 +225,8 @@ def test_embedding_bag_from_pretrained_freeze_max_norm_and_errors():
         bag(cr.tensor([1, 2]), cr.tensor([1]))
     with pytest.raises(ValueError, match="mode"):
         nn.EmbeddingBag(5, 3, mode="median")
+    with pytest.raises(NotImplementedError, match="mode='max'"):
+        nn.EmbeddingBag(5, 3, mode="max", scale_grad_by_freq=True)(cr.tensor([[1, 2]]))
 
 
 def test_embedding_from_pretrained_freeze_and_max_norm():
@@ -235,3 +237,22 @@ def test_embedding_from_pretrained_freeze_and_max_norm():
         assert c.weight.requires_grad == t.weight.requires_grad
         assert_close(c(cr.tensor([0, 2, 2])), t(torch.tensor([0, 2, 2])), rtol=1e-6)
         assert_close(c.weight, t.weight, rtol=1e-6)
+
+
+@pytest.mark.parametrize("mode", ["sum", "mean"])
+def test_embedding_bag_scale_grad_by_freq(mode):
+    # the reference is torch's Embedding(scale_grad_by_freq=True) reduced per bag: every id's gradient divided
+    # by its count in the input. (PyTorch 2.13's own CPU EmbeddingBag divides by the wrong counts here: for
+    # ids [0, 1, 1, 5, 1, 0, 2] it gives id 1 a total of 1.5 and id 5 one of 1/3.)
+    w, ids, bags = rnd(6, 3), np.array([0, 1, 1, 5, 1, 0, 2]), [(0, 3), (3, 3), (3, 7)]
+    c = nn.EmbeddingBag.from_pretrained(cr.tensor(w), freeze=False, mode=mode, scale_grad_by_freq=True)
+    oc = c(cr.tensor(ids), cr.tensor([b[0] for b in bags]))
+    wt = torch.tensor(w, requires_grad=True)
+    rows = TF.embedding(torch.tensor(ids), wt, scale_grad_by_freq=True)
+    reduce = (lambda r: r.sum(0)) if mode == "sum" else (lambda r: r.mean(0) if len(r) else r.sum(0))
+    ot = torch.stack([reduce(rows[a:b]) for a, b in bags])
+    assert_close(oc, ot)
+    g = rnd(3, 3)
+    oc.backward(cr.tensor(g))
+    ot.backward(torch.tensor(g))
+    assert_close(c.weight.grad, wt.grad)

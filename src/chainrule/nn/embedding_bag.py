@@ -32,6 +32,7 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale
         weight (Tensor): the table, (num_embeddings, embedding_dim).
         offsets (Tensor, optional): 1-D start of each bag in a 1-D ``input`` (the first must be 0).
         max_norm (float, optional): looked-up rows with a larger ``norm_type``-norm are rescaled in place.
+        scale_grad_by_freq (bool): divide each id's gradient by how often it occurs in ``input``.
         mode (str): 'sum', 'mean' or 'max'. Default 'mean'.
         per_sample_weights (Tensor, optional): one weight per id, multiplied in before the sum ('sum' only).
         include_last_offset (bool): ``offsets`` has B + 1 entries, the last one the end of the last bag.
@@ -41,9 +42,9 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale
     """
     if mode not in _MODES:
         raise ValueError(f"embedding_bag: mode must be one of {_MODES}, got {mode!r}")
-    if scale_grad_by_freq:
-        raise NotImplementedError("embedding_bag: scale_grad_by_freq=True is not supported yet; "
-                                  "use Embedding(..., scale_grad_by_freq=True) and reduce the bags yourself")
+    if scale_grad_by_freq and mode == "max":
+        raise NotImplementedError("embedding_bag: scale_grad_by_freq=True is not supported with mode='max' "
+                                  "(PyTorch does not support it either)")
     idx = _raw(input)
     num = weight.shape[0]
     if idx.dtype.kind not in "iu":
@@ -100,7 +101,7 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale
     from chainrule.ops.distance import EmbeddingBag as Op
 
     return Op.apply(weight, psw, indices=idx, starts=np.asarray(starts, np.int64), ends=np.asarray(ends, np.int64),
-                    mode=mode, padding_idx=padding_idx)
+                    mode=mode, padding_idx=padding_idx, scale_grad_by_freq=bool(scale_grad_by_freq))
 
 
 class EmbeddingBag(Module):
@@ -109,7 +110,8 @@ class EmbeddingBag(Module):
     Args:
         num_embeddings (int): size of the table.
         embedding_dim (int): size of each vector.
-        max_norm, norm_type, scale_grad_by_freq, sparse: as in ``Embedding``.
+        max_norm, norm_type, sparse: as in ``Embedding``.
+        scale_grad_by_freq (bool): divide each id's gradient by its count in the input ('sum', 'mean').
         mode (str): 'sum', 'mean' or 'max'. Default 'mean'.
         include_last_offset (bool): ``offsets`` ends with the end of the last bag. Default False.
         padding_idx (int, optional): this id is skipped in every bag; its row starts at 0 and never learns.

@@ -90,7 +90,8 @@ class EmbeddingBag(Op):
     gives a zero row. Rows equal to ``padding_idx`` are left out of the bag (and of the mean's count).
     """
 
-    def forward(ctx, weight, psw, indices=None, starts=None, ends=None, mode="mean", padding_idx=None):
+    def forward(ctx, weight, psw, indices=None, starts=None, ends=None, mode="mean", padding_idx=None,
+                scale_grad_by_freq=False):
         nb, dim = len(starts), weight.shape[1]
         keep = np.ones(indices.shape, bool) if padding_idx is None else indices != padding_idx
         bag = np.repeat(np.arange(nb), ends - starts)  # bag id of every position
@@ -98,6 +99,7 @@ class EmbeddingBag(Op):
         pos, bag = pos[keep[pos]], bag[keep[pos]]
         rows = weight[indices[pos]]
         ctx.shape, ctx.pos, ctx.bag, ctx.indices, ctx.mode, ctx.nb = weight.shape, pos, bag, indices, mode, nb
+        ctx.scale = scale_grad_by_freq
         out = np.zeros((nb, dim), dtype=weight.dtype)
         if mode == "max":
             out[...] = -np.inf
@@ -136,5 +138,7 @@ class EmbeddingBag(Op):
                 gpsw = np.zeros(ctx.indices.shape, dtype=grad.dtype)
                 gpsw[ctx.pos] = (g * ctx.rows).sum(1)
             g = g * ctx.psw[:, None]
+        if ctx.scale:  # each id's gradient divided by its count in the whole input
+            g = g / np.bincount(ctx.indices, minlength=ctx.shape[0])[ctx.indices[ctx.pos]][:, None].astype(g.dtype)
         gw += add_rows(ctx.shape[0], ctx.indices[ctx.pos], g)
         return gw, gpsw

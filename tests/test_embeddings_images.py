@@ -81,3 +81,9 @@ def test_embed_errors_are_one_line(tmp_path, capsys):
     assert "is not a folder" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         main(["embed", str(tmp_path), "--neighbours", "0"])
+    capsys.readouterr()
+    assert main(["train", "--dataset", "spiral", "--epochs", "1", "--out", str(tmp_path), "--name", "sp", "--seed", "0",
+                 "--quiet"]) == 0
+    assert main(["embed", str(tmp_path / "sp")]) == 1
+    assert "was trained on 'spiral'; `chainrule embed` needs a classifier trained on an image dataset" in \
+        capsys.readouterr().err

@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from tests.oracle import assert_close, torch
+from tests.oracle import assert_close, check_finite_differences, torch
 
 import chainrule as cr
 from chainrule import nn
@@ -95,9 +95,29 @@ def test_cdist(p):
 
 @pytest.mark.parametrize("p", [1, 2, 3, INF])
 def test_cdist_finite_differences(p):
-    from tests.oracle import check_finite_differences
-
     check_finite_differences([(5, 3), (4, 3)], lambda a, b: cr.cdist(a, b, p=p))
+    check_finite_differences([(2, 30, 3), (1, 27, 3)], lambda a, b: cr.cdist(a, b, p=p))
+
+
+@pytest.mark.parametrize("fn", [
+    lambda a, b: F.cosine_similarity(a, b),
+    lambda a, b: F.cosine_similarity(a.unsqueeze(1), b.unsqueeze(0), dim=-1),
+    lambda a, b: F.pairwise_distance(a, b, p=3, keepdim=True),
+    lambda a, b: F.normalize(a, p=2) * b,
+    lambda a, b: F.normalize(a, p=1, dim=0) * b,
+    lambda a, b: (a.sort(dim=1, descending=True).values * b).sum(),
+    lambda a, b: a.topk(2, dim=0).values.sum() + b.sum(),
+])
+def test_similarity_finite_differences(fn):
+    check_finite_differences([(4, 5), (4, 5)], fn)
+
+
+def test_embedding_bag_finite_differences():
+    ids, offsets = cr.tensor([0, 1, 1, 3, 2, 0]), cr.tensor([0, 2, 4])
+    for mode in ("sum", "mean", "max"):
+        check_finite_differences([(4, 3)], lambda w: F.embedding_bag(ids, w, offsets, mode=mode))
+    check_finite_differences([(4, 3), (6,)], lambda w, psw: F.embedding_bag(ids, w, offsets, mode="sum",
+                                                                           per_sample_weights=psw))
 
 
 def test_cdist_errors_name_the_values():

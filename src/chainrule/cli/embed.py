@@ -22,8 +22,10 @@ def add_parser(commands):
     e.add_argument("--out", default=None, metavar="DIR", help="write there instead of the run folder")
     e.add_argument("--samples", type=_positive_int, default=None, metavar="N",
                    help="use the first N test images (default: all)")
-    e.add_argument("--queries", type=_positive_int, default=6, metavar="N", help="query images in the grid (default: %(default)s)")
-    e.add_argument("--neighbours", type=_positive_int, default=8, metavar="K", help="neighbours per query (default: %(default)s)")
+    e.add_argument("--queries", type=_positive_int, default=6, metavar="N",
+                   help="query images in the grid (default: %(default)s)")
+    e.add_argument("--neighbours", type=_positive_int, default=8, metavar="K",
+                   help="neighbours per query (default: %(default)s)")
     e.add_argument("--tsne", action="store_true", help="also a t-SNE map (needs scikit-learn)")
     e.add_argument("--tsne-samples", type=_positive_int, default=2000, metavar="N",
                    help="points in the t-SNE map (default: %(default)s)")

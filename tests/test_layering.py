@@ -53,3 +53,19 @@ def test_tensor_files_stay_short_and_tensors_stay_slotted():
     # a name from every group, and the aliases that span groups, resolve on the class
     for method in ("float", "exp", "absolute", "multiply", "sum", "reshape", "sort", "greater", "__eq__", "__format__"):
         assert callable(getattr(x, method)), method
+
+
+def test_each_top_level_function_is_defined_once():
+    # chainrule.functions, tensor_functions, array_functions and settings each own their names
+    # (arith.py overrides a few on purpose, with out=; it is not checked here)
+    import importlib
+
+    owners = {}  # name -> {id of the object: the modules that export it}; a re-export is the same object
+    for name in ("functions", "tensor_functions", "array_functions", "settings"):
+        module = importlib.import_module(f"chainrule.{name}")
+        for attr in module.__all__:
+            obj = getattr(module, attr)
+            if callable(obj):
+                owners.setdefault(attr, {}).setdefault(id(obj), []).append(name)
+    twice = {k: list(v.values()) for k, v in owners.items() if len(v) > 1}
+    assert not twice, f"defined in more than one module: {twice}"

@@ -24,9 +24,9 @@ __all__ = [
     "index_select", "masked_select", "sort", "argsort", "topk", "tril", "triu", "diag", "diagonal", "trace", "unbind",
     "movedim", "moveaxis", "nonzero", "argwhere", "count_nonzero", "unique", "isinf", "isposinf", "isneginf",
     "isclose", "isnan", "isfinite", "logical_and", "logical_or", "logical_xor", "logical_not", "sign", "square",
-    "absolute", "negative", "neg", "pow", "sigmoid", "all", "any", "hstack", "vstack", "dstack", "column_stack",
+    "absolute", "negative", "neg", "pow", "all", "any", "hstack", "vstack", "dstack", "column_stack",
     "meshgrid", "broadcast_to", "broadcast_tensors", "broadcast_shapes", "atleast_1d", "atleast_2d", "clone",
-    "detach", "numel", "pi", "e", "inf", "nan", "newaxis", "finfo", "iinfo", "use_deterministic_algorithms",
+    "detach", "pi", "e", "inf", "nan", "newaxis", "finfo", "iinfo", "use_deterministic_algorithms",
     "are_deterministic_algorithms_enabled", "set_printoptions", "is_floating_point", "is_nonzero", "logspace",
     "diff", "cumprod", "inverse", "det", "median", "nansum", "nanmean", "logaddexp", "cross", "select", "kron",
     "bincount", "histc", "std_mean", "var_mean", "cdist", "isin", "searchsorted", "bucketize", "tensordot",
@@ -168,7 +168,6 @@ absolute = _method("absolute")
 negative = _method("negative")
 neg = _method("neg")
 pow = _method("pow")  # noqa: A001
-sigmoid = _method("sigmoid")
 all = _method("all")  # noqa: A001
 any = _method("any")  # noqa: A001
 clone = _method("clone")
@@ -259,10 +258,6 @@ nan = math.nan
 newaxis = None
 finfo = np.finfo  # finfo(chainrule.float32).eps, .max, .tiny: chainrule's dtypes are NumPy's
 iinfo = np.iinfo
-
-
-def numel(input) -> int:
-    return input.numel()
 
 
 def is_nonzero(input) -> bool:

@@ -26,7 +26,7 @@ from chainrule import devices as _device
 from chainrule import dtypes, tensor_compare, tensor_convert, tensor_helpers, tensor_math, tensor_reduce, tensor_shape
 from chainrule.arguments import index as _index
 from chainrule.arguments import shape as _shape_arg  # noqa: F401 - re-exported (creation.py, sampling.py)
-from chainrule.autograd import engine, op
+from chainrule.autograd import engine, hooks, op
 from chainrule.autograd.functional import grad as _grad
 from chainrule.autograd.grad_mode import GradMode
 from chainrule.ops.elementwise import Add, Div, FloorDivide, Mul, Neg, Pow, Remainder, Sub
@@ -136,6 +136,11 @@ class Tensor(ConversionMethods, MathMethods, ReductionMethods, ShapeMethods, Com
         """Keep ``.grad`` for this non-leaf tensor during backward (leaves keep it anyway)."""
         if self._ctx is not None:
             self._ctx.retained = self
+
+    def register_hook(self, hook):
+        """Call ``hook(grad)`` whenever this tensor's gradient is computed (leaf or not); a returned tensor
+        replaces the gradient. Returns a handle: ``handle.remove()`` unregisters it (as ``torch``)."""
+        return hooks.register(self, hook)
 
     def backward(self, gradient=None, retain_graph=False, inputs=None):
         """Accumulate d(self)/d(leaf) into every leaf's ``.grad`` (see ``autograd/engine.py``)."""

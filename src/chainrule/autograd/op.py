@@ -88,7 +88,7 @@ class Op:
             ctx.parents = args
             ctx.links = links
             ctx.freed = False
-            ctx.retained = None
+            ctx.retained = ctx.hooks = None
             result._ctx = ctx
         else:
             result._ctx = None

@@ -102,3 +102,15 @@ def test_line_matches_the_lecture_table_and_noise_level():
     assert abs(residual.std() - 0.5) < 0.03 and abs(residual.mean()) < 0.03
     with pytest.raises(ValueError, match="high must be greater than low"):
         toy.line(3, low=1, high=1)
+
+
+def test_plane_and_multi_gauss_draw_the_same_points_from_the_same_seed():
+    # one sampler (_regression_points): the same inputs, different targets
+    Xp, yp = toy.plane(64, noise=0.2, seed=5, shuffle=False)
+    Xm, ym = toy.multi_gauss(64, noise=0.2, seed=5, shuffle=False)
+    np.testing.assert_array_equal(Xp, Xm)
+    assert np.all(np.abs(Xp) <= 6) and not np.allclose(yp, ym)
+    Xn, yn = toy.plane(64, noise=0.0, seed=5, shuffle=False)
+    np.testing.assert_array_equal(Xn, Xp)
+    np.testing.assert_allclose(yn[:, 0], Xn.sum(1) / 10, atol=1e-6)  # no noise: y from the points themselves
+    assert not np.allclose(yp[:, 0], Xp.sum(1) / 10, atol=1e-3)  # noise shifts the point y is computed from

@@ -66,3 +66,29 @@ def test_prelu_learns_its_slope():
     assert [n for n, _ in layer.named_parameters()] == ["weight"] and layer.weight.item() == 0.25
     layer(cr.tensor([-2.0, 1.0])).sum().backward()
     assert layer.weight.grad.tolist() == [-2.0]
+
+
+@pytest.mark.parametrize("name", ["hardswish", "hardsigmoid"])
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_hard_activations_gradient_at_the_kinks_matches_torch(name, dtype):
+    # PyTorch 2.13: hardsigmoid's slope is 0 at exactly +-3; hardswish's is 0 at -3 and 1 at +3
+    eps = 1e-9 if dtype == "float64" else 1e-4
+    x = np.array([-4.0, -3 - eps, -3.0, -3 + eps, -1.5, 0.0, 1.5, 3 - eps, 3.0, 3 + eps, 4.0], dtype=dtype)
+    ours_x = cr.tensor(x, requires_grad=True)
+    ours = getattr(cr.nn.functional, name)(ours_x)
+    upstream = np.linspace(0.5, 1.5, x.size).astype(dtype)  # a non-uniform upstream gradient
+    ours.backward(cr.tensor(upstream))
+    theirs_x = torch.tensor(x, requires_grad=True)
+    theirs = getattr(torch.nn.functional, name)(theirs_x)
+    theirs.backward(torch.tensor(upstream))
+    assert ours.dtype == getattr(cr, dtype)
+    np.testing.assert_array_equal(ours.detach().numpy(), theirs.detach().numpy())
+    # torch's float64 hardsigmoid slope is float32(1/6) (a 3e-8 relative difference); ours is 1/6 in the dtype
+    np.testing.assert_allclose(ours_x.grad.numpy(), theirs_x.grad.numpy(), rtol=1e-6 if dtype == "float32" else 1e-7,
+                               atol=0)
+    at_kinks = ours_x.grad.numpy()[[2, 8]] / upstream[[2, 8]]
+    np.testing.assert_allclose(at_kinks, [0.0, 0.0] if name == "hardsigmoid" else [0.0, 1.0])
+    module = {"hardswish": cr.nn.Hardswish, "hardsigmoid": cr.nn.Hardsigmoid}[name]()
+    x3 = cr.tensor([-3.0, 3.0], requires_grad=True)
+    module(x3).sum().backward()
+    np.testing.assert_array_equal(x3.grad.numpy(), [0.0, 0.0] if name == "hardsigmoid" else [0.0, 1.0])

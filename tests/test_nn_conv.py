@@ -181,3 +181,24 @@ def test_same_padding_with_padding_modes_matches_torch(build, shape):
     model, t_model = _pair_of_models(build)
     x = np.random.default_rng(0).normal(size=shape)
     assert_close(model(cr.tensor(x)), t_model(torch.tensor(x)))
+
+
+def test_conv1d_and_conv2d_share_one_forward_but_stay_distinct_classes():
+    import inspect
+
+    for cls in (nn.Conv1d, nn.Conv2d):
+        params = inspect.signature(cls).parameters
+        assert "output_padding" not in params and list(params)[:3] == ["in_channels", "out_channels", "kernel_size"]
+    assert not issubclass(nn.Conv1d, nn.Conv2d) and not issubclass(nn.Conv2d, nn.Conv1d)
+    cr.manual_seed(0)
+    c1, c2 = nn.Conv1d(2, 3, 3, padding=1, padding_mode="reflect"), nn.Conv2d(2, 3, 3, padding=1)
+    x1, x2 = cr.randn(1, 2, 5, dtype=cr.float64), cr.randn(1, 2, 4, 4, dtype=cr.float64)
+    c1, c2 = c1.double(), c2.double()
+    for conv, x, fn in ((c1, x1, torch.nn.functional.conv1d), (c2, x2, torch.nn.functional.conv2d)):
+        xt = torch.tensor(x.numpy())
+        if conv.padding_mode == "reflect":
+            xt, pad = torch.nn.functional.pad(xt, (1, 1), mode="reflect"), 0
+        else:
+            pad = 1
+        want = fn(xt, torch.tensor(conv.weight.detach().numpy()), torch.tensor(conv.bias.detach().numpy()), padding=pad)
+        np.testing.assert_allclose(conv(x).detach().numpy(), want.numpy(), rtol=1e-12, atol=1e-12)

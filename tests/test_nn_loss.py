@@ -616,3 +616,25 @@ def test_lecture_full_code_softmax_model_trains_like_torch(fresh_softmax_warning
             t_optimizer.step()
             assert_close(loss, t_loss, rtol=1e-5, atol=1e-6)
     assert sum("Softmax layer" in str(w.message) for w in record) >= 1  # pytest.warns records every one
+
+
+POINTWISE = [("mse_loss", {}, w) for w in (False, True)] + [("l1_loss", {}, w) for w in (False, True)] + \
+    [("huber_loss", {"delta": 0.7}, w) for w in (False, True)] + \
+    [("smooth_l1_loss", {"beta": 0.0}, False), ("smooth_l1_loss", {"beta": 0.5}, False)]  # torch: no weight= there
+
+
+@pytest.mark.parametrize("fn,kw,weighted", POINTWISE)
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_pointwise_regression_losses_share_one_path_and_match_torch(fn, kw, weighted, reduction):
+    r = rng(3)
+    x, y, w = r.normal(size=(4, 3)), r.normal(size=(4, 3)), r.uniform(0.1, 2.0, size=(4, 3))
+    extra = {"weight": w} if weighted else {}
+    ours_x = t64(x, requires_grad=True)
+    ours = getattr(F, fn)(ours_x, t64(y), reduction=reduction, **kw, **{k: t64(v) for k, v in extra.items()})
+    ours.sum().backward()
+    theirs_x = torch.tensor(x, requires_grad=True)
+    theirs = getattr(torch.nn.functional, fn)(theirs_x, torch.tensor(y), reduction=reduction, **kw,
+                                              **{k: torch.tensor(v) for k, v in extra.items()})
+    theirs.sum().backward()
+    assert_close(ours, theirs.detach().numpy(), rtol=1e-12, atol=1e-12)
+    assert_close(ours_x.grad, theirs_x.grad.numpy(), rtol=1e-12, atol=1e-12)

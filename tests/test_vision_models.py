@@ -2,6 +2,8 @@
 outputs after torchvision's random weights travel through a safetensors file (float64 to 1e-10
 relative, float32 to 1e-4). See torchvision_oracle.py for how torchvision is imported."""
 
+import math
+
 import numpy as np
 import pytest
 import torch
@@ -127,3 +129,26 @@ def test_parity_check_detects_a_wrong_running_statistic(tmp_path):
     with cr.no_grad():
         got = model.eval()(cr.from_numpy(x)).numpy()
     assert not np.allclose(got, expected, rtol=1e-10, atol=1e-10 * np.abs(expected).max())
+
+
+@pytest.mark.parametrize("name", ["mobilenet_v2", "efficientnet_b0"])
+def test_mobile_nets_initialise_as_torchvision(name):
+    # one shared routine (_utils.init_mobile_net): fan-out He convs, unit norms, each net's own Linear rule
+    cr.manual_seed(0)
+    model = getattr(models, name)(num_classes=50)
+    convs = [m for m in model.modules() if isinstance(m, nn.Conv2d)]
+    norms = [m for m in model.modules() if isinstance(m, nn.BatchNorm2d)]
+    (linear,) = [m for m in model.modules() if isinstance(m, nn.Linear)]
+    assert convs and norms
+    assert all(m.bias is None or not m.bias.detach().numpy().any() for m in convs)
+    w = convs[0].weight.detach().numpy()
+    fan_out = w.shape[0] * w[0, 0].size
+    assert abs(w.std() / math.sqrt(2 / fan_out) - 1) < 0.25
+    assert all((m.weight.detach().numpy() == 1).all() and not m.bias.detach().numpy().any() for m in norms)
+    lw = linear.weight.detach().numpy()
+    assert not linear.bias.detach().numpy().any()
+    if name == "mobilenet_v2":  # N(0, 0.01)
+        assert abs(lw.std() / 0.01 - 1) < 0.1
+    else:  # U(-1/sqrt(out_features), 1/sqrt(out_features))
+        bound = 1 / math.sqrt(50)
+        assert np.abs(lw).max() <= bound and np.abs(lw).max() > 0.95 * bound

@@ -112,3 +112,21 @@ def test_a_non_finite_parameter_that_does_not_reach_the_loss_is_not_blamed_on_th
     with pytest.raises(NonFiniteError, match=r"'0.weight' holds 2 non-finite values \(nan\).*already at the start "
                                              r"of epoch 1 \(the model was given or loaded that way"):
         fit(model, nn.CrossEntropyLoss(), optim.SGD(model.parameters(), lr=0.1), (X, y), verbose=0)
+
+
+def test_cli_run_stopped_by_terminate_on_nan_exits_1_with_one_error_line(tmp_path, capsys):
+    # mse on "plane" with an enormous lr: the weights stay finite, the loss overflows to inf, and
+    # TerminateOnNaN (not the guard) stops the run before that update; this used to exit 0 with a report
+    code = main(["train", "--dataset", "plane", "--subset", "64", "--epochs", "3", "--hidden", "8", "--lr", "1e12",
+                 "--quiet", "--out", str(tmp_path), "--name", "nan"])
+    err = capsys.readouterr().err
+    errors = [line for line in err.splitlines() if "error:" in line]
+    assert code == 1, err
+    assert len(errors) == 1 and errors[0].startswith("chainrule train: error: the training loss was NaN or infinite "
+                                                     "at epoch 1, step "), err
+    assert "TerminateOnNaN stopped training" in errors[0] and "smaller --lr" in err
+    run = tmp_path / "nan"
+    assert not (run / "model.safetensors").exists() and not (run / "results.json").exists()
+    restored = cr.models.mlp(2, hidden=(8,), out_features=1)
+    io.load_checkpoint(run / "checkpoint.safetensors", model=restored)
+    assert _finite(restored.state_dict())  # stopped before the bad update

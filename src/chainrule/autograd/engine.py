@@ -73,6 +73,7 @@ def _walk(roots, root_grads, grads, retain_graph):
                 deliver(p, pg, node)
         if not retain_graph:
             _free(node)
+    grads.finish()  # leaves with hooks: their total gradient, through the hooks, into .grad
     return grads.result()
 
 

@@ -175,7 +175,7 @@ class Function:
         results = [Tensor._wrap(o._data) if isinstance(o, Tensor) else o for o in outs]
         if record:
             tensors = [(i, o, r) for i, (o, r) in enumerate(zip(outs, results)) if isinstance(o, Tensor)]
-            ctx.parents, ctx.freed, ctx.retained = args, False, None
+            ctx.parents, ctx.freed, ctx.retained, ctx.hooks = args, False, None, None
             ctx._n_out = len(tensors)
             ctx._out_shapes = [r._data.shape for _, _, r in tensors]
             ctx._out_dtypes = [r._data.dtype for _, _, r in tensors]
@@ -190,6 +190,7 @@ class Function:
                 for k, r in live:
                     slot = _OutputSlot.__new__(_OutputSlot)
                     slot.parents, slot.needs_input_grad, slot.freed, slot.retained = (carrier,), [True], False, None
+                    slot.hooks = None
                     slot.index, slot.count, slot.fn_name = k, ctx._n_out, cls.__name__
                     r._requires_grad, r._ctx = True, slot
         return results[0] if single else tuple(results)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from chainrule.autograd import op
+from chainrule.autograd import hooks, op
 
 
 class Gradients:
@@ -31,25 +31,30 @@ class Gradients:
       before it becomes a pending sum; views and read-only arrays are copied before a leaf keeps them.
     """
 
-    __slots__ = ("pending", "held", "leaf_owned")
+    __slots__ = ("pending", "held", "leaf_owned", "hooked")
 
     def __init__(self):
         self.pending = {}  # node -> the sum of the gradients of its output so far
         self.held = {}  # id of an array (its base for views) -> number of pending entries holding it
         self.leaf_owned = set()  # ids of arrays that became some leaf's .grad buffer
+        self.hooked = {}  # id of a leaf with hooks -> (leaf, its gradients' sum so far): hooks run in finish
 
     def seed(self, root, g) -> None:
         """Start the pass at ``root`` with gradient ``g`` (already of the root's shape and dtype)."""
         if root._ctx is None:
-            self.leaf(root, g.copy())  # the caller's array never becomes a .grad buffer
+            self.to_leaf(root, g.copy())  # the caller's array never becomes a .grad buffer
         else:
             self.pend(root._ctx, g)
 
     def take(self, node):
-        """The complete gradient of ``node``'s output, removed from the pending sums; None if none came."""
+        """The complete gradient of ``node``'s output (after its tensor's hooks), removed from the pending
+        sums; None if none came."""
         g = self.pending.pop(node, None)
         if g is not None:
             self._release(g)
+            node_hooks = getattr(node, "hooks", None)  # register_hook on the node's output tensor
+            if node_hooks:
+                g = hooks.run(node_hooks, g)
         return g
 
     def deliver(self, tensor, g, node) -> None:
@@ -63,9 +68,23 @@ class Gradients:
             g = g.astype(data.dtype)
         ctx = tensor._ctx
         if ctx is None:
-            self.leaf(tensor, g)
+            self.to_leaf(tensor, g)
         else:
             self.pend(ctx, g)
+
+    def to_leaf(self, tensor, g) -> None:
+        """A gradient for a leaf: into ``leaf`` now, or, for a leaf with hooks, summed until ``finish``."""
+        if hooks.leaf_hooks and hooks.of_leaf(tensor):
+            old = self.hooked.get(id(tensor))
+            self.hooked[id(tensor)] = (tensor, g.copy() if old is None else old[1] + g)
+        else:
+            self.leaf(tensor, g)
+
+    def finish(self) -> None:
+        """End of the walk: each hooked leaf's total gradient goes through its hooks, then into ``leaf``."""
+        for tensor, g in self.hooked.values():
+            self.leaf(tensor, hooks.run(hooks.of_leaf(tensor) or {}, g))
+        self.hooked.clear()
 
     def pend(self, ctx, g) -> None:
         """Add ``g`` to the pending sum of node ``ctx``'s output."""
@@ -128,7 +147,7 @@ class Capture(Gradients):
 
     def seed(self, root, g) -> None:
         if root._ctx is None:
-            self.leaf(root, g)
+            self.to_leaf(root, g)
         else:
             self.pend(root._ctx, g)
 
@@ -139,6 +158,10 @@ class Capture(Gradients):
             if i is not None:
                 self.captured[i] = g
         return g
+
+    def to_leaf(self, tensor, g) -> None:
+        if id(tensor) in self.at_leaf:  # other leaves are not reached by autograd.grad: their hooks do not run
+            super().to_leaf(tensor, g)
 
     def leaf(self, tensor, g) -> None:
         i = self.at_leaf.get(id(tensor))

@@ -40,7 +40,8 @@ def bind_tensor(cls) -> None:
 
 
 class Op:
-    __slots__ = ("parents", "links", "needs_input_grad", "freed", "retained", "__dict__")
+    # hooks: register_hook on the output tensor (autograd/hooks.py); unset until a hook is registered
+    __slots__ = ("parents", "links", "needs_input_grad", "freed", "retained", "hooks", "__dict__")
 
     def forward(ctx, *args, **kwargs):  # noqa: N805 - `ctx` reads like the math
         raise NotImplementedError
@@ -87,7 +88,7 @@ class Op:
             ctx.parents = args
             ctx.links = links
             ctx.freed = False
-            ctx.retained = None
+            ctx.retained = ctx.hooks = None
             result._ctx = ctx
         else:
             result._ctx = None

@@ -252,7 +252,8 @@ def train_model(config: dict, data: dict, run_dir: Path, verbose: int, resume: b
     optimizer = build_optimizer(config, model.parameters())
     monitor = "val_loss" if data["val"] is not None else "loss"
     csv = [RunCSVLogger(run_dir / "metrics.csv")] if is_rank_zero() else []
-    callbacks = [EpochTimer(), *csv, TerminateOnNaN()]
+    nan_stop = TerminateOnNaN()
+    callbacks = [EpochTimer(), *csv, nan_stop]
     if config["reduce_lr"]:
         callbacks.append(ReduceLROnPlateau(monitor=monitor, factor=0.5, patience=config["reduce_lr"]))
     if config["early_stopping"]:
@@ -273,6 +274,13 @@ def train_model(config: dict, data: dict, run_dir: Path, verbose: int, resume: b
                   verbose=verbose, checkpoint=run_dir / CHECKPOINT,
                   checkpoint_every=config.get("checkpoint_every") or None,
                   resume=run_dir / CHECKPOINT if resume else None)
+    if nan_stop.stopped_at is not None:  # the weights are finite, but the run diverged: fail as the guard does
+        from chainrule.train import NonFiniteError
+
+        epoch, step = nan_stop.stopped_at
+        raise NonFiniteError(f"the training loss was NaN or infinite at epoch {epoch + 1}, step {step + 1}; "
+                             "TerminateOnNaN stopped training before that update, and the run has no trained model",
+                             epoch, step)
     return model.eval(), loss_fn, history
 
 

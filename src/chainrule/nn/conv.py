@@ -96,7 +96,23 @@ class _ConvNd(Module):
         return s
 
 
-class Conv2d(_ConvNd):
+class _Conv(_ConvNd):
+    """Conv1d and Conv2d: PyTorch's signature (no ``output_padding``) and one ``forward`` through ``_conv``."""
+
+    _conv = None  # FC._conv1d or FC._conv2d
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1, bias=True,
+                 padding_mode="zeros", device=None, dtype=None):
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias,
+                         padding_mode, device, dtype)
+
+    def forward(self, input):
+        x, padding = self._pre_pad(input)
+        conv = type(self)._conv
+        return conv(x, self.weight, self.bias, self.stride, padding, self.dilation, self.groups, self._who())
+
+
+class Conv2d(_Conv):
     """2-D convolution over (N, C_in, H, W) images (cross-correlation, as in PyTorch).
 
     Args:
@@ -124,17 +140,10 @@ class Conv2d(_ConvNd):
     Size([64, 32, 28, 28])
     """
 
-    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1, bias=True,
-                 padding_mode="zeros", device=None, dtype=None):
-        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias,
-                         padding_mode, device, dtype)
-
-    def forward(self, input):
-        x, padding = self._pre_pad(input)
-        return FC._conv2d(x, self.weight, self.bias, self.stride, padding, self.dilation, self.groups, self._who())
+    _conv = staticmethod(FC._conv2d)
 
 
-class Conv1d(_ConvNd):
+class Conv1d(_Conv):
     """1-D convolution over (N, C_in, L) signals; arguments as ``Conv2d`` with one spatial dimension.
 
     >>> nn.Conv1d(3, 8, kernel_size=5, padding=2)(chainrule.zeros(4, 3, 100)).shape
@@ -142,15 +151,7 @@ class Conv1d(_ConvNd):
     """
 
     _dims = 1
-
-    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1, bias=True,
-                 padding_mode="zeros", device=None, dtype=None):
-        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias,
-                         padding_mode, device, dtype)
-
-    def forward(self, input):
-        x, padding = self._pre_pad(input)
-        return FC._conv1d(x, self.weight, self.bias, self.stride, padding, self.dilation, self.groups, self._who())
+    _conv = staticmethod(FC._conv1d)
 
 
 class ConvTranspose2d(_ConvNd):

@@ -6,7 +6,9 @@ readable line and its gradient comes with it. Re-exported by ``nn.functional``.
 from __future__ import annotations
 
 from chainrule.functions import elu, softplus
+from chainrule.ops.activation import Hardsigmoid, Hardswish
 from chainrule.tensor import Tensor, where
+from chainrule.tensor_helpers import _floating
 
 __all__ = [
     "hardtanh", "hardtanh_", "selu", "celu", "softsign", "logsigmoid", "mish", "hardswish", "hardsigmoid",
@@ -50,13 +52,13 @@ def mish(input, inplace=False) -> Tensor:
 
 
 def hardsigmoid(input, inplace=False) -> Tensor:
-    """relu6(x + 3) / 6: a piecewise-linear sigmoid."""
-    return (input + 3).clamp(0.0, 6.0) / 6
+    """relu6(x + 3) / 6: a piecewise-linear sigmoid (gradient 0 at x = +-3, as PyTorch)."""
+    return Hardsigmoid.apply(_floating(input))
 
 
 def hardswish(input, inplace=False) -> Tensor:
-    """x * relu6(x + 3) / 6."""
-    return input * hardsigmoid(input)
+    """x * relu6(x + 3) / 6 (gradient 0 at x = -3 and 1 at x = 3, as PyTorch)."""
+    return Hardswish.apply(_floating(input))
 
 
 def softshrink(input, lambd=0.5) -> Tensor:

@@ -94,6 +94,16 @@ def _elementwise_weight(fn, loss, input, weight, reduction, mean_by_weight):
     return weighted.sum() / weight.sum() if mean_by_weight else weighted.mean()
 
 
+def _pointwise_loss(fn, op, input, target, reduction, weight, mean_by_weight=True, **options):
+    """mse / l1 / huber / smooth_l1: float operands, the broadcast check, then ``op`` reduced (or weighted)."""
+    input, target = _float_pair(input, target)
+    _check_broadcast(fn, input, target)
+    if weight is not None:
+        return _elementwise_weight(fn, op.apply(input, target, reduction="none", **options), input, weight,
+                                   reduction, mean_by_weight)
+    return op.apply(input, target, reduction=reduction, **options)
+
+
 # -- regression ----------------------------------------------------------------------------------------
 def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None) -> Tensor:
     """Mean squared error: ``(input - target)^2``, reduced.
@@ -110,12 +120,7 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", we
     tensor(2.)
     """
     reduction = _reduction(reduction, size_average, reduce)
-    input, target = _float_pair(input, target)
-    _check_broadcast("mse_loss", input, target)
-    if weight is not None:
-        return _elementwise_weight("mse_loss", _ops.MSE.apply(input, target, reduction="none"), input,
-                                   weight, reduction, mean_by_weight=True)
-    return _ops.MSE.apply(input, target, reduction=reduction)
+    return _pointwise_loss("mse_loss", _ops.MSE, input, target, reduction, weight)
 
 
 def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None) -> Tensor:
@@ -131,12 +136,7 @@ def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", wei
     tensor(1.)
     """
     reduction = _reduction(reduction, size_average, reduce)
-    input, target = _float_pair(input, target)
-    _check_broadcast("l1_loss", input, target)
-    if weight is not None:
-        return _elementwise_weight("l1_loss", _ops.L1.apply(input, target, reduction="none"), input,
-                                   weight, reduction, mean_by_weight=True)
-    return _ops.L1.apply(input, target, reduction=reduction)
+    return _pointwise_loss("l1_loss", _ops.L1, input, target, reduction, weight)
 
 
 _KERAS_EPSILON = 1e-7  # keras.backend.epsilon()
@@ -181,12 +181,8 @@ def huber_loss(input, target, reduction="mean", delta=1.0, weight=None) -> Tenso
     reduction = _reduction(reduction)
     if not delta > 0:
         raise ValueError(f"huber_loss: delta must be positive, got delta={delta}")
-    input, target = _float_pair(input, target)
-    _check_broadcast("huber_loss", input, target)
-    if weight is not None:
-        return _elementwise_weight("huber_loss", _ops.Huber.apply(input, target, delta=delta, reduction="none"),
-                                   input, weight, reduction, mean_by_weight=False)
-    return _ops.Huber.apply(input, target, delta=delta, reduction=reduction)
+    return _pointwise_loss("huber_loss", _ops.Huber, input, target, reduction, weight, mean_by_weight=False,
+                           delta=delta)
 
 
 def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0) -> Tensor:
@@ -203,11 +199,9 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mea
     reduction = _reduction(reduction, size_average, reduce)
     if beta < 0:
         raise ValueError(f"smooth_l1_loss: beta must be non-negative, got beta={beta}")
-    input, target = _float_pair(input, target)
-    _check_broadcast("smooth_l1_loss", input, target)
     if beta == 0:
-        return _ops.L1.apply(input, target, reduction=reduction)
-    return _ops.Huber.apply(input, target, delta=beta, reduction=reduction, scale=1.0 / beta)
+        return _pointwise_loss("smooth_l1_loss", _ops.L1, input, target, reduction, None)
+    return _pointwise_loss("smooth_l1_loss", _ops.Huber, input, target, reduction, None, delta=beta, scale=1.0 / beta)
 
 
 # -- binary classification ---------------------------------------------------------------------------

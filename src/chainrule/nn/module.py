@@ -19,7 +19,7 @@ from collections import OrderedDict, namedtuple
 import numpy as np
 
 from chainrule import devices as _devices
-from chainrule.autograd.grad_mode import no_grad
+from chainrule.autograd.grad_mode import GradMode, no_grad
 from chainrule.nn.parameter import Parameter
 from chainrule.tensor import Tensor
 
@@ -37,8 +37,11 @@ class _IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpec
     __str__ = __repr__
 
 
+_HOOK_KINDS = ("_forward_hooks", "_forward_pre_hooks", "_backward_hooks", "_backward_pre_hooks")
+
+
 class RemovableHandle:
-    """Returned by ``register_forward_hook``; ``handle.remove()`` unregisters the hook."""
+    """Returned by ``register_forward_hook`` and the others; ``handle.remove()`` unregisters the hook."""
 
     _ids = itertools.count()
 
@@ -48,7 +51,8 @@ class RemovableHandle:
 
     def remove(self):
         self._hooks.pop(self.id, None)
-        self._module._has_hooks = bool(self._module._forward_hooks or self._module._forward_pre_hooks)
+        d = self._module.__dict__
+        self._module._has_hooks = any(d.get(kind) for kind in _HOOK_KINDS)
 
     def __enter__(self):
         return self
@@ -123,12 +127,18 @@ class Module:
             result = hook(self, args)
             if result is not None:
                 args = result if isinstance(result, tuple) else (result,)
+        backward = None
+        if (self.__dict__.get("_backward_hooks") or self.__dict__.get("_backward_pre_hooks")) and GradMode.enabled:
+            from chainrule.nn.backward_hooks import BackwardCall
+
+            backward = BackwardCall(self, args)
+            args = backward.wrap_inputs(args)
         output = self.forward(*args, **kwargs)
         for hook in list(self._forward_hooks.values()):
             result = hook(self, args, output)
             if result is not None:
                 output = result
-        return output
+        return output if backward is None else backward.wrap_outputs(output)
 
     def register_forward_hook(self, hook) -> RemovableHandle:
         """Call ``hook(module, args, output)`` after every forward; a non-None result replaces the output."""
@@ -138,10 +148,20 @@ class Module:
         """Call ``hook(module, args)`` before every forward; a non-None result replaces the arguments."""
         return self._add_hook("_forward_pre_hooks", hook)
 
+    def register_full_backward_hook(self, hook) -> RemovableHandle:
+        """Call ``hook(module, grad_input, grad_output)`` when the gradients with respect to the module's
+        tensor inputs are computed (tuples of tensors, None where none); a non-None result replaces grad_input."""
+        return self._add_hook("_backward_hooks", hook)
+
+    def register_full_backward_pre_hook(self, hook) -> RemovableHandle:
+        """Call ``hook(module, grad_output)`` when the gradients of the module's outputs are known, before
+        the module's own backward; a non-None result replaces grad_output."""
+        return self._add_hook("_backward_pre_hooks", hook)
+
     def _add_hook(self, kind, hook):
         d = self.__dict__
-        d.setdefault("_forward_hooks", {})
-        d.setdefault("_forward_pre_hooks", {})
+        for name in _HOOK_KINDS:
+            d.setdefault(name, {})
         handle = RemovableHandle(self, d[kind])
         d[kind][handle.id] = hook
         d["_has_hooks"] = True

@@ -130,3 +130,27 @@ class Softplus(Op):
     def backward(ctx, grad):
         z = ctx.z
         return np.where(z > ctx.threshold, grad, grad * sigmoid(z))
+
+
+class Hardsigmoid(Op):
+    """relu6(x + 3) / 6. Slope 1/6 strictly inside (-3, 3), 0 at and beyond the kinks, as PyTorch."""
+
+    def forward(ctx, a):
+        ctx.a = a
+        return np.clip(a + 3, 0, 6) / 6
+
+    def backward(ctx, grad):
+        return np.where((ctx.a > -3) & (ctx.a < 3), grad / 6, 0).astype(grad.dtype, copy=False)
+
+
+class Hardswish(Op):
+    """x * relu6(x + 3) / 6. Slope 0 up to x = -3, x / 3 + 1/2 on (-3, 3), 1 from x = 3 on, as PyTorch."""
+
+    def forward(ctx, a):
+        ctx.a = a
+        return a * (np.clip(a + 3, 0, 6) / 6)
+
+    def backward(ctx, grad):
+        a = ctx.a
+        slope = np.where(a <= -3, 0, np.where(a < 3, a / 3 + 0.5, 1)).astype(grad.dtype, copy=False)
+        return grad * slope

@@ -11,6 +11,7 @@ import numpy as np
 
 from chainrule.train.callbacks.base import Callback
 from chainrule.viz import new_figure, save_figure, to_numpy
+from chainrule.viz._gif import grab_frame, pillow_image, save_gif
 
 _CLASS_COLORS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00")  # Okabe-Ito, colour-blind safe
 
@@ -177,11 +178,7 @@ def animate_boundary(recorder, X, y, path, *, max_frames: int = 40, duration_ms:
     Returns:
         list of int: the epochs of the frames written.
     """
-    try:
-        from PIL import Image
-    except ImportError as e:
-        raise ImportError("animate_boundary needs Pillow, which is not installed: pip install chainrule[image]") from e
-    from chainrule.io import atomic_write
+    pillow_image("animate_boundary")
 
     frames = recorder.frames
     if not frames:
@@ -198,9 +195,6 @@ def animate_boundary(recorder, X, y, path, *, max_frames: int = 40, duration_ms:
         ax.clear()
         _draw(ax, recorder.xx, recorder.yy, probs, X, y, legend=False, fast=True)
         ax.set_title(f"epoch {epoch}", fontsize=10)
-        fig.canvas.draw()
-        images.append(Image.fromarray(np.asarray(fig.canvas.buffer_rgba())[..., :3]).convert(
-            "P", palette=Image.Palette.ADAPTIVE, colors=32))
-    with atomic_write(path) as f:
-        images[0].save(f, format="GIF", save_all=True, append_images=images[1:], duration=duration_ms, loop=0)
+        images.append(grab_frame(fig, colors=32))
+    save_gif(path, images, duration_ms)
     return [frames[i][0] for i in keep]

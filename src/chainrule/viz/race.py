@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from chainrule.viz import new_figure, save_figure
+from chainrule.viz._gif import grab_frame, pillow_image, save_gif
 
 # Okabe-Ito colours (colour-blind safe) and line styles, so that eight paths stay apart in grey too
 _COLORS = ("#000000", "#E69F00", "#56B4E9", "#009E73", "#999999", "#0072B2", "#D55E00", "#CC79A7")
@@ -203,11 +204,7 @@ def plot_race(result, path=None, title=None):
 
 def animate_race(result, path, *, frames: int = 30, duration_ms: int = 120, dpi: int = 60) -> int:
     """Write the race as an animated GIF (Pillow, ``pip install chainrule[image]``); returns the frame count."""
-    try:
-        from PIL import Image
-    except ImportError as e:
-        raise ImportError("animate_race needs Pillow, which is not installed: pip install chainrule[image]") from e
-    from chainrule.io import atomic_write
+    pillow_image("animate_race")
 
     steps = max(len(p) for p in result["paths"].values()) - 1
     images = []
@@ -220,9 +217,6 @@ def animate_race(result, path, *, frames: int = 30, duration_ms: int = 120, dpi:
         _draw_paths(ax, result, upto)
         ax.legend(fontsize=6, loc="best", ncol=2)
         ax.set_title(f"{result['function'].name}: step {upto}", fontsize=9)
-        fig.canvas.draw()
-        images.append(Image.fromarray(np.asarray(fig.canvas.buffer_rgba())[..., :3]).convert(
-            "P", palette=Image.Palette.ADAPTIVE, colors=64))
-    with atomic_write(path) as f:
-        images[0].save(f, format="GIF", save_all=True, append_images=images[1:], duration=duration_ms, loop=0)
+        images.append(grab_frame(fig, colors=64))
+    save_gif(path, images, duration_ms)
     return len(images)

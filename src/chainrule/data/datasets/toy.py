@@ -44,6 +44,12 @@ def _setup(name, n_samples, noise, generator, seed):
     return rng_of(resolve_generator(generator, seed, name))
 
 
+def _regression_points(rng, n_samples, noise):
+    """Playground's regression inputs: points uniform in [-6, 6]^2, and the noisy copy ``y`` is computed from."""
+    X = rng.uniform(-6, 6, (n_samples, 2))
+    return X, X + rng.uniform(-6, 6, (n_samples, 2)) * noise
+
+
 def circle(n_samples=NUM_SAMPLES_CLASSIFY, noise=0.0, *, shuffle=True, seed=None, generator=None, as_dataset=False):
     """A disc of class 1 (radius < 2.5) inside a ring of class 0 (radius 3.5 to 5); Playground's "circle".
 
@@ -210,8 +216,7 @@ def plane(n_samples=NUM_SAMPLES_REGRESS, noise=0.0, *, shuffle=True, seed=None, 
     True
     """
     rng = _setup("plane", n_samples, noise, generator, seed)
-    X = rng.uniform(-6, 6, (n_samples, 2))
-    shifted = X + rng.uniform(-6, 6, (n_samples, 2)) * noise
+    X, shifted = _regression_points(rng, n_samples, noise)
     return _finish(X, shifted.sum(axis=1) / 10, rng, shuffle, as_dataset, regression=True)
 
 
@@ -241,8 +246,7 @@ def multi_gauss(n_samples=NUM_SAMPLES_REGRESS, noise=0.0, *, shuffle=True, seed=
     True
     """
     rng = _setup("multi_gauss", n_samples, noise, generator, seed)
-    X = rng.uniform(-6, 6, (n_samples, 2))
-    shifted = X + rng.uniform(-6, 6, (n_samples, 2)) * noise
+    X, shifted = _regression_points(rng, n_samples, noise)
     d = np.hypot(shifted[:, None, 0] - _GAUSSIANS[:, 0], shifted[:, None, 1] - _GAUSSIANS[:, 1])
     values = _GAUSSIANS[:, 2] * np.clip(1 - d / 2, 0, 1)  # (N, 6)
     # Playground keeps the first bump with the strictly largest |value|: argmax picks the first too

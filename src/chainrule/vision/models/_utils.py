@@ -25,6 +25,24 @@ def norm_classes() -> tuple:
     return tuple(getattr(nn, name) for name in ("BatchNorm2d", "GroupNorm") if hasattr(nn, name))
 
 
+def init_mobile_net(model, init_linear_weight) -> None:
+    """torchvision's initialisation of MobileNetV2 and EfficientNet: He-normal (fan_out) convolutions with zero
+    bias, norm layers at weight 1 and bias 0, Linear layers by ``init_linear_weight(layer.weight)`` and zero bias."""
+    from chainrule import nn
+
+    for m in model.modules():
+        if isinstance(m, nn.Conv2d):
+            nn.init.kaiming_normal_(m.weight, mode="fan_out")
+            if m.bias is not None:
+                nn.init.zeros_(m.bias)
+        elif isinstance(m, norm_classes()):
+            nn.init.ones_(m.weight)
+            nn.init.zeros_(m.bias)
+        elif isinstance(m, nn.Linear):
+            init_linear_weight(m.weight)
+            nn.init.zeros_(m.bias)
+
+
 def resolve_weights(builder: str, weights) -> str | None:
     """The safetensors file that ``weights=`` names for ``builder``, or None for random weights."""
     if weights is None:

@@ -7,7 +7,7 @@ import math
 from functools import partial
 
 from chainrule import nn
-from chainrule.vision.models._utils import build, make_divisible, norm_classes
+from chainrule.vision.models._utils import build, init_mobile_net, make_divisible
 from chainrule.vision.ops import Conv2dNormActivation, SqueezeExcitation, StochasticDepth
 
 __all__ = ["EfficientNet", "MBConv", "MBConvConfig", "efficientnet_b0"]
@@ -103,18 +103,8 @@ class EfficientNet(nn.Module):
         self.features = nn.Sequential(*layers)
         self.avgpool = nn.AdaptiveAvgPool2d(1)
         self.classifier = nn.Sequential(nn.Dropout(p=dropout, inplace=True), nn.Linear(last_out, num_classes))
-        for m in self.modules():
-            if isinstance(m, nn.Conv2d):
-                nn.init.kaiming_normal_(m.weight, mode="fan_out")
-                if m.bias is not None:
-                    nn.init.zeros_(m.bias)
-            elif isinstance(m, norm_classes()):
-                nn.init.ones_(m.weight)
-                nn.init.zeros_(m.bias)
-            elif isinstance(m, nn.Linear):
-                bound = 1.0 / math.sqrt(m.out_features)
-                nn.init.uniform_(m.weight, -bound, bound)
-                nn.init.zeros_(m.bias)
+        # Linear layers: U(-1/sqrt(out_features), 1/sqrt(out_features)), as torchvision
+        init_mobile_net(self, lambda w: nn.init.uniform_(w, -1.0 / math.sqrt(w.shape[0]), 1.0 / math.sqrt(w.shape[0])))
 
     def forward(self, x):
         return self.classifier(self.avgpool(self.features(x)).flatten(1))

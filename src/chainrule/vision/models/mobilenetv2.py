@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from chainrule import nn
-from chainrule.vision.models._utils import build, make_divisible, norm_classes
+from chainrule.vision.models._utils import build, init_mobile_net, make_divisible
 from chainrule.vision.ops import Conv2dNormActivation
 
 __all__ = ["InvertedResidual", "MobileNetV2", "mobilenet_v2"]
@@ -80,17 +80,7 @@ class MobileNetV2(nn.Module):
                                              activation_layer=nn.ReLU6))
         self.features = nn.Sequential(*features)
         self.classifier = nn.Sequential(nn.Dropout(p=dropout), nn.Linear(self.last_channel, num_classes))
-        for m in self.modules():
-            if isinstance(m, nn.Conv2d):
-                nn.init.kaiming_normal_(m.weight, mode="fan_out")
-                if m.bias is not None:
-                    nn.init.zeros_(m.bias)
-            elif isinstance(m, norm_classes()):
-                nn.init.ones_(m.weight)
-                nn.init.zeros_(m.bias)
-            elif isinstance(m, nn.Linear):
-                nn.init.normal_(m.weight, 0, 0.01)
-                nn.init.zeros_(m.bias)
+        init_mobile_net(self, lambda weight: nn.init.normal_(weight, 0, 0.01))
 
     def forward(self, x):
         x = nn.functional.adaptive_avg_pool2d(self.features(x), (1, 1))

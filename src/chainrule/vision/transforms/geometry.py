@@ -175,36 +175,34 @@ class RandomCrop(_Random):
         return _crop(img, *self.get_params(img))
 
 
-class RandomVerticalFlip(_Random):
+class _RandomFlip(_Random):
+    """Mirror the image with probability ``p``: a tensor by indexing with ``_index``, a PIL image by ``_pil``."""
+
+    _index = _pil = None
+
+    def __init__(self, p=0.5, *, generator=None, seed=None):
+        self.p = p
+        self._init_rng(generator, seed)
+
+    def __call__(self, img):
+        if self._rng().random() >= self.p:
+            return img
+        if _is_tensor(img):
+            return img[self._index]
+        Image, _ = _pil()
+        return img.transpose(getattr(Image.Transpose, self._pil))
+
+
+class RandomVerticalFlip(_RandomFlip):
     """Mirror the image top-bottom with probability ``p`` (default 0.5)."""
 
-    def __init__(self, p=0.5, *, generator=None, seed=None):
-        self.p = p
-        self._init_rng(generator, seed)
-
-    def __call__(self, img):
-        if self._rng().random() >= self.p:
-            return img
-        if _is_tensor(img):
-            return img[..., ::-1, :]
-        Image, _ = _pil()
-        return img.transpose(Image.Transpose.FLIP_TOP_BOTTOM)
+    _index, _pil = (..., slice(None, None, -1), slice(None)), "FLIP_TOP_BOTTOM"  # img[..., ::-1, :]
 
 
-class RandomHorizontalFlip(_Random):
+class RandomHorizontalFlip(_RandomFlip):
     """Mirror the image left-right with probability ``p`` (default 0.5)."""
 
-    def __init__(self, p=0.5, *, generator=None, seed=None):
-        self.p = p
-        self._init_rng(generator, seed)
-
-    def __call__(self, img):
-        if self._rng().random() >= self.p:
-            return img
-        if _is_tensor(img):
-            return img[..., ::-1]
-        Image, _ = _pil()
-        return img.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
+    _index, _pil = (..., slice(None, None, -1)), "FLIP_LEFT_RIGHT"  # img[..., ::-1]
 
 
 class RandomRotation(_Random):

@@ -100,6 +100,8 @@ def race(data, args, jax_ok):
         extra = [runners.ChainruleRun(X, y, seed=seed, jit=False)]
         runs = make_runs(X, y, seed, jax_ok, extra)
         runs.insert(3, runners.TorchRun(X, y, seed=seed, threads=1))
+        for r in runs:  # numba's kernels loaded from its disk cache (JAX compiled in its constructor): not timed
+            r.steps(2)
         for name, sec in alternate(runs, args.epochs, args.budget).items():
             times.setdefault(name, []).extend(sec)
         for r in runs:
@@ -139,16 +141,18 @@ def contention(data, args, jax_ok):
     for r in runs:  # warm up (numba loaded, JAX compiled in its constructor) before the competitor starts
         r.epoch()
     default, g = runs[0], threads.governor
+    default.steps(50)  # the adaptive default again (the fixed run turned it off), settled on the load now
     before = g.threads if g.enabled and g.lib is not None else None
     busy = subprocess.Popen([sys.executable, "-c", "while True: pass"])
     try:
-        drop = _governor_reaction(default, lambda: g.threads < (before or 0))
+        drop = _governor_reaction(default, lambda: g.threads < before) if before and before > 1 else None
         times = alternate(runs, args.contention_epochs, budget=args.contention_budget)
+        default._threads()
         during = g.threads if before is not None else None
     finally:
         busy.kill()
         busy.wait()
-    back = _governor_reaction(default, lambda: g.threads >= (before or 0), limit=15.0)
+    back = _governor_reaction(default, lambda: g.threads >= before, limit=15.0) if before and before > 1 else None
     med = print_table(times, f"with one competing busy process: {len(X):,} samples per epoch, up to "
                       f"{args.contention_epochs} epochs alternating (a run stops after {args.contention_budget:.0f} s)")
     few = [name for name, t in times.items() if len(t) < 10]
@@ -160,10 +164,13 @@ def contention(data, args, jax_ok):
           f"{'met' if r <= 1.5 else 'not met'}); median {med[DEFAULT]:.3f} s, p95 {p95(mine):.3f} s")
     if before is None:
         print("contention: the thread governor is off (fixed thread count) or found no multi-threaded BLAS")
+    elif before == 1:
+        print(f"contention: governor: already 1 BLAS thread before the competitor started (load average "
+              f"{os.getloadavg()[0]:.1f}: the machine was busy), {during} during it; its reaction was not measurable")
     else:
-        print(f"contention: governor: {before} BLAS thread(s) before the competitor, {during} during it; "
+        print(f"contention: governor: {before} BLAS threads before the competitor, {during} during it; "
               f"fewer threads {_seconds(drop)} after it started, {before} again {_seconds(back)} after it stopped "
-              f"(load average {os.getloadavg()[0]:.1f}: other processes also count)")
+              f"(load average {os.getloadavg()[0]:.1f}: other processes count too)")
 
 
 def _governor_reaction(run, done, limit=5.0):
@@ -256,7 +263,8 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description="chainrule vs PyTorch and JAX side by side")
     parser.add_argument("--quick", action="store_true", help="fewer epochs and smaller tables")
     parser.add_argument("--only", nargs="+", choices=["race", "contention", "memory", "overhead", "scaling"])
-    parser.add_argument("--epochs", type=int, default=None, help="race epochs per library and seed (5; quick 3)")
+    parser.add_argument("--epochs", type=int, default=None,
+                        help="race epochs per library and seed (10; quick 10, so that p95 is not just the slowest)")
     parser.add_argument("--seeds", type=int, default=None, help="fresh models per library (2; quick 1)")
     parser.add_argument("--samples", type=int, default=60_000, help="training images per race epoch")
     parser.add_argument("--budget", type=float, default=None, help="race: seconds per library and seed at most")
@@ -270,7 +278,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     if args.child:
         return child(args.child, args.epochs or 1)
-    args.epochs = args.epochs or (3 if args.quick else 5)
+    args.epochs = args.epochs or 10
     args.seeds = args.seeds or (1 if args.quick else 2)
     args.contention_epochs = args.contention_epochs or (12 if args.quick else 20)
     args.contention_samples = args.contention_samples or (10_000 if args.quick else 20_000)

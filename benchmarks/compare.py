@@ -221,8 +221,8 @@ def peak_rss_of(cmd, **env):
 
 def memory(args, jax_ok):
     epochs = 1 if args.quick else 2
-    rows = [("chainrule (default install: numba Adam)", peak_rss("chainrule", epochs)),
-            ("chainrule, NumPy Adam (numba not loaded)", peak_rss("chainrule", epochs, CHAINRULE_JIT="0")),
+    rows = [("chainrule (default install: numba kernels)", peak_rss("chainrule", epochs)),
+            ("chainrule without numba (CHAINRULE_JIT=0)", peak_rss("chainrule", epochs, CHAINRULE_JIT="0")),
             ("PyTorch eager", peak_rss("torch", epochs))]
     if jax_ok:
         rows.append(("JAX jit", peak_rss("jax", epochs)))

@@ -129,7 +129,7 @@ class LinearRelu(Linear):
 
 
 def _fits(x, weight, bias):
-    """The compiled forward's case: a C-ordered 2-D float batch smaller than out_features, one dtype."""
+    """The compiled forward's case: a 2-D float32/float64 batch smaller than out_features, one dtype."""
     dt = weight.dtype
     return (x.ndim == 2 and x.shape[0] < weight.shape[0] and dt.kind == "f" and dt.itemsize >= 4
             and x.dtype == dt and bias.dtype == dt and bias.ndim == 1 and x.shape[1] == weight.shape[1])

@@ -5,8 +5,8 @@ Fashion-MNIST, and has the same three methods: ``epoch()`` (one shuffled pass), 
 (``n`` steps on fixed batches, for the scaling table) and ``accuracy(Xt, yt)``.
 
 - chainrule: the lectures' loop (``for x, y in loader: loss = ...; zero_grad; backward; step``), uint8
-  images converted per batch by the loader's ``ToFloat``. ``jit=False`` forces the NumPy forms of Adam
-  and of the fused Linear+ReLU (what a machine without numba runs); ``threads`` fixes the BLAS thread
+  images converted per batch by the loader's ``ToFloat``. ``jit=False`` forces the NumPy forms of Adam,
+  the fused Linear+ReLU and cross-entropy (what a machine without numba runs); ``threads`` fixes the BLAS thread
   count instead of the adaptive default.
 - PyTorch eager: float32 tensors in memory, ``randperm`` and fancy indexing per batch (faster than its
   DataLoader, which collates sample by sample).
@@ -85,16 +85,16 @@ class ChainruleRun:
 
     @contextlib.contextmanager
     def _numba(self):
-        """``jit=False``: the NumPy forms only (Adam's and the fused Linear+ReLU's), as without numba."""
-        from chainrule.ops import matmul
+        """``jit=False``: the NumPy forms only (Adam's, the fused Linear+ReLU's, cross-entropy's), as without numba."""
+        from chainrule.ops import loss, matmul
 
-        saved = matmul._linear_kernels
+        saved = matmul._linear_kernels, loss._ce_kernels
         if not self.jit:
-            matmul._linear_kernels = False
+            matmul._linear_kernels = loss._ce_kernels = False
         try:
             yield
         finally:
-            matmul._linear_kernels = saved
+            matmul._linear_kernels, loss._ce_kernels = saved
 
     def steps(self, n):
         self._threads()

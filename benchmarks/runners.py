@@ -5,8 +5,9 @@ Fashion-MNIST, and has the same three methods: ``epoch()`` (one shuffled pass), 
 (``n`` steps on fixed batches, for the scaling table) and ``accuracy(Xt, yt)``.
 
 - chainrule: the lectures' loop (``for x, y in loader: loss = ...; zero_grad; backward; step``), uint8
-  images converted per batch by the loader's ``ToFloat``. ``jit=False`` forces the NumPy Adam (what a
-  machine without numba runs); ``threads`` fixes the BLAS thread count instead of the adaptive default.
+  images converted per batch by the loader's ``ToFloat``. ``jit=False`` forces the NumPy forms of Adam,
+  the fused Linear+ReLU and cross-entropy (what a machine without numba runs); ``threads`` fixes the BLAS thread
+  count instead of the adaptive default.
 - PyTorch eager: float32 tensors in memory, ``randperm`` and fancy indexing per batch (faster than its
   DataLoader, which collates sample by sample).
 - JAX: the whole step (loss, grad, Adam) under one ``jax.jit`` with the state donated; batches gathered
@@ -15,6 +16,8 @@ Fashion-MNIST, and has the same three methods: ``epoch()`` (one shuffled pass), 
 """
 
 from __future__ import annotations
+
+import contextlib
 
 import numpy as np
 
@@ -39,8 +42,8 @@ class ChainruleRun:
         from chainrule.data import DataLoader, TensorDataset
         from chainrule.data.transforms import ToFloat
 
-        self.cr, self.threads = cr, threads
-        self.name = name or ("chainrule" if jit else "chainrule, NumPy Adam (no numba)")
+        self.cr, self.threads, self.jit = cr, threads, jit
+        self.name = name or ("chainrule" if jit else "chainrule without numba (NumPy forms)")
         cr.manual_seed(seed)
         self.model = nn.Sequential(nn.Linear(784, hidden), nn.ReLU(), nn.Linear(hidden, 10))
         self.opt = cr.optim.Adam(self.model.parameters(), lr=LR, fused=None if jit else False)
@@ -70,14 +73,28 @@ class ChainruleRun:
                 threads._blas().limit(limits=self.threads)
 
     def epoch(self):
-        self._threads()
-        model, opt, loss_fn = self.model, self.opt, self.loss_fn
-        model.train()
-        for x, y in self.loader:
-            loss = loss_fn(model(x), y)
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
+        with self._numba():
+            self._threads()
+            model, opt, loss_fn = self.model, self.opt, self.loss_fn
+            model.train()
+            for x, y in self.loader:
+                loss = loss_fn(model(x), y)
+                opt.zero_grad()
+                loss.backward()
+                opt.step()
+
+    @contextlib.contextmanager
+    def _numba(self):
+        """``jit=False``: the NumPy forms only (Adam's, the fused Linear+ReLU's, cross-entropy's), as without numba."""
+        from chainrule.ops import loss, matmul
+
+        saved = matmul._linear_kernels, loss._ce_kernels
+        if not self.jit:
+            matmul._linear_kernels = loss._ce_kernels = False
+        try:
+            yield
+        finally:
+            matmul._linear_kernels, loss._ce_kernels = saved
 
     def steps(self, n):
         self._threads()

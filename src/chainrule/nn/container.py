@@ -5,6 +5,8 @@ from __future__ import annotations
 import operator
 from collections import OrderedDict
 
+from chainrule.nn.activation import ReLU
+from chainrule.nn.linear import Linear
 from chainrule.nn.module import Module, _addindent
 
 
@@ -47,9 +49,26 @@ class Sequential(Module):
             for idx, module in enumerate(args):
                 self.add_module(str(idx), module)
 
+    # Run a Linear followed by a ReLU as one fused node (ops.matmul.LinearRelu: the same bits, fewer
+    # passes over memory) when neither has hooks; exact types only, so subclasses keep their forward.
+    fuse_linear_relu = True
+
     def forward(self, input):
-        for module in self._modules.values():
-            input = module(input)
+        modules = list(self._modules.values())
+        if not self.fuse_linear_relu:
+            for module in modules:
+                input = module(input)
+            return input
+        i, n = 0, len(modules)
+        while i < n:
+            module = modules[i]
+            if (type(module) is Linear and i + 1 < n and type(modules[i + 1]) is ReLU and not module._has_hooks
+                    and not modules[i + 1]._has_hooks):
+                input = module._forward_relu(input)
+                i += 2
+            else:
+                input = module(input)
+                i += 1
         return input
 
     def __getitem__(self, idx):

@@ -12,6 +12,7 @@ from chainrule.nn import init
 from chainrule.nn.module import Module
 from chainrule.nn.parameter import Parameter
 from chainrule.ops.matmul import Linear as _LinearOp
+from chainrule.ops.matmul import LinearRelu as _LinearReluOp
 
 
 class Identity(Module):
@@ -79,6 +80,13 @@ class Linear(Module):
         try:
             return _LinearOp.apply(input, self.weight, self.bias)
         except ValueError:  # NumPy's matmul shape error: explain it in the layer's terms
+            raise ShapeError(self._shape_error(input)) from None
+
+    def _forward_relu(self, input):
+        """``relu(self(input))`` as one fused node (how ``Sequential`` runs a Linear followed by a ReLU)."""
+        try:
+            return _LinearReluOp.apply(input, self.weight, self.bias)
+        except ValueError:
             raise ShapeError(self._shape_error(input)) from None
 
     def _shape_error(self, input):

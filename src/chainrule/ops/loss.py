@@ -11,6 +11,9 @@ keyword arrays; tensors that may need one (``input``, a float ``target``) are po
 
 from __future__ import annotations
 
+import os
+import warnings
+
 import numpy as np
 
 from chainrule.autograd.op import Op
@@ -312,6 +315,35 @@ class _ClassIndexLoss(Op):
         return np.asarray(total / ctx.denom if ctx.denom else np.nan, dtype=rows.dtype)  # 0/0: nan, as torch
 
 
+_FAST_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+_ce_kernels = None  # None: not tried yet; False: unavailable or disabled; else the kernels' module
+
+
+def _kernels():
+    """The compiled cross-entropy kernels (a module), or None when numba is missing or ``CHAINRULE_JIT=0``."""
+    global _ce_kernels
+    if _ce_kernels is None:
+        _ce_kernels = _load() if os.environ.get("CHAINRULE_JIT", "1") != "0" else False
+    return _ce_kernels or None
+
+
+def _load():
+    try:
+        from chainrule.ops import _loss_numba
+    except ImportError:
+        return False
+    try:  # compile (or load from numba's disk cache) now, so that a numba problem shows once, here
+        for dt in _FAST_DTYPES:
+            x, y = np.zeros((1, 2), dt), np.zeros(1, np.int64)
+            _loss_numba.cross_entropy_mean(x, y, x.copy(), x[:, 0].copy())
+            _loss_numba.cross_entropy_mean_backward(x, x[:, 0].copy(), y, dt.type(1), x.copy())
+    except Exception as exc:  # noqa: BLE001 - any JIT failure means: use the NumPy form
+        warnings.warn(f"chainrule: numba cross-entropy kernels unavailable ({exc}); using NumPy", RuntimeWarning,
+                      stacklevel=3)
+        return False
+    return _loss_numba
+
+
 class CrossEntropy(_ClassIndexLoss):
     """Cross-entropy of logits against class indices, fused: log-softmax, pick, weight, smooth, reduce.
 
@@ -323,6 +355,21 @@ class CrossEntropy(_ClassIndexLoss):
     """
 
     def forward(ctx, x, y, weight=None, ignore_index=-100, reduction="mean", label_smoothing=0.0):
+        ctx.fast = None
+        if (weight is None and not label_smoothing and reduction == "mean" and x.ndim == 2 and y.ndim == 1
+                and x.shape[0] == y.shape[0] > 0 and x.shape[1] > 0 and not 0 <= ignore_index < x.shape[1]
+                and x.dtype in _FAST_DTYPES and x.flags.c_contiguous and y.dtype.kind in "iu"):
+            k = _kernels()
+            if k is not None:  # the common case in one compiled pass (_loss_numba.py)
+                p, s = np.empty_like(x), np.empty(x.shape[0], x.dtype)
+                loss = k.cross_entropy_mean(x, y, p, s)
+                if loss == loss:  # NaN: a target out of range (or NaN logits): the NumPy form decides
+                    ctx.fast, ctx.x_shape = (p, s, y), x.shape
+                    return np.asarray(loss, dtype=x.dtype)
+        return ctx.forward_reference(x, y, weight, ignore_index, reduction, label_smoothing)
+
+    def forward_reference(ctx, x, y, weight=None, ignore_index=-100, reduction="mean", label_smoothing=0.0):
+        """The readable NumPy form of ``forward`` (every case; the compiled one is checked against it)."""
         n, c = (1, x.shape[0]) if x.ndim == 1 else x.shape[:2]
         xs = class_rows(x, n, c)
         y, flat, keep, w, denom = ctx._rows(xs, y, weight, ignore_index, "cross_entropy")
@@ -346,6 +393,14 @@ class CrossEntropy(_ClassIndexLoss):
         return ctx._finish(rows, reduction, x.shape[:1] + x.shape[2:] if x.ndim > 1 else ())
 
     def backward(ctx, grad):
+        if ctx.fast is not None:
+            p, s, y = ctx.fast
+            g = np.empty_like(p)
+            _kernels().cross_entropy_mean_backward(p, s, y, p.dtype.type(grad / len(y)), g)
+            return g, None
+        return ctx.backward_reference(grad)
+
+    def backward_reference(ctx, grad):
         up = ctx._scale(grad)  # u_i, zero on ignored rows
         eps, c, weight, y = ctx.eps, ctx.c, ctx.weight, ctx.y
         hit = up * (1 - eps) if weight is None else up * ((1 - eps) * weight[y][:, None])  # [k = y] term

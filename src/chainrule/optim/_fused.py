@@ -17,6 +17,8 @@ from __future__ import annotations
 import os
 import warnings
 
+import numpy as np
+
 _kernels = None  # None: not tried yet; False: unavailable; else the module of compiled kernels
 _scalars_key = _scalars = None  # the last group/step/dtype's coefficients (one step reuses them)
 
@@ -38,16 +40,69 @@ def fused_adam_step(p, state, group) -> bool:
     data, grad, m, v = p._data, p.grad._data, state["exp_avg"], state["exp_avg_sq"]
     if group["amsgrad"] or not _same_flat_layout(data, grad, m, v):
         return False
+    _kernels.adam(data.reshape(-1), grad.reshape(-1), m.reshape(-1), v.reshape(-1),
+                  *_coefficients(data, state["step"], group), group["maximize"], group["decoupled_weight_decay"])
+    return True
+
+
+def _coefficients(data, step, group):
+    """The kernel's scalars for one step of ``group``, rounded to the parameter's dtype (cached per step)."""
     global _scalars_key, _scalars
-    key = (data.dtype, state["step"], float(group["lr"]), group["betas"], group["eps"], group["weight_decay"])
+    key = (data.dtype, step, float(group["lr"]), group["betas"], group["eps"], group["weight_decay"])
     if key != _scalars_key:  # once per step and group: rounded to the parameter's dtype, as the NumPy form's are
         dt, step, lr, (beta1, beta2), eps, weight_decay = data.dtype.type, *key[1:]
         _scalars = (dt(1 - beta1), dt(beta2), dt(1 - beta2), dt(lr / (1 - beta1**step)),
                     dt((1 - beta2**step) ** 0.5), dt(eps), dt(weight_decay), dt(1 - lr * weight_decay))
         _scalars_key = key
-    _kernels.adam(data.reshape(-1), grad.reshape(-1), m.reshape(-1), v.reshape(-1), *_scalars,
-                  group["maximize"], group["decoupled_weight_decay"])
+    return _scalars
+
+
+def fused_adam_group(params, states, group, views) -> bool:
+    """One compiled call updating all of ``params`` (one param group's, each with a gradient and a state
+    whose step was just advanced); False (nothing done) where it does not apply, and the caller then
+    updates parameter by parameter.
+
+    It applies when ``fused_adam_step`` would apply to each parameter and all share one dtype and one
+    step count. ``views`` caches each parameter's flat views of its data and moments, checked by identity
+    each step (a replaced array, e.g. after ``load_state_dict``, is viewed afresh).
+    """
+    if group["amsgrad"] or not params:
+        return False
+    dtype, step = params[0]._data.dtype, states[0]["step"]
+    ps, gs, ms, vs = [], [], [], []
+    for p, state in zip(params, states):
+        data, grad, m, v = p._data, p.grad._data, state["exp_avg"], state["exp_avg_sq"]
+        if state["step"] != step or data.dtype != dtype:
+            return False
+        cached = views.get(id(p))
+        if cached is None or cached[0] is not data or cached[1] is not m or cached[2] is not v:
+            if not _same_flat_layout(data, grad, m, v):
+                return False
+            cached = views[id(p)] = (data, m, v, data.reshape(-1), m.reshape(-1), v.reshape(-1))
+        elif not (grad.flags.c_contiguous and grad.dtype == dtype and grad.shape == data.shape):
+            return False
+        ps.append(cached[3])
+        gs.append(grad.reshape(-1))
+        ms.append(cached[4])
+        vs.append(cached[5])
+    pad = (1 << (len(ps) - 1).bit_length()) - len(ps)  # to a power of two: few compiled lengths
+    if pad:
+        empty = _empty(dtype)
+        for lst in (ps, gs, ms, vs):
+            lst.extend([empty] * pad)
+    _kernels.adam_group(tuple(ps), tuple(gs), tuple(ms), tuple(vs), *_coefficients(params[0]._data, step, group),
+                        group["maximize"], group["decoupled_weight_decay"])
     return True
+
+
+_empties = {}
+
+
+def _empty(dtype):
+    e = _empties.get(dtype)
+    if e is None:
+        e = _empties[dtype] = np.empty(0, dtype)
+    return e
 
 
 def _same_flat_layout(data, grad, m, v):
@@ -65,11 +120,13 @@ def _compile():
     except ImportError:
         return False
     try:  # compile (or load from numba's cache) now, so a numba problem shows here once and falls back
-        import numpy as np
-
         a = np.zeros(2, np.float32)
         c = np.float32(0.5)
         _fused_numba.adam(a, a.copy(), a.copy(), a.copy(), c, c, c, c, c, c, c, c, False, False)
+        t = (a, a)  # and the whole-group kernel for the most common lengths, from the cache after the first run
+        _fused_numba.adam_group(t, t, t, t, c, c, c, c, c, c, c, c, False, False)
+        t = (a, a, a, a)
+        _fused_numba.adam_group(t, t, t, t, c, c, c, c, c, c, c, c, False, False)
     except Exception as exc:  # noqa: BLE001 - any JIT failure means: use the NumPy form
         warnings.warn(f"chainrule: numba kernels unavailable ({exc}); using NumPy updates", RuntimeWarning,
                       stacklevel=3)

@@ -22,3 +22,13 @@ def adam(p, g, m, v, one_minus_beta1, beta2, one_minus_beta2, step_size, bias_co
         m[i] = mi
         v[i] = vi
         p[i] -= (mi / (np.sqrt(vi) / bias_correction2_sqrt + eps)) * step_size
+
+
+@numba.njit(error_model="numpy", cache=True)
+def adam_group(ps, gs, ms, vs, one_minus_beta1, beta2, one_minus_beta2, step_size, bias_correction2_sqrt, eps,
+               weight_decay, decay, maximize, decoupled):
+    """``adam`` over every parameter of a param group in one call: tuples of flat arrays, padded with
+    empty ones to a power-of-two length (one compilation per padded length, cached on disk)."""
+    for k in range(len(ps)):
+        adam(ps[k], gs[k], ms[k], vs[k], one_minus_beta1, beta2, one_minus_beta2, step_size, bias_correction2_sqrt,
+             eps, weight_decay, decay, maximize, decoupled)

@@ -111,18 +111,19 @@ class Optimizer:
         """Update every parameter that has a gradient; return the closure's loss, if one is given."""
         raise NotImplementedError
 
-    def _params_with_grad(self, init=None):
+    def _params_with_grad(self, init=None, groups=None):
         """Each parameter that has a gradient, with its state and its param group: ``(p, state, group)``.
 
-        ``init(p, group)``, if given, makes the parameter's first state (a dict of arrays and numbers)
-        the first time it is met; without it, ``state`` is whatever ``self.state`` holds (None at
-        first). So that ``step`` reads like the algorithm::
+        ``groups`` (default: all param groups) limits the walk to those. ``init(p, group)``, if given,
+        makes the parameter's first state (a dict of arrays and numbers) the first time it is met;
+        without it, ``state`` is whatever ``self.state`` holds (None at first). So that ``step`` reads
+        like the algorithm::
 
             for p, state, group in self._params_with_grad(lambda p, group: {"step": 0, "sum": zeros(p)}):
                 state["step"] += 1
                 ...
         """
-        for group in self.param_groups:
+        for group in self.param_groups if groups is None else groups:
             for p in group["params"]:
                 if p.grad is None:
                     continue

@@ -124,8 +124,8 @@ print(f"cell {time.perf_counter() - t0:.3f} s")
 
 def import_time() -> float:
     code = "import time; t = time.perf_counter(); import tqdm.auto; print(time.perf_counter() - t)"
-    runs = [float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout) for _ in range(3)]
-    return min(runs)
+    runs = [subprocess.run([sys.executable, "-c", code], capture_output=True, text=True) for _ in range(3)]
+    return min(float(r.stdout) for r in runs)
 
 
 def main() -> None:

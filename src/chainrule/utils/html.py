@@ -53,7 +53,7 @@ def _number(value, key: str = "") -> str:
 
 
 def tensor_html(t) -> str:
-    """A header (shape, dtype, gradient status, and min/mean/max of a float tensor) over the values as ``repr`` prints them."""
+    """A header (shape, dtype, gradient status; min/mean/max of a float tensor) over the values as ``repr`` prints."""
     data = t._data
     facts = [f"shape {tuple(data.shape)}", str(data.dtype)]
     if t.grad_fn is not None:

@@ -257,6 +257,11 @@ class Tensor(ConversionMethods, MathMethods, ReductionMethods, ShapeMethods, Com
             extras.append("requires_grad=True")
         return "tensor(" + body + "".join(", " + e for e in extras) + ")"
 
+    def _repr_html_(self):  # Jupyter: shape, dtype and value range above the values
+        from chainrule.utils.html import tensor_html
+
+        return tensor_html(self)
+
     def __len__(self):
         if self._data.ndim == 0:
             raise TypeError("len() of a 0-d tensor")

@@ -557,6 +557,11 @@ class Module:
         """The text inside this layer's parentheses in ``repr``, e.g. ``in_features=4, out_features=2``."""
         return ""
 
+    def _repr_html_(self):  # Jupyter: the layers and parameter counts as a table
+        from chainrule.utils.html import module_html
+
+        return module_html(self)
+
     def __repr__(self):
         extra = self.extra_repr()
         extra_lines = extra.split("\n") if extra else []

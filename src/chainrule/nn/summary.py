@@ -44,6 +44,11 @@ class ModelSummary:
 
     __repr__ = __str__
 
+    def _repr_html_(self):  # Jupyter: the same table in HTML
+        from chainrule.utils.html import summary_html
+
+        return summary_html(self)
+
 
 def _shape_of(output):
     if isinstance(output, Tensor):

@@ -232,3 +232,16 @@ class Evaluation:
             shown = "   n/a" if math.isnan(acc) else f"{acc:.4f}"
             lines.append(f"  {name:<{width}}  {shown}  ({hits}/{support})")
         return "\n".join(lines)
+
+    def to_html(self, class_names=None) -> str:
+        """The numbers of ``summary`` as two small HTML tables (what a notebook shows for ``evaluate(...)``).
+
+        Args:
+            class_names (sequence of str, optional): names of the classes, in index order.
+        """
+        from chainrule.utils.html import evaluation_html
+
+        return evaluation_html(self, class_names)
+
+    def _repr_html_(self) -> str:
+        return self.to_html()

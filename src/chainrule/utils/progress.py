@@ -2,9 +2,11 @@
 
 It redraws one line with ``\\r`` at most once per ``interval`` seconds, so a call per batch costs about
 a microsecond (a clock read and a comparison). It is live on a terminal and in a Jupyter notebook
-(an IPython kernel: its stderr is not a TTY, but the notebook's output area honours ``\\r``); elsewhere
-(log files, CI) it stays silent and the caller prints whole lines instead. tqdm does the same with a
-dependency; chainrule keeps NumPy its only one.
+(an IPython kernel); elsewhere (log files, CI) it stays silent and the caller prints whole lines instead.
+In a notebook with ipywidgets installed the live bar is a widget (a progress bar and a label, updated in
+place, closed at the end so that the saved notebook keeps only the final line); without ipywidgets it is
+the text line, whose ``\\r`` updates the notebook's output area honours. This is tqdm.auto's behaviour
+without the dependency (measured against it in benchmarks/progress_vs_tqdm.py).
 """
 
 from __future__ import annotations
@@ -12,8 +14,9 @@ from __future__ import annotations
 import shutil
 import sys
 import time
+from html import escape
 
-__all__ = ["Bar", "format_duration", "in_notebook", "is_live"]
+__all__ = ["Bar", "format_duration", "in_notebook", "is_live", "widgets_available"]
 
 
 def in_notebook() -> bool:
@@ -37,6 +40,22 @@ def is_live(file) -> bool:
     return file in (sys.stderr, sys.stdout, sys.__stderr__, sys.__stdout__) and in_notebook()
 
 
+def widgets_available() -> bool:
+    """Whether ipywidgets can be imported (checked once per process; the import itself waits for the first bar)."""
+    global _WIDGETS
+    if _WIDGETS is None:
+        import importlib.util
+
+        try:
+            _WIDGETS = importlib.util.find_spec("ipywidgets") is not None
+        except (ImportError, ValueError):
+            _WIDGETS = False
+    return _WIDGETS
+
+
+_WIDGETS = None
+
+
 def format_duration(seconds: float) -> str:
     """``0:07``, ``12:05``, ``1:02:03``."""
     seconds = max(0, round(seconds))
@@ -56,6 +75,8 @@ class Bar:
         file (file, optional): where to draw. Default: ``sys.stderr``.
         interval (float): minimum seconds between redraws. Default: 0.1.
         width (int): characters of the bar. Default: 30.
+        widget (bool, optional): draw an ipywidgets bar instead of text. Default: None (in a Jupyter kernel,
+            drawing on its stderr or stdout, when ipywidgets is installed).
 
     >>> bar = Bar(total=422, prefix="Epoch 1/20")
     >>> for step in range(422):
@@ -64,9 +85,12 @@ class Bar:
     """
 
     def __init__(self, total=None, prefix: str = "", unit: str = "steps", scale: float = 1.0, file=None,
-                 interval: float = 0.1, width: int = 30):
+                 interval: float = 0.1, width: int = 30, widget: bool | None = None):
         self.total, self.prefix, self.unit, self.scale = total, prefix, unit, scale
         self.file = file if file is not None else sys.stderr
+        if widget is None:
+            widget = self.file in (sys.stderr, sys.stdout) and in_notebook() and widgets_available()
+        self.widget, self._view = widget, None  # the view is made at the first draw: a silent bar never shows one
         self.interval, self.width = interval, width
         self.start = self.last = time.monotonic()
         self.done = self.initial = self.drawn = 0
@@ -84,9 +108,12 @@ class Bar:
         if now - self.last < self.interval and not force:
             return
         self.last = now
-        self.draw(self.text(now, postfix))
+        if self.widget:
+            self.draw_widget(self.text(now, postfix, bar=False))
+        else:
+            self.draw(self.text(now, postfix))
 
-    def text(self, now: float | None = None, postfix: str = "") -> str:
+    def text(self, now: float | None = None, postfix: str = "", bar: bool = True) -> str:
         elapsed = (now or time.monotonic()) - self.start
         done, total, scale = self.done, self.total, self.scale
         rate = (done - self.initial) / scale / elapsed if elapsed > 0 else 0.0
@@ -96,8 +123,8 @@ class Bar:
             filled = min(self.width, int(self.width * done / total))
             arrow = ">" if filled < self.width else ""
             parts.append(f"{shown}/{total / scale:.1f}" if scale != 1 else f"{shown}/{total}")
-            bar = "=" * filled + arrow + "." * (self.width - filled - len(arrow))
-            parts.append(f"[{bar}] {100 * done // total:3.0f}%")
+            drawn = "=" * filled + arrow + "." * (self.width - filled - len(arrow))
+            parts.append(f"[{drawn}] {100 * done // total:3.0f}%" if bar else f"{100 * done // total:.0f}%")
         else:
             parts.append(shown)
         line = " ".join(parts)
@@ -114,8 +141,33 @@ class Bar:
         self.file.flush()
         self.drawn = len(text)
 
+    def draw_widget(self, text: str) -> None:
+        if self._view is None:
+            import ipywidgets
+            from IPython.display import display
+
+            progress = ipywidgets.IntProgress(min=0, max=int(self.total or 1),
+                                              bar_style="" if self.total else "info")
+            label = ipywidgets.HTML()
+            box = ipywidgets.HBox([progress, label])
+            self._view = (box, progress, label, display(box, display_id=True))
+        _, progress, label, _ = self._view
+        progress.value = min(int(self.done), progress.max) if self.total else progress.max
+        label.value = f"<code>{escape(text)}</code>"
+
     def finish(self, line: str | None = None) -> None:
         """Draw ``line`` (default: the bar at its final state) and end the line."""
+        if self.widget:
+            line = line if line is not None else self.text(bar=False)
+            if self._view is None:
+                self.file.write(line + "\n")
+                self.file.flush()
+            else:  # the widget makes way for the line: the saved notebook holds text, not a dead widget
+                box, _, _, handle = self._view
+                box.close()
+                handle.update({"text/plain": line}, raw=True)
+                self._view = None
+            return
         self.draw(line if line is not None else self.text())
         self.file.write("\n")
         self.file.flush()

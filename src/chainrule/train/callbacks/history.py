@@ -32,5 +32,19 @@ class History(Callback):
         for key, value in (logs or {}).items():
             self.history.setdefault(key, []).append(value)
 
+    def plot(self, path=None, title=None):
+        """The training curves (``chainrule.viz.plot_training_curves``): a Figure that shows inline in Jupyter.
+
+        >>> history.plot()  # doctest: +SKIP
+        """
+        from chainrule.viz import plot_training_curves
+
+        return plot_training_curves(self, path=path, title=title)
+
+    def _repr_html_(self) -> str:  # Jupyter: one row per epoch, no pandas needed
+        from chainrule.utils.html import history_html
+
+        return history_html(self.history, self.epoch)
+
     def __repr__(self) -> str:
         return f"History(epochs={len(self.epoch)}, keys={list(self.history)})"

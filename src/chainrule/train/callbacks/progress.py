@@ -30,8 +30,9 @@ class ProgressBar(Callback):
     steps per second, then one line per epoch (``chainrule.utils.progress.Bar``, shared with downloads).
 
     The bar is redrawn at most once per ``interval`` seconds, so it costs nothing noticeable per batch.
-    It is live on a terminal and in Jupyter (an IPython kernel); when the output is neither (a log
-    file, CI), there is no bar, only the epoch lines. ``fit(verbose=...)`` installs one: 0 silent,
+    It is live on a terminal and in Jupyter (an IPython kernel; there an ipywidgets bar when ipywidgets is
+    installed, which gives way to the epoch's line at its end); when the output is neither (a log file,
+    CI), there is no bar, only the epoch lines. ``fit(verbose=...)`` installs one: 0 silent,
     1 bar and lines, 2 lines only.
 
     Args:

@@ -152,7 +152,7 @@ class MatrixFactorization(nn.Module):
         if exclude_seen:
             candidates[self.seen_items(user)] = False
         n = int(candidates.sum())
-        k = _check_k(k, n, f"recommend: user {user} has {n} candidate items (items with training ratings"
+        k = _check_k(k, n, "recommend", f"user {user} has {n} candidate items (items with training ratings"
                      + (" that the user has not rated)" if exclude_seen else ")"))
         ids = np.flatnonzero(candidates)
         top = _top_k(scores[ids], k)
@@ -179,7 +179,7 @@ class MatrixFactorization(nn.Module):
         candidates = self.known_items.copy()
         candidates[item] = False
         n = int(candidates.sum())
-        k = _check_k(k, n, f"similar_items: there are {n} other items with training ratings")
+        k = _check_k(k, n, "similar_items", f"there are {n} other items with training ratings")
         ids = np.flatnonzero(candidates)
         top = _top_k(sims[ids], k)
         return ids[top], sims[ids][top]
@@ -206,7 +206,7 @@ class MatrixFactorization(nn.Module):
                 raise ValueError(f"MatrixFactorization: {name} ids must be integers, got dtype {ids.dtype}")
             bad = np.flatnonzero((ids < 0) | (ids >= n)) if ids.size else []
             if len(bad):
-                raise ValueError(f"MatrixFactorization: {name} id {ids[bad[0]]} is out of range; the model knows "
+                raise ValueError(f"MatrixFactorization: {name} id {int(ids[bad[0]])} is out of range; the model knows "
                                  f"{name}s 0 to {n - 1}")
 
     def _check_user(self, user) -> int:
@@ -222,11 +222,11 @@ class MatrixFactorization(nn.Module):
         return int(item)
 
 
-def _check_k(k, n: int, what: str) -> int:
+def _check_k(k, n: int, where: str, what: str) -> int:
     if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
-        raise ValueError(f"k must be a positive int, got {k!r}")
+        raise ValueError(f"{where}: k must be a positive int, got {k!r}")
     if k > n:
-        raise ValueError(f"k={k} is larger than the number of candidates: {what}")
+        raise ValueError(f"{where}: k={k} is larger than the number of candidates: {what}")
     return int(k)
 
 

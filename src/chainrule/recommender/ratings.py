@@ -99,13 +99,13 @@ def check_ratings(users, items, ratings, n_users: int, n_items: int, where: str 
                 raise ValueError(f"{where}: {name} ids must be integers, got dtype {ids.dtype}")
         bad = np.flatnonzero((ids < 0) | (ids >= n)) if ids.size else []
         if len(bad):
-            raise ValueError(f"{where}: row {bad[0]}: {name} id {ids[bad[0]]!r} is out of range; expected 0 to "
+            raise ValueError(f"{where}: row {bad[0]}: {name} id {ids[bad[0]].item()!r} is out of range; expected 0 to "
                              f"{n - 1} ({n} {name}s)")
     if ratings.size and ratings.dtype.kind not in "iuf":
         raise ValueError(f"{where}: ratings must be numbers, got dtype {ratings.dtype}")
     bad = np.flatnonzero(~np.isfinite(ratings.astype(np.float64))) if ratings.size else []
     if len(bad):
-        raise ValueError(f"{where}: row {bad[0]}: rating {ratings[bad[0]]!r} is not a finite number")
+        raise ValueError(f"{where}: row {bad[0]}: rating {ratings[bad[0]].item()!r} is not a finite number")
     return users.astype(np.int64), items.astype(np.int64), ratings.astype(np.float32)
 
 

@@ -241,6 +241,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.subcommands["figures"] = add_figures(commands)
     from chainrule.cli.playground import add_playground_parser
     parser.subcommands["playground"] = add_playground_parser(commands)
+    from chainrule.cli.recommend import add_parser as add_recommend  # issue 11: the movie recommender
+
+    parser.subcommands["recommend"] = add_recommend(commands)
     return parser
 
 
@@ -308,6 +311,10 @@ def main(argv=None) -> int:
             from chainrule.cli.listing import run_runs
 
             return run_runs(args)
+        if args.command == "recommend":
+            from chainrule.cli.recommend import run_recommend
+
+            return run_recommend(args)
         from chainrule.cli.predict import run_predict
 
         return run_predict(args, sub)

@@ -8,11 +8,25 @@
 >>> items, scores = model.recommend(0, k=10)
 """
 
-from .baselines import BiasBaseline, GlobalMean
-from .metrics import mae, ranking_metrics, rmse
-from .mf import MatrixFactorization
-from .ratings import Ratings, check_ratings, split_by_time, split_random, synthetic_ratings
-from .train import DEFAULTS, fit_ratings, rmse_curve
+from .defaults import DEFAULTS
 
-__all__ = ["BiasBaseline", "DEFAULTS", "GlobalMean", "MatrixFactorization", "Ratings", "check_ratings", "fit_ratings",
-           "mae", "ranking_metrics", "rmse", "rmse_curve", "split_by_time", "split_random", "synthetic_ratings"]
+# each name's module, imported on first use: chainrule.models (MatrixFactorization) and the command line
+# (DEFAULTS) stay cheap to import, and the training loop is loaded only when something trains
+_HOMES = {"BiasBaseline": "baselines", "GlobalMean": "baselines", "EpochClock": "experiment",
+          "evaluate_split": "experiment", "mae": "metrics", "ranking_metrics": "metrics", "rmse": "metrics",
+          "MatrixFactorization": "mf", "Ratings": "ratings", "check_ratings": "ratings", "split_by_time": "ratings",
+          "split_random": "ratings", "synthetic_ratings": "ratings", "fit_ratings": "train", "rmse_curve": "train"}
+
+__all__ = ["DEFAULTS", *sorted(_HOMES)]
+
+
+def __getattr__(name):
+    if name in _HOMES:
+        import importlib
+
+        return getattr(importlib.import_module(f"{__name__}.{_HOMES[name]}"), name)
+    raise AttributeError(f"module 'chainrule.recommender' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_HOMES))

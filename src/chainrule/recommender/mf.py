@@ -43,6 +43,7 @@ class MatrixFactorization(nn.Module):
         global_bias (Parameter): the overall mean rating, shape ``()`` (only with ``biases``).
         known_users, known_items (ndarray of bool): which ids had training ratings (all True until
             ``remember`` is called).
+        rating_range (tuple or None): the lowest and highest training rating, from ``remember``.
 
     >>> model = MatrixFactorization(943, 1682, dim=32)
     >>> model(cr.tensor([[0, 10], [5, 20]])).shape
@@ -69,6 +70,7 @@ class MatrixFactorization(nn.Module):
         self.known_users = np.ones(self.n_users, dtype=bool)
         self.known_items = np.ones(self.n_items, dtype=bool)
         self._seen = None  # CSR (indptr, items) of each user's training items, from remember()
+        self.rating_range = None  # (lowest, highest) training rating, from remember(): predictions are clipped to it
 
     def forward(self, pairs):
         arr = pairs.numpy() if isinstance(pairs, cr.Tensor) else np.asarray(pairs)
@@ -100,6 +102,8 @@ class MatrixFactorization(nn.Module):
         indptr = np.zeros(self.n_users + 1, dtype=np.int64)
         np.cumsum(np.bincount(train.users, minlength=self.n_users), out=indptr[1:])
         self._seen = (indptr, train.items[order])
+        if len(train):
+            self.rating_range = (float(train.ratings.min()), float(train.ratings.max()))
         return self
 
     def seen_items(self, user: int) -> np.ndarray:
@@ -112,6 +116,9 @@ class MatrixFactorization(nn.Module):
 
     def predict(self, users, items) -> np.ndarray:
         """Predicted ratings for the pairs ``(users[j], items[j])`` as a float64 NumPy array.
+
+        After ``remember`` the predictions are clipped to the range of the training ratings (1 to 5 stars
+        on MovieLens), as Surprise does; ``forward`` (training) is never clipped.
 
         Cold start: a user without training ratings gets ``mu + b_i``, an item without ratings
         ``mu + b_u`` (both: ``mu``), because their embeddings were never trained.
@@ -126,6 +133,8 @@ class MatrixFactorization(nn.Module):
             bu, bi, mu = self._bias_arrays()
             out += mu + np.where(self.known_users[users], bu[users], 0.0) + np.where(self.known_items[items],
                                                                                     bi[items], 0.0)
+        if self.rating_range is not None:
+            np.clip(out, *self.rating_range, out=out)
         return out
 
     def scores(self, user: int) -> np.ndarray:

@@ -14,8 +14,7 @@ from chainrule import nn, optim
 
 __all__ = ["fit_ratings", "DEFAULTS"]
 
-# tuned on MovieLens-shaped synthetic data (scripts/movielens_table.py --synthetic); see docs/embeddings.md
-DEFAULTS = {"dim": 32, "epochs": 40, "lr": 3e-3, "weight_decay": 3e-4, "batch_size": 256, "patience": 3}
+from .defaults import DEFAULTS
 
 
 def fit_ratings(model, train, val=None, *, epochs: int = DEFAULTS["epochs"], lr: float = DEFAULTS["lr"],

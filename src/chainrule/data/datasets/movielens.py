@@ -47,6 +47,7 @@ class MovieLens(Dataset):
     Attributes:
         ratings (chainrule.recommender.Ratings): the whole table, ids counted from 0, with timestamps and titles.
         titles (list of str): the title of each item id.
+        genres (list of list of str): the genres of each item id.
         user_ids, item_ids (ndarray): the dataset's own id of each user/item index.
         source (str): where the data was read from (a folder or a zip file).
     """
@@ -235,7 +236,7 @@ class MovieLensSmall(MovieLens):
                                    f"{','.join(row)!r}")
             ids.append(_int(row[0], reader.label("movies.csv"), line, "movieId"))
             titles.append(row[1])
-            genres.append(row[2] if len(row) > 2 else "")
+            genres.append([g for g in row[2].split("|") if g and g != "(no genres listed)"] if len(row) > 2 else [])
         index = {m: i for i, m in enumerate(ids)}
         if len(index) != len(ids):
             raise DatasetError(f"{reader.label('movies.csv')}: a movieId appears twice")

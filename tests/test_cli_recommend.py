@@ -63,7 +63,7 @@ def test_recommend_on_movielens_100k_files_with_a_time_split(tmp_path, capsys, m
 
 def test_recommend_bad_data_gives_one_clear_line(tmp_path, capsys, monkeypatch):
     assert main(["recommend", "--data", str(tmp_path / "nope.csv"), "--out", str(tmp_path / "runs")]) == 1
-    assert "expected ml-100k, ml-latest-small or a CSV file" in capsys.readouterr().err
+    assert "expected ml-100k, ml-latest-small, synthetic or a CSV file" in capsys.readouterr().err
     (tmp_path / "bad.csv").write_text("user,item,rating\n1,2,4\n1,3,NaN\n")
     assert main(["recommend", "--data", str(tmp_path / "bad.csv"), "--out", str(tmp_path / "runs")]) == 1
     assert "line 3: rating 'NaN' is not a finite number" in capsys.readouterr().err

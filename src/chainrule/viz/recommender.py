@@ -14,7 +14,8 @@ def plot_rating_curves(history, baselines=None, path=None, title=None):
 
     Args:
         history (dict): per-epoch lists ``rmse`` and ``val_rmse`` (``evaluate_split``'s ``history``).
-        baselines (dict, optional): name -> RMSE, drawn as dashed lines. Default: None.
+        baselines (dict, optional): name -> test RMSE, drawn as dashed lines (the model's own test RMSE
+            may be among them). Default: None.
         path (str or Path, optional): write the PNG there. Default: None.
         title (str, optional): the figure title. Default: None.
 
@@ -34,7 +35,7 @@ def plot_rating_curves(history, baselines=None, path=None, title=None):
         best = int(np.argmin(val))
         ax.plot([best + 1], [val[best]], "*", ms=13, color="#2ca02c", zorder=5,
                 label=f"best validation {val[best]:.4f} (epoch {best + 1})")
-    for (name, value), color in zip((baselines or {}).items(), ("#7f7f7f", "#ff7f0e", "#9467bd")):
+    for (name, value), color in zip((baselines or {}).items(), ("#7f7f7f", "#ff7f0e", "#2ca02c", "#9467bd")):
         ax.axhline(value, ls="--", lw=1.2, color=color, label=f"{name} (test) {value:.4f}")
     ax.set_xlabel("epoch")
     ax.set_ylabel("RMSE (stars)")

@@ -2,6 +2,7 @@
 
 import csv
 import json
+import re
 
 import pytest
 
@@ -73,3 +74,16 @@ def test_recommend_bad_data_gives_one_clear_line(tmp_path, capsys, monkeypatch):
     err = capsys.readouterr().err
     assert "cannot find u.data and u.item (or ml-100k.zip)" in err and "ml-100k.zip" in err
     assert not (tmp_path / "runs").exists() or not any((tmp_path / "runs").iterdir())  # no run folder claimed
+
+
+def test_runs_lists_a_recommend_run_and_evaluate_refuses_it(tmp_path, capsys):
+    data, _ = synthetic_ratings(n_users=60, n_items=50, n_ratings=1500, min_per_user=10, seed=5)
+    write_csv(tmp_path / "r.csv", data, header=False)
+    assert main(["recommend", "--data", str(tmp_path / "r.csv"), "--out", str(tmp_path / "runs"), "--name", "x",
+                 "--epochs", "2", "--dim", "4", "--quiet"]) == 0
+    capsys.readouterr()
+    assert main(["runs", str(tmp_path / "runs")]) == 0
+    out = capsys.readouterr().out
+    assert "MF dim4" in out and re.search(r"RMSE \d\.\d{4}", out)
+    assert main(["evaluate", str(tmp_path / "runs" / "x")]) == 1
+    assert "is a `chainrule recommend` run" in capsys.readouterr().err

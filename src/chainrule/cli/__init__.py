@@ -281,6 +281,9 @@ def main(argv=None) -> int:
             if wants_folder_mode(args, sub):
                 return run_train_folder(args, sub)
         if args.command in ("predict", "evaluate"):
+            from chainrule.cli.recommend import refuse_recommend_run
+
+            refuse_recommend_run(args.run_dir, args.command)
             from chainrule.cli.imagefolder_model import is_folder_run
 
             if is_folder_run(args.run_dir):  # a `train --data` run: its own preprocessing and model

@@ -72,6 +72,20 @@ def add_parser(commands) -> argparse.ArgumentParser:
     return p
 
 
+def refuse_recommend_run(run_dir, command: str) -> None:
+    """Raise ``RunError`` when ``run_dir`` is a ``chainrule recommend`` run (``evaluate``/``predict`` are for
+    classifiers and regressors)."""
+    from chainrule.cli.runs import RunError
+
+    try:
+        config = json.loads((Path(run_dir) / "config.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return  # not readable here: the command's own checks say what is wrong
+    if isinstance(config, dict) and config.get("command") == "recommend":
+        raise RunError(f"{run_dir} is a `chainrule recommend` run; `chainrule {command}` is for classifiers and "
+                       "regressors: its test results are in results.json and report.md")
+
+
 def load_ratings(data: str, root=None, download: bool = True, seed: int = 0):
     """``(Ratings with titles, short name of the data, each item's first genre or None)`` for ``--data``."""
     from chainrule.data.datasets import MovieLens100K, MovieLensSmall, read_ratings_csv

@@ -179,3 +179,26 @@ def test_ranking_metrics_by_hand():
     assert got["users"] == 1
     assert got["precision@3"] == pytest.approx(2 / 3) and got["recall@3"] == 1.0
     assert got["ndcg@3"] == pytest.approx((1 / np.log2(3) + 1 / np.log2(4)) / (1 + 1 / np.log2(3)))
+
+
+def test_forward_and_gradients_match_pytorch():
+    torch = pytest.importorskip("torch")
+    model = MatrixFactorization(5, 6, dim=4)
+    with cr.no_grad():
+        model.user_bias.weight.normal_()
+        model.item_bias.weight.normal_()
+        model.global_bias.fill_(3.0)
+    pairs = np.array([[0, 1], [3, 5], [0, 1], [4, 0], [3, 2]])  # repeated rows: gradients must accumulate
+    target = np.array([4.0, 2.0, 5.0, 1.0, 3.0], dtype=np.float32)
+    loss = cr.nn.MSELoss()(model(cr.tensor(pairs)), cr.tensor(target))
+    loss.backward()
+    weights = {n: torch.tensor(p.detach().numpy().astype(np.float64), requires_grad=True)
+               for n, p in model.named_parameters()}
+    u, i = torch.tensor(pairs[:, 0]), torch.tensor(pairs[:, 1])
+    pred = ((weights["user_factors.weight"][u] * weights["item_factors.weight"][i]).sum(-1)
+            + weights["user_bias.weight"][u, 0] + weights["item_bias.weight"][i, 0] + weights["global_bias"])
+    expected = torch.nn.functional.mse_loss(pred, torch.tensor(target, dtype=torch.float64))
+    expected.backward()
+    assert loss.item() == pytest.approx(expected.item(), rel=1e-5)
+    for name, p in model.named_parameters():
+        np.testing.assert_allclose(p.grad.numpy(), weights[name].grad.numpy(), rtol=1e-4, atol=1e-6, err_msg=name)

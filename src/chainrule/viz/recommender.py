@@ -112,10 +112,7 @@ def plot_item_map(embeddings, titles, counts, path=None, n_labels: int = 30, min
         ax.scatter(coords[top, 0], coords[top, 1], s=sizes[top] + 8, facecolors="none", edgecolors="black",
                    linewidths=0.8)
         ax.legend(fontsize=8, loc="best", markerscale=1.2)
-    for j in top:
-        name = str(titles[shown[j]])
-        name = name if len(name) <= 32 else name[:31] + "…"
-        ax.annotate(name, coords[j], xytext=(4, 3), textcoords="offset points", fontsize=7.5)
+    _place_labels(fig, ax, coords[top], [str(titles[shown[j]]) for j in top])
     ax.set_xlabel(f"principal component 1 ({ratio[0]:.0%} of the variance)")
     ax.set_ylabel(f"principal component 2 ({ratio[1]:.0%})")
     ax.grid(alpha=0.2)
@@ -124,3 +121,19 @@ def plot_item_map(embeddings, titles, counts, path=None, n_labels: int = 30, min
     if path is not None:
         save_figure(fig, path)
     return fig
+
+
+def _place_labels(fig, ax, points, names) -> None:
+    """Name each point, trying four positions around it and leaving out a label that would cover another."""
+    renderer = fig.canvas.get_renderer()
+    placed = []
+    offsets = ((4, 3, "left", "bottom"), (4, -3, "left", "top"), (-4, 3, "right", "bottom"), (-4, -3, "right", "top"))
+    for (x, y), name in zip(points, names):
+        name = name if len(name) <= 32 else name[:31] + "…"
+        for dx, dy, ha, va in offsets:
+            text = ax.annotate(name, (x, y), xytext=(dx, dy), textcoords="offset points", fontsize=7.5, ha=ha, va=va)
+            box = text.get_window_extent(renderer).expanded(1.02, 1.1)
+            if not any(box.overlaps(other) for other in placed):
+                placed.append(box)
+                break
+            text.remove()

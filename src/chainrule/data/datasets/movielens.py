@@ -178,7 +178,6 @@ class MovieLens100K(MovieLens):
         from chainrule.recommender.ratings import Ratings
 
         self.item_ids, titles, self.genres = _read_u_item(reader, "u.item")
-        self._reader_where = reader
         users, items, ratings, times = _read_u_data(reader, "u.data", len(titles))
         n_users = int(users.max()) if users.size else 0
         self.user_ids = np.arange(1, n_users + 1)

@@ -94,7 +94,7 @@ def main(argv=None) -> int:
         key, _, value = item.partition("=")
         if key not in settings:
             parser.error(f"--set: unknown setting {key!r}; expected one of {', '.join(settings)}")
-        settings[key] = type(settings[key])(float(value)) if key != "lr" else float(value)
+        settings[key] = int(float(value)) if isinstance(settings[key], int) else float(value)
     if args.synthetic:
         data, _ = synthetic_ratings(seed=args.seed)
         name = "synthetic MovieLens-100K-shaped ratings (chainrule.recommender.synthetic_ratings, seed " \
@@ -153,7 +153,12 @@ def main(argv=None) -> int:
         models.insert(2, ("Surprise's SVD algorithm (reference)", "svd"))
     print(f"## {name}: {len(data):,} ratings, {data.n_users} users, {data.n_items} items; "
           f"{'official u1..u5' if args.folds == 'official' else f'{len(folds)} random'} folds\n")
-    print("chainrule settings: " + ", ".join(f"{k}={v}" for k, v in settings.items())
+    from chainrule.recommender.train import default_weight_decay
+
+    n_fit = len(folds[0][0]) - int(round(len(folds[0][0]) * 0.05))
+    shown = {**settings, "weight_decay": settings["weight_decay"] if settings["weight_decay"] is not None
+             else f"23/{n_fit} = {default_weight_decay(n_fit):.3g}"}
+    print("chainrule settings: " + ", ".join(f"{k}={v}" for k, v in shown.items())
           + f"; early stopping on 5% of each training fold; chainrule {cr.__version__}, numpy {np.__version__}\n")
     print("| model | " + " | ".join(f"fold {r['fold']}" for r in rows) + " | mean RMSE | mean MAE |")
     print("|---|" + "---|" * len(rows) + "---|---|")

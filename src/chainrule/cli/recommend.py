@@ -56,8 +56,9 @@ def add_parser(commands) -> argparse.ArgumentParser:
                    help="most epochs (default: %(default)s)")
     p.add_argument("--lr", type=_positive_float, default=DEFAULTS["lr"],
                    help="Adam's learning rate (default: %(default)s)")
-    p.add_argument("--weight-decay", type=_float_in(0, 1), default=DEFAULTS["weight_decay"], metavar="WD",
-                   help="L2 weight decay of embeddings and biases (default: %(default)s)")
+    p.add_argument("--weight-decay", type=_float_in(0, 1), default=None, metavar="WD",
+                   help="L2 weight decay of embeddings and biases (default: 23 / the number of training ratings, "
+                        "3e-4 for MovieLens 100K)")
     p.add_argument("--batch-size", type=_positive_int, default=DEFAULTS["batch_size"],
                    help="ratings per step (default: %(default)s)")
     p.add_argument("--patience", type=_non_negative_int, default=DEFAULTS["patience"],
@@ -120,10 +121,14 @@ def run_recommend(args) -> int:
         train, test = split_by_time(data, args.test_fraction)
     else:
         train, test = split_random(data, args.test_fraction, seed=args.seed)
+    from chainrule.recommender.train import default_weight_decay
+
+    n_fit = len(train) - int(round(len(train) * args.val_fraction))
+    weight_decay = args.weight_decay if args.weight_decay is not None else default_weight_decay(n_fit)
     config = {"command": "recommend", "task": "recommendation", "dataset": short, "data": args.data,
               "split": args.split, "test_fraction": args.test_fraction, "val_fraction": args.val_fraction,
               "dim": args.dim, "epochs": args.epochs, "optimizer": "adam", "lr": args.lr,
-              "weight_decay": args.weight_decay, "batch_size": args.batch_size, "patience": args.patience,
+              "weight_decay": weight_decay, "batch_size": args.batch_size, "patience": args.patience,
               "k": args.k, "seed": args.seed, "n_users": data.n_users, "n_items": data.n_items, "n_ratings": len(data)}
     name = args.name or f"recommend-{short}-{time.strftime('%Y%m%d-%H%M%S')}"
     run_dir = claim_run_dir(args.out, name, config, numbered=args.name is None)
@@ -132,7 +137,7 @@ def run_recommend(args) -> int:
         print(f"{short}: {len(data):,} ratings by {data.n_users:,} users of {data.n_items:,} items; training on "
               f"{len(train):,}, testing on {len(test):,} ({args.split} split) -> {run_dir}", file=sys.stderr)
     result = evaluate_split(train, test, dim=args.dim, val_fraction=args.val_fraction, k=args.k, seed=args.seed,
-                            epochs=args.epochs, lr=args.lr, weight_decay=args.weight_decay,
+                            epochs=args.epochs, lr=args.lr, weight_decay=weight_decay,
                             batch_size=args.batch_size, patience=args.patience or None,
                             verbose=0 if args.quiet else 2)
     result["total_seconds"] = time.perf_counter() - started

@@ -15,7 +15,8 @@ from .defaults import DEFAULTS
 _HOMES = {"BiasBaseline": "baselines", "GlobalMean": "baselines", "EpochClock": "experiment",
           "evaluate_split": "experiment", "mae": "metrics", "ranking_metrics": "metrics", "rmse": "metrics",
           "MatrixFactorization": "mf", "Ratings": "ratings", "check_ratings": "ratings", "split_by_time": "ratings",
-          "split_random": "ratings", "synthetic_ratings": "ratings", "fit_ratings": "train", "rmse_curve": "train"}
+          "split_random": "ratings", "synthetic_ratings": "ratings", "fit_ratings": "train", "rmse_curve": "train",
+          "default_weight_decay": "train"}
 
 __all__ = ["DEFAULTS", *sorted(_HOMES)]
 

@@ -12,13 +12,13 @@ import math
 import chainrule as cr
 from chainrule import nn, optim
 
-__all__ = ["fit_ratings", "DEFAULTS"]
+__all__ = ["DEFAULTS", "default_weight_decay", "fit_ratings", "rmse_curve"]
 
-from .defaults import DEFAULTS
+from .defaults import DEFAULTS, WEIGHT_DECAY_PER_RATING
 
 
 def fit_ratings(model, train, val=None, *, epochs: int = DEFAULTS["epochs"], lr: float = DEFAULTS["lr"],
-                weight_decay: float = DEFAULTS["weight_decay"], batch_size: int = DEFAULTS["batch_size"],
+                weight_decay: float | None = DEFAULTS["weight_decay"], batch_size: int = DEFAULTS["batch_size"],
                 patience: int | None = DEFAULTS["patience"], seed: int | None = 0, callbacks=(), verbose: int = 0):
     """Train ``model`` on the ``train`` ratings; returns fit's ``History`` (``loss``, ``val_loss``: MSE).
 
@@ -30,10 +30,11 @@ def fit_ratings(model, train, val=None, *, epochs: int = DEFAULTS["epochs"], lr:
         model (MatrixFactorization): the model, with id ranges covering the data.
         train (Ratings): training ratings (not empty).
         val (Ratings, optional): validation ratings for early stopping. Default: None.
-        epochs (int): most epochs. Default: 40.
+        epochs (int): most epochs (early stopping usually ends training long before). Default: 100.
         lr (float): Adam's learning rate. Default: 3e-3.
-        weight_decay (float): Adam's ``weight_decay`` (an L2 penalty) on the embeddings and the per-user/item
-            biases, not on the global bias. Default: 3e-4.
+        weight_decay (float, optional): Adam's ``weight_decay`` (an L2 penalty) on the embeddings and the
+            per-user/item biases, not on the global bias. Default: None: ``23 / len(train)`` (3e-4 for
+            MovieLens 100K), so that the penalty weighs the same against the data whatever the table's size.
         batch_size (int): ratings per step. Default: 256.
         patience (int, optional): early-stopping patience in epochs; None trains all epochs. Default: 3.
         seed (int, optional): the data order. Default: 0.
@@ -55,6 +56,8 @@ def fit_ratings(model, train, val=None, *, epochs: int = DEFAULTS["epochs"], lr:
     if getattr(model, "biases", False):
         with cr.no_grad():
             model.global_bias.fill_(train.mean())
+    if weight_decay is None:
+        weight_decay = default_weight_decay(len(train))
     decayed = [p for name, p in model.named_parameters() if name != "global_bias"]
     rest = [p for name, p in model.named_parameters() if name == "global_bias"]
     groups = [{"params": decayed, "weight_decay": weight_decay}] + ([{"params": rest, "weight_decay": 0.0}]
@@ -69,6 +72,11 @@ def fit_ratings(model, train, val=None, *, epochs: int = DEFAULTS["epochs"], lr:
     model.eval()
     model.remember(train)
     return history
+
+
+def default_weight_decay(n_train: int) -> float:
+    """The default weight decay for ``n_train`` training ratings: ``23 / n_train``."""
+    return WEIGHT_DECAY_PER_RATING / max(int(n_train), 1)
 
 
 def rmse_curve(history, key: str = "val_loss") -> list[float]:

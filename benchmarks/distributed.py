@@ -10,8 +10,9 @@ Rank 0 prints one line per measurement (medians over repetitions, after a warm-u
   ranks synchronised by a barrier before every repetition; the effective bus bandwidth of a ring
   all-reduce is ``2 (K-1)/K * bytes / time``.
 - ``step``: one data-parallel training step (forward, backward, bucketed gradient average, Adam) of
-  the MLP ``chainrule train`` builds (784-256-128-10, 235 k parameters) with a global batch of 256
-  (256/K rows per rank), and how much of it is the gradient all-reduce.
+  the MLP ``chainrule train`` builds (784-256-128-10, 235 k parameters) and of its CNN (``--model cnn``:
+  conv32-conv64-128-10, 225 k parameters, no BatchNorm) with a global batch of 256 (256/K rows per
+  rank), and how much of it is the gradient all-reduce (``--net mlp`` or ``--net cnn`` for one).
 
 ``--model COMPUTE_MS BYTES`` prints docs/distributed.md's table: the step time
 ``compute/K + 2 (K-1)/K * bytes / bandwidth + 2 (K-1) * latency`` (a ring all-reduce of one bucket) for
@@ -57,14 +58,20 @@ def allreduce_rows(rank, size):
             print(f"allreduce K={size} bytes={nbytes:>10} time_ms={sec * 1e3:9.3f} bus_GB_s={bus:6.2f}", flush=True)
 
 
-def step_rows(rank, size, batch=256, steps=30):
+def step_rows(rank, size, net="mlp", batch=256, steps=30):
     cr.manual_seed(0)
-    model = nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 128), nn.ReLU(), nn.Linear(128, 10))
+    if net == "cnn":  # chainrule train --model cnn: conv32-conv64-128-10, 3x3 convs, 2x2 max pooling, no BatchNorm
+        from chainrule import models
+
+        model, shape = models.cnn(), (1, 28, 28)
+    else:
+        model, shape = nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 128), nn.ReLU(),
+                                     nn.Linear(128, 10)), (784,)
     ddp = DistributedDataParallel(model)
     opt = cr.optim.Adam(ddp.parameters(), lr=1e-3)
     loss_fn = nn.CrossEntropyLoss()
     per_rank = batch // size
-    x, y = cr.randn(per_rank, 784), cr.randint(0, 10, (per_rank,))
+    x, y = cr.randn(per_rank, *shape), cr.randint(0, 10, (per_rank,))
 
     def step():
         opt.zero_grad()
@@ -77,7 +84,7 @@ def step_rows(rank, size, batch=256, steps=30):
     comm = timed(lambda: average_gradients(ddp._buckets), steps)
     nbytes = sum(p._data.nbytes for p in model.parameters())
     if rank == 0:
-        print(f"step K={size} global_batch={batch} per_rank={per_rank} params_bytes={nbytes} "
+        print(f"step {net} K={size} global_batch={batch} per_rank={per_rank} params_bytes={nbytes} "
               f"step_ms={sec * 1e3:.2f} allreduce_ms={comm * 1e3:.3f} compute_ms={(sec - comm) * 1e3:.2f}",
               flush=True)
 
@@ -108,7 +115,11 @@ def main():
     parser.add_argument("--steps-only", action="store_true", help="skip the message-size sweep")
     parser.add_argument("--model", nargs=2, type=float, metavar=("COMPUTE_MS", "BYTES"),
                         help="print the scaling table for a K = 1 step of COMPUTE_MS and BYTES of gradients")
+    parser.add_argument("--net", choices=("mlp", "cnn"), action="append",
+                        help="the step measured (repeatable; default: both)")
+    parser.add_argument("--cnn-steps", type=int, default=8, help="timed CNN steps (default: %(default)s)")
     args = parser.parse_args()
+    args.net = args.net or ["mlp", "cnn"]
     if args.model:
         model_table(args.model[0], args.model[1])
         return
@@ -116,7 +127,8 @@ def main():
     rank, size = dist.get_rank(), dist.get_world_size()
     if not args.steps_only:
         allreduce_rows(rank, size)
-    step_rows(rank, size)
+    for net in args.net:
+        step_rows(rank, size, net, steps=30 if net == "mlp" else args.cnn_steps)
     dist.destroy_process_group()
 
 

@@ -1,6 +1,7 @@
 """Run by tests/test_distributed.py under ``mpirun -n 2``: each check prints ``OK <name>`` on rank 0.
 
-Modes: ``checks`` (collectives, DistributedSampler, DDP == one process with the whole batch, no_sync),
+Modes: ``checks`` (collectives, DistributedSampler, DDP == one process with the whole batch for an MLP and
+a CNN, SGD and Adam, no_sync),
 ``kill`` (rank 1 dies with SIGKILL inside a loop of collectives; the job must end, not hang),
 ``fit FOLDER`` (an unchanged ``fit`` call), ``fit-resume FOLDER`` (one epoch, then resumed to two),
 ``fit-kill FOLDER`` (rank 1 killed mid-epoch), ``fit-nan FOLDER`` (a NaN in one rank's rows stops both ranks).
@@ -69,6 +70,13 @@ def make_mlp():
     return nn.Sequential(nn.Linear(6, 16), nn.Tanh(), nn.Linear(16, 16), nn.ReLU(), nn.Linear(16, 3))
 
 
+def make_cnn():
+    """A small CNN without BatchNorm: BatchNorm's batch statistics are per rank (as in PyTorch's DDP), so
+    a K-rank step with BatchNorm is not the one-process step on the whole batch."""
+    return nn.Sequential(nn.Conv2d(1, 4, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(4, 6, 3), nn.Tanh(),
+                         nn.Flatten(), nn.Linear(6 * 2 * 2, 3))
+
+
 def train(model, opt, X, Y, steps, batch):
     loss_fn = nn.CrossEntropyLoss()
     for s in range(steps):
@@ -82,9 +90,9 @@ def weights(model):
     return np.concatenate([p.detach().numpy().ravel() for p in model.parameters()])
 
 
-def check_equivalence(rank, size, optim_name, make_model, steps=6, B=16):
+def check_equivalence(rank, size, optim_name, make_model, steps=6, B=16, shape=(6,), label="mlp"):
     torch.manual_seed(0)
-    X, Y = torch.randn(steps * B, 6), torch.randint(0, 3, (steps * B,))
+    X, Y = torch.randn(steps * B, *shape), torch.randint(0, 3, (steps * B,))
     make_opt = {"sgd": lambda ps: torch.optim.SGD(ps, lr=0.1, momentum=0.9),
                 "adam": lambda ps: torch.optim.Adam(ps, lr=0.01)}[optim_name]
     torch.manual_seed(1 + rank)  # different initial weights per rank: DDP must broadcast rank 0's
@@ -100,13 +108,13 @@ def check_equivalence(rank, size, optim_name, make_model, steps=6, B=16):
     train(ddp, make_opt(ddp.parameters()), X[idx], Y[idx], steps, half)
     got, want = weights(model), weights(single)
     err = np.max(np.abs(got - want))
-    assert err < 2e-6, f"{optim_name}: DDP differs from one process by {err}"
+    assert err < 2e-6, f"{label} {optim_name}: DDP differs from one process by {err}"
     # the check can fail: without averaging the ranks' weights drift far apart from the reference
     torch.manual_seed(1)
     alone = make_model()
     train(alone, make_opt(alone.parameters()), X[idx], Y[idx], steps, half)
     assert np.max(np.abs(weights(alone) - want)) > 1e-3
-    say(rank, f"equivalence-{optim_name} err={err:.2e}")
+    say(rank, f"equivalence-{optim_name}{'' if label == 'mlp' else '-' + label} err={err:.2e}")
 
 
 def check_no_sync(rank, size):
@@ -217,6 +225,7 @@ def main():
     check_sampler(rank, size)
     for name in ("sgd", "adam"):
         check_equivalence(rank, size, name, make_mlp)
+        check_equivalence(rank, size, name, make_cnn, shape=(1, 8, 8), label="cnn")
     check_no_sync(rank, size)
     dist.barrier()
     dist.destroy_process_group()

@@ -7,9 +7,18 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
+import pytest
 
 import chainrule as cr
+from chainrule import distributed as dist
 from chainrule import nn
 
 
@@ -31,3 +40,34 @@ def mlp(*middle, hidden: int = 16, seed: int = 0, dropout: float = 0.0):
 def weights(model) -> dict:
     """A copy of ``model.state_dict()`` as NumPy arrays (to compare before and after)."""
     return {k: v.numpy().copy() for k, v in model.state_dict().items()}
+
+
+WORKER = Path(__file__).resolve().parent / "distributed_worker.py"
+
+
+def mpirun(*args, n=2, timeout=120, script=WORKER):
+    """Run ``python script args`` (``python args`` if script is None) on ``n`` ranks.
+
+    Skips when MPI is missing; fails on timeout, after killing every rank.
+    """
+    exe = shutil.which("mpirun")
+    if exe is None:
+        pytest.skip("mpirun not found: apt-get install openmpi-bin libopenmpi-dev (setup.sh --test does it as root)")
+    if not dist.is_mpi_available():
+        pytest.skip("mpi4py not installed: pip install 'chainrule[mpi]'")
+    cmd = [exe, "-n", str(n), "--oversubscribe"]
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        cmd.append("--allow-run-as-root")
+    env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parent.parent / "src"), OMP_NUM_THREADS="1",
+               OPENBLAS_NUM_THREADS="1")
+    cmd += [sys.executable, *([] if script is None else [str(script)]), *map(str, args)]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
+                            start_new_session=True)
+    try:
+        out, _ = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        out, _ = proc.communicate()
+        what = script.name if script is not None else ""
+        pytest.fail(f"mpirun -n {n} {what} {args} hung over {timeout} s (a collective never completed):\n{out}")
+    return proc.returncode, out

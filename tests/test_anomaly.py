@@ -49,3 +49,13 @@ def test_decorator_form():
 
     with pytest.raises(AnomalyError, match=r"^Div produced"):
         f(cr.tensor([1.0]))
+
+
+def test_overflow_from_finite_inputs_is_named_as_such():
+    import chainrule.nn.functional as F
+
+    x = cr.full((2, 3), 1e20)
+    w = cr.full((4, 3), 1e20, requires_grad=True)
+    with pytest.raises(AnomalyError, match="Linear produced Inf.*float32 overflow"):
+        with detect_anomaly():
+            F.linear(x, w)

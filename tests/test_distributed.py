@@ -4,14 +4,11 @@ The multi-rank checks run ``mpirun -n 2`` on tests/distributed_worker.py (skippe
 where Open MPI or mpi4py is missing); a timeout makes a hung collective fail instead of hanging CI.
 """
 
-import os
-import shutil
-import signal
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from helpers import mpirun
 
 import chainrule as torch
 import chainrule.distributed as dist
@@ -21,36 +18,11 @@ HERE = Path(__file__).resolve().parent
 WORKER = HERE / "distributed_worker.py"
 
 
-def mpirun(*args, n=2, timeout=120, script=WORKER):
-    """Run ``python script args`` (``python args`` if script is None) on ``n`` ranks.
-
-    Skips when MPI is missing; fails on timeout, after killing every rank.
-    """
-    exe = shutil.which("mpirun")
-    if exe is None:
-        pytest.skip("mpirun not found: apt-get install openmpi-bin libopenmpi-dev (setup.sh --test does it as root)")
-    if not dist.is_mpi_available():
-        pytest.skip("mpi4py not installed: pip install 'chainrule[mpi]'")
-    cmd = [exe, "-n", str(n), "--oversubscribe"]
-    if hasattr(os, "geteuid") and os.geteuid() == 0:
-        cmd.append("--allow-run-as-root")
-    env = dict(os.environ, PYTHONPATH=str(HERE.parent / "src"), OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1")
-    cmd += [sys.executable, *([] if script is None else [str(script)]), *map(str, args)]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
-                            start_new_session=True)
-    try:
-        out, _ = proc.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        out, _ = proc.communicate()
-        pytest.fail(f"mpirun -n {n} {script.name} {args} hung over {timeout} s (a collective never completed):\n{out}")
-    return proc.returncode, out
-
-
 def test_two_ranks_match_one_process():
     rc, out = mpirun("checks")
     assert rc == 0, out
-    for name in ("collectives", "sampler", "equivalence-sgd", "equivalence-adam", "no_sync", "done"):
+    for name in ("collectives", "sampler", "equivalence-sgd", "equivalence-adam", "equivalence-sgd-cnn",
+                 "equivalence-adam-cnn", "no_sync", "done"):
         assert f"OK {name}" in out, out
 
 

@@ -70,7 +70,7 @@ def test_oversized_and_bad_bodies(client):
     assert r.status_code == 400
     r = client.post(f"/api/session/{sid}/config", json={"learning_rate": 0.5}, headers=h)
     assert r.status_code == 400 and "learning_rate" in r.json()["error"]
-    r = client.post(f"/api/session/{sid}/config", json={"hidden": [9] * 7}, headers=h)
+    r = client.post(f"/api/session/{sid}/config", json={"hidden": [17] * 9}, headers=h)
     assert r.status_code == 400
     assert client.post("/api/session/nope/step", json={}, headers=h).status_code == 404
 
@@ -113,6 +113,25 @@ def test_divergence_is_reported_and_stops():
             break
     assert s.diverged and "Lower the learning rate" in s.diverged and not s.running
     assert s.snapshot()["train_loss"] is None or s.snapshot()["diverged"]
+    # chainrule's account: the diverged epoch replayed under detect_anomaly names the op and the mini-batch
+    snap = s.snapshot()
+    assert snap["anomaly"]["op"] == "Linear" and "mini-batch" in snap["anomaly"]["where"]
+    assert "float32 overflow" in snap["anomaly"]["message"] and snap["suggested_lr"] == 1
+
+
+def test_divergence_reaches_the_page_as_valid_json(client):
+    import json
+
+    def no_nan(name):
+        raise AssertionError(f"{name} in the JSON the page parses")
+
+    h = {"X-Playground-Token": TOKEN}
+    config = {"problem": "regression", "dataset": "plane", "learning_rate": 10, "hidden": [8, 8], "activation": "relu"}
+    sid = client.post("/api/session", json=config, headers=h).json()["session"]
+    r = client.post(f"/api/session/{sid}/step", json={}, headers=h)
+    state = json.loads(r.text, parse_constant=no_nan)["state"]  # JSON.parse rejects NaN: one would blank the page
+    assert state["diverged"] and state["anomaly"]["op"] and state["suggested_lr"] == 1
+    assert state["train_loss"] is None and any(w is None for row in state["weights"][0] for w in row)
 
 
 def test_bad_config_is_a_clear_error():
@@ -157,10 +176,15 @@ def test_events_stream_while_running_and_the_session_ends_with_its_tab():
         epochs, started = [], time.time()
         with httpx.stream("GET", f"{base}/api/session/{sid}/events?token={TOKEN}", timeout=10) as r:
             assert r.headers["content-type"].startswith("text/event-stream")
-            for line in r.iter_lines():
+            lines = r.iter_lines()
+            for line in lines:
                 if line.startswith("data: "):
                     epochs.append(__import__("json").loads(line[6:])["epoch"])
                 if len(epochs) == 4:
+                    break
+            httpx.post(f"{base}/api/session/{sid}/pause", json={}, headers=h)
+            for line in lines:  # after a pause the stream still sends one update saying so
+                if line.startswith("data: ") and not __import__("json").loads(line[6:])["running"]:
                     break
         assert epochs == sorted(epochs) and epochs[-1] > epochs[0] and time.time() - started < 5
         sessions = guard.app.state.sessions
@@ -193,7 +217,7 @@ def test_export_script_retrains_the_same_network_and_weights_load(client, tmp_pa
 
     h = {"X-Playground-Token": TOKEN}
     config = {"regularization": "L2", "reg_rate": 0.001, "features": ["x1", "x2", "x1x2"], "hidden": [3],
-              "init": "xavier"}
+              "init": "xavier", "activations": ["relu"], "dropout": [0.2]}
     sid = client.post("/api/session", json=config, headers=h).json()["session"]
     for _ in range(3):
         state = client.post(f"/api/session/{sid}/step", json={}, headers=h).json()["state"]
@@ -211,7 +235,8 @@ def test_export_script_retrains_the_same_network_and_weights_load(client, tmp_pa
         pytest.skip("safetensors is not installed")
     from safetensors.numpy import load
     tensors = load(weights.content)
-    assert sorted(tensors) == ["0.bias", "0.weight", "2.bias", "2.weight"] and tensors["0.weight"].shape == (3, 3)
+    assert sorted(tensors) == ["0.bias", "0.weight", "3.bias", "3.weight"] and tensors["0.weight"].shape == (3, 3)
+    assert "nn.ReLU(), nn.Dropout(0.2)" in script.text  # layer 1: its own activation, then dropout
     assert client.get(f"/api/session/{sid}/export.sh", headers=h).status_code == 404
     assert client.get(f"/api/session/{sid}/export.py").status_code == 403
 
@@ -303,3 +328,125 @@ def test_a_weight_can_be_edited(client):
     for bad in ({"layer": 5, "row": 0, "col": 0, "value": 1}, {"layer": 0, "row": 9, "col": 0, "value": 1},
                 {"layer": 0, "row": 0, "col": 0, "value": "x"}, {"layer": 0, "row": 0, "col": 0, "value": 1e9}, {}):
         assert client.post(f"/api/session/{sid}/weight", json=bad, headers=h).status_code == 400, bad
+
+
+def test_per_layer_activation_and_dropout_follow_the_layers():
+    s = Session({"hidden": [4, 2], "activation": "relu"})
+    assert s.config["activations"] == ["relu", "relu"] and s.config["dropout"] == [0, 0]
+    s.configure({"activations": ["sigmoid", "linear"], "dropout": [0.2, 0]})
+    s.configure({"hidden": [4, 2, 3]})  # a new layer: the global activation, no dropout
+    assert s.config["activations"] == ["sigmoid", "linear", "relu"] and s.config["dropout"] == [0.2, 0, 0]
+    s.configure({"hidden": [4]})
+    assert s.config["activations"] == ["sigmoid"] and s.config["dropout"] == [0.2]
+    s.configure({"activation": "tanh"})  # the global control sets every layer, as Playground's
+    assert s.config["activations"] == ["tanh"]
+    for bad, word in (({"activations": ["relu", "relu"]}, "activations"), ({"dropout": [0.25]}, "dropout"),
+                      ({"activations": ["swish"]}, "activations"), ({"dropout": [True]}, "dropout")):
+        with pytest.raises(ConfigError, match=word):
+            s.configure(bad)
+
+
+def test_each_layer_uses_its_own_activation():
+    import numpy as np
+
+    s = Session({"hidden": [3, 3], "activations": ["relu", "sigmoid"]})
+    keep = []
+    with __import__("chainrule").no_grad():
+        s._forward(s.inputs_test, keep)
+    first, second = keep[0].numpy(), keep[1].numpy()
+    assert first.min() == 0 and (second > 0).all() and (second < 1).all()
+    assert np.allclose(first, np.maximum(s.layers[0](s.inputs_test).detach().numpy(), 0))
+
+
+def test_dropout_changes_training_only():
+    plain = Session({"hidden": [8, 8], "learning_rate": 0.1})
+    dropped = Session({"hidden": [8, 8], "learning_rate": 0.1, "dropout": [0.5, 0.5]})
+    assert plain.history[0] == dropped.history[0]  # same start: dropout is off when the loss is measured
+    plain.step()
+    dropped.step()
+    assert plain.history[-1][1] != dropped.history[-1][1]
+    first = dropped.snapshot()["train_loss"]
+    assert dropped.snapshot()["train_loss"] == first  # measuring twice draws no new masks
+    again = Session({"hidden": [8, 8], "learning_rate": 0.1, "dropout": [0.5, 0.5]})
+    again.step()
+    assert again.history[-1] == dropped.history[-1]  # the session's own seeded stream: reproducible
+
+
+def test_network_cap_is_above_playgrounds_and_stated():
+    from chainrule.playground.session import MAX_LAYERS, MAX_NEURONS
+
+    assert (MAX_LAYERS, MAX_NEURONS) == (8, 16)
+    s = Session({"hidden": [MAX_NEURONS] * MAX_LAYERS, "dropout": [0.1] * MAX_LAYERS})
+    assert s.step()["limits"] == {"layers": 8, "neurons": 16} and len(s.layers) == 9
+    for hidden in ([MAX_NEURONS + 1], [2] * (MAX_LAYERS + 1)):
+        with pytest.raises(ConfigError, match="at most 8 layer sizes from 1 to 16"):
+            s.configure({"hidden": hidden})
+
+
+def test_confusion_matrix_counts_the_test_points():
+    import numpy as np
+
+    s = Session({"dataset": "xor", "learning_rate": 0.1, "features": ["x1", "x2", "x1x2"]})
+    for _ in range(5):
+        s.step()
+    snap = s.snapshot()
+    m = np.array(snap["confusion"])
+    assert m.shape == (2, 2) and m.sum() == len(s.X_test)
+    assert np.trace(m) / m.sum() == pytest.approx(snap["test_accuracy"])
+    assert m.sum(1).tolist() == np.bincount(s.y_test.ravel().astype(int), minlength=2).tolist()  # rows: true
+    multi = Session({"problem": "multiclass", "dataset": "blobs", "classes": 5})
+    m = np.array(multi.snapshot()["confusion"])
+    assert m.shape == (5, 5) and np.trace(m) / m.sum() == pytest.approx(multi.snapshot()["test_accuracy"])
+    assert Session({"problem": "regression"}).snapshot()["confusion"] is None
+
+
+def test_thumbnails_are_the_generators_own_points():
+    import numpy as np
+
+    from chainrule.data.datasets import toy
+    from chainrule.playground.session import THUMB_POINTS
+
+    s = Session({"noise": 20})
+    thumbs = s.points()["thumbnails"]
+    assert list(thumbs) == ["circle", "xor", "gauss", "spiral"]
+    X, y = toy.spiral(THUMB_POINTS, noise=0.2, seed=1)
+    got = np.array(thumbs["spiral"])
+    assert np.allclose(got[:, :2], X, atol=0.006) and (got[:, 2] == y).all()
+    s.configure({"problem": "multiclass", "classes": 4})
+    thumbs = s.points()["thumbnails"]
+    assert list(thumbs) == ["spiral_arms", "blobs"] and {row[2] for row in thumbs["blobs"]} == {0, 1, 2, 3}
+
+
+def test_every_control_a_lesson_can_hide_is_marked_in_the_page(client):
+    import re
+
+    js = client.get(f"/static/app.js?token={TOKEN}").text
+    html = client.get(f"/?token={TOKEN}").text
+    hidable = re.findall(r'\["(\w+)", "[^"]+"\]', js[js.index("const HIDABLE"):js.index("const hiddenUi")])
+    assert len(hidable) > 20 and "learning_rate" in hidable and "layer_options" in hidable
+    for name in hidable:  # a name with no element would silently hide nothing
+        assert f'data-ui="{name}"' in html or f'dataset.ui = "{name}"' in js, name
+    assert 'id="hide_controls"' in html and 'id="lesson_url"' in html
+
+
+def test_sessions_share_one_lock():
+    assert Session().lock is Session().lock  # chainrule's grad mode is process-wide: one forward pass at a time
+
+
+@pytest.mark.filterwarnings("ignore:overflow encountered:RuntimeWarning")
+def test_divergence_in_the_update_itself_names_the_optimizer(monkeypatch):
+    import chainrule as cr
+
+    s = Session({"hidden": [3]})
+    s.step()
+    original = cr.optim.SGD.step
+
+    def overflowing(self, *args):  # an update too large for float32: the ops before it were all finite
+        original(self, *args)
+        with cr.no_grad():
+            self.param_groups[0]["params"][0].mul_(1e30).mul_(1e30)
+
+    monkeypatch.setattr(cr.optim.SGD, "step", overflowing)
+    s.step()
+    assert s.diverged and s.anomaly["op"] == "SGD.step" and "layer 1" in s.anomaly["message"]
+    assert s.anomaly["where"] == "epoch 2, mini-batch 1 of 25"

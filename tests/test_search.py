@@ -112,3 +112,41 @@ def test_regression_search_chooses_on_val_loss(tmp_path):
     losses = [r["score"] for r in summary["trials"]]
     assert summary["spec"]["metric"] == "val_loss" and summary["winner"]["score"] == min(losses)
     assert "r2" in summary["test"] and "test set was used once" in (tmp_path / "reg" / "report.md").read_text()
+
+
+@pytest.mark.slow
+def test_search_over_two_mpi_ranks_matches_the_serial_search(tmp_path):
+    """`mpirun -n 2 chainrule search`: trials spread over the ranks, rank 0 alone writes the search folder,
+    and every trial's scores and the winner (here trained on rank 1, whose weights travel to rank 0)
+    are the serial search's."""
+    from helpers import mpirun
+
+    space = [*TOY, "--lr", "1e-3,3e-2", "--hidden", "4;32", "--threads", "1", "--seed", "0"]
+    rc, out = mpirun("-m", "chainrule", "search", "--name", "par", "--out", tmp_path / "mpi", *space, script=None,
+                     timeout=240)
+    assert rc == 0, out
+    assert out.count("winner:") == 1 and "over 2 MPI ranks" in out, out  # rank 0 alone reports
+    assert "rank 1)" in out, out
+    assert main(["search", "--name", "par", "--out", str(tmp_path / "serial"), *space, "--quiet"]) == 0
+    assert [p.name for p in (tmp_path / "mpi").iterdir()] == ["par"]
+
+    def table(folder):
+        rows = list(csv.DictReader(open(folder / "par" / "trials.csv")))
+        return [{k: v for k, v in r.items() if k != "seconds"} for r in rows]
+
+    parallel, serial = table(tmp_path / "mpi"), table(tmp_path / "serial")
+    assert parallel == serial and len(serial) == 4
+    reports = [(folder / "par" / "report.md").read_text().splitlines()
+               for folder in (tmp_path / "mpi", tmp_path / "serial")]
+    lines = [[x for x in r if x.startswith(("**Winner", "**The test set was used once"))] for r in reports]
+    assert len(lines[1]) == 2 and lines[0] == lines[1], lines
+    assert "trial 3**" in lines[1][0]  # an odd trial: rank 1 trained it and sent its weights to rank 0
+    runs = sorted(p.name for p in (tmp_path / "mpi" / "par" / "trials").iterdir())
+    assert runs == sorted(p.name for p in (tmp_path / "serial" / "par" / "trials").iterdir())
+    from chainrule import io
+
+    weights = [io.load_state_dict(folder / "par" / "trials" / "trial-003" / "model.safetensors")
+               for folder in (tmp_path / "mpi", tmp_path / "serial")]
+    assert weights[0].keys() == weights[1].keys()
+    for key in weights[1]:
+        assert (weights[0][key].numpy() == weights[1][key].numpy()).all(), key

@@ -27,9 +27,9 @@ CHECKED = [
 # One check is expected to fail (it still runs, as an xfail): fitting with integer weights must
 # match fitting on repeated rows to rtol 1e-7. The loss is the same function, but training runs in
 # float32, whose rounding differs between `2 * loss_i` and `loss_i + loss_i` (and, past one batch,
-# the batches differ), so the two fits agree to ~1e-6 only. scikit-learn itself skips two checks per
-# estimator where the environment lacks what they test: the pandas-input checks (pandas is not a test
-# dependency) and the array-API check (only with SCIPY_ARRAY_API=1 and an array-API library).
+# the batches differ), so the two fits agree to ~1e-6 only. scikit-learn itself skips one check per
+# estimator: the array-API check (only with SCIPY_ARRAY_API=1 and an array-API library). The
+# pandas-input checks (DataFrame X, Series y and sample_weight) run: pandas is in the test extra.
 WEIGHTS_VS_REPEATS = ("float32 mini-batch training: weight 2 and a repeated row agree to ~1e-6, "
                       "not to the check's rtol 1e-7")
 
@@ -148,3 +148,12 @@ def test_regressor_in_pipeline_and_cross_val_score():
                                                              learning_rate_init=0.02, random_state=0))
     scores = cross_val_score(reg, X, y / y.std(), cv=3)
     assert scores.mean() > 0.8
+
+
+def test_divergence_is_a_clear_error():
+    # float32 outputs near 1e20 square to infinity in the loss: stopped after that epoch, not trained on
+    X, y = make_regression(n_samples=64, n_features=3, random_state=0)
+    reg = NeuralNetRegressor(hidden_layer_sizes=(8,), max_iter=50, random_state=0)
+    with pytest.raises(ValueError, match="training loss became (inf|nan) in epoch 1; lower learning_rate_init"):
+        reg.fit(X * 1e20, y)
+    assert reg.n_iter_ == 1

@@ -1280,8 +1280,12 @@ class Tensor:
         axis = self._axes(dim)[0] if self._data.ndim else None
         if axis is None:
             return ValuesIndices(self.clone(), Tensor._wrap(np.zeros((), np.int64)))
-        key = -self._data if descending and self._data.dtype.kind != "b" else self._data
-        idx = np.argsort(key, axis=axis, kind="stable").astype(np.int64)
+        if descending:  # sort the reversed axis ascending and read it backwards: stable, NaN first, no negation
+            flipped = np.flip(self._data, axis)
+            idx = self._data.shape[axis] - 1 - np.flip(np.argsort(flipped, axis=axis, kind="stable"), axis)
+            idx = idx.astype(np.int64)
+        else:
+            idx = np.argsort(self._data, axis=axis, kind="stable").astype(np.int64)
         return ValuesIndices(self.gather(axis, Tensor._wrap(idx)), Tensor._wrap(idx))
 
     def argsort(self, dim=-1, descending=False, stable=False):

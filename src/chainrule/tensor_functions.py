@@ -94,6 +94,7 @@ __all__ = [
     "set_float32_matmul_precision", "get_float32_matmul_precision", "set_default_tensor_type", "is_anomaly_enabled",
     "set_anomaly_enabled", "set_warn_always", "is_warn_always_enabled", "atleast_3d", "row_stack", "cartesian_prod",
     "block_diag", "scatter", "scatter_add", "index_add",
+    "cosine_similarity", "pairwise_distance", "pdist",
 ]
 
 floor = _method("floor")
@@ -397,11 +398,57 @@ def var_mean(input, dim=None, *, correction=1, keepdim=False):
     return input.var(dim, keepdim=keepdim, correction=correction), input.mean(dim, keepdim=keepdim)
 
 
-def cdist(x1, x2, p=2.0) -> Tensor:
-    """Pairwise p-norm distances between the rows of ``x1`` (*, P, M) and ``x2`` (*, R, M): (*, P, R)."""
+def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary") -> Tensor:
+    """Pairwise p-norm distances between the rows of ``x1`` (*, P, M) and ``x2`` (*, R, M): (*, P, R).
+
+    Batch dimensions broadcast. ``p`` >= 0, including ``inf``; for p = 2 with more than 25 rows on either
+    side (or ``compute_mode="use_mm_for_euclid_dist"``) the distances come from one matrix product,
+    ``|a|^2 - 2 a.b + |b|^2``, as in PyTorch. Gradients follow PyTorch's: 0 at a zero distance, and for
+    p = inf the full gradient to every coordinate that attains the maximum. Memory stays bounded: the
+    differences are formed a block of rows at a time.
+    """
+    from chainrule.ops.distance import CDist
+
+    if x1.ndim < 2 or x2.ndim < 2:
+        raise RuntimeError(f"cdist only supports at least 2D tensors, X1 got: {x1.ndim}D, X2 got: {x2.ndim}D")
     if x1.shape[-1] != x2.shape[-1]:
         raise RuntimeError(f"X1 and X2 must have the same number of columns. X1: {x1.shape[-1]} X2: {x2.shape[-1]}")
-    return (x1.unsqueeze(-2) - x2.unsqueeze(-3)).norm(p, dim=-1)
+    if p < 0:
+        raise RuntimeError(f"cdist only supports non-negative p values, got p={p}")
+    modes = ("use_mm_for_euclid_dist_if_necessary", "use_mm_for_euclid_dist", "donot_use_mm_for_euclid_dist")
+    if compute_mode not in modes:
+        raise ValueError(f"cdist: compute_mode must be one of {modes}, got {compute_mode!r}")
+    batch = tuple(np.broadcast_shapes(tuple(x1.shape[:-2]), tuple(x2.shape[:-2])))
+    (n, m), r = x1.shape[-2:], x2.shape[-2]
+    a = x1.expand(*batch, n, m).reshape(-1, n, m)
+    b = x2.expand(*batch, r, m).reshape(-1, r, m)
+    if a.dtype != b.dtype:
+        common = np.result_type(a._data, b._data)
+        a, b = a.to(common), b.to(common)
+    use_mm = p == 2 and (compute_mode == "use_mm_for_euclid_dist"
+                         or (compute_mode == "use_mm_for_euclid_dist_if_necessary" and (n > 25 or r > 25)))
+    return CDist.apply(a, b, p=float(p), use_mm=use_mm).reshape(*batch, n, r)
+
+
+def cosine_similarity(x1, x2, dim=1, eps=1e-8) -> Tensor:
+    """``torch.cosine_similarity``: see ``nn.functional.cosine_similarity``."""
+    from chainrule.nn.functional import cosine_similarity as f
+
+    return f(x1, x2, dim, eps)
+
+
+def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False) -> Tensor:
+    """``torch.pairwise_distance``: see ``nn.functional.pairwise_distance``."""
+    from chainrule.nn.functional import pairwise_distance as f
+
+    return f(x1, x2, p, eps, keepdim)
+
+
+def pdist(input, p=2.0) -> Tensor:
+    """``torch.pdist``: see ``nn.functional.pdist``."""
+    from chainrule.nn.functional import pdist as f
+
+    return f(input, p)
 
 
 def isin(elements, test_elements, *, assume_unique=False, invert=False) -> Tensor:

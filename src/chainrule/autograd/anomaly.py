@@ -27,6 +27,9 @@ _CAUSES = {
     "Std": "the gradient of std is infinite where all values are equal",
     "Var": "a variance over fewer elements than the correction (e.g. var of one element)",
 }
+_OVERFLOW_CAUSE = ("float32 overflow: the inputs are finite but so large (float32 ends near 3.4e38) that the result "
+                   "is not, which usually means the weights grew step after step because training diverged: lower the "
+                   "learning rate or clip gradients (nn.utils.clip_grad_norm_)")
 _DEFAULT_CAUSE = ("an input was already NaN or Inf, usually because training diverged: lower the learning rate, "
                   "clip gradients (nn.utils.clip_grad_norm_), or check the data for NaNs")
 
@@ -87,13 +90,18 @@ def _bad(array) -> bool:
     return isinstance(array, np.ndarray) and array.dtype.kind in "fc" and not np.isfinite(array).all()
 
 
+def _overflow(out) -> bool:
+    return bool(np.isinf(out).any() and not np.isnan(out).any())
+
+
 def check_forward(node, arrays, out):
     """Called by ``Op.apply`` in anomaly mode after ``forward``."""
     if _bad(out) and not any(_bad(a) for a in arrays):
         op = type(node).__name__
+        cause = _CAUSES.get(op, _OVERFLOW_CAUSE if _overflow(out) else _DEFAULT_CAUSE)
         raise AnomalyError(
             f"{op} produced {'NaN' if np.isnan(out).any() else 'Inf'} in its forward pass from finite inputs "
-            f"({_describe(arrays)}). Likely cause: {_CAUSES.get(op, _DEFAULT_CAUSE)}."
+            f"({_describe(arrays)}). Likely cause: {cause}."
         )
 
 

@@ -10,6 +10,8 @@
     chainrule figures gallery/             # regenerate every picture of chainrule.viz (docs/gallery.md)
     chainrule train --data photos --model fashion_cnn --pretrained fashion7 --freeze   # your own images
     chainrule convert model.pth model.safetensors   # PyTorch weights (torch.load(weights_only=True)) -> safetensors
+    chainrule embed runs/<name>            # 2-D map and nearest-neighbour grid of the run's image embeddings
+    chainrule recommend --data ml-100k     # a movie recommender (matrix factorisation): run folder with a map
 
 Bad arguments print the usage and a one-line error and exit with status 2; problems found while
 running (a dataset that cannot be found, a run folder without weights) print one clear error and exit
@@ -241,6 +243,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.subcommands["figures"] = add_figures(commands)
     from chainrule.cli.playground import add_playground_parser
     parser.subcommands["playground"] = add_playground_parser(commands)
+    from chainrule.cli.embed import add_parser as add_embed  # issue 11
+
+    parser.subcommands["embed"] = add_embed(commands)
     from chainrule.cli.recommend import add_parser as add_recommend  # issue 11: the movie recommender
 
     parser.subcommands["recommend"] = add_recommend(commands)
@@ -310,6 +315,10 @@ def main(argv=None) -> int:
             from chainrule.cli.playground import run_playground
 
             return run_playground(args)
+        if args.command == "embed":
+            from chainrule.cli.embed import run_embed
+
+            return run_embed(args)
         if args.command == "runs":
             from chainrule.cli.listing import run_runs
 

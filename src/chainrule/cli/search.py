@@ -4,7 +4,10 @@
     chainrule search --name quick --trials 8 --lr 1e-4:1e-1:log --dataset spiral --epochs 50
 
 Options of ``chainrule train`` with a comma-separated list (``;`` for ``--hidden`` and ``--augment``)
-are searched; with one value they apply to every trial.
+are searched; with one value they apply to every trial. Under ``mpirun -n K`` a grid or random
+search spreads its trials over the K ranks (see docs/distributed.md):
+
+    mpirun -n 4 chainrule search --name lr-width --lr 1e-4,1e-3,1e-2 --hidden '128;256,128' --threads 1
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ DESCRIPTION = (
     "the test set. Writes runs/<name>/ with trials.csv, trials.md, search.png, report.md and one run folder "
     "per trial. Give train options with lists of values: --lr 1e-4,1e-3,1e-2 --hidden '128;256,128' "
     "--dropout 0,0.2 (';' separates --hidden/--augment alternatives; random search also takes LOW:HIGH and "
-    "LOW:HIGH:log ranges).")
+    "LOW:HIGH:log ranges). Under mpirun -n K the trials are spread over the K ranks; rank 0 writes the folder.")
 
 
 def add_search_options(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
@@ -63,8 +66,11 @@ def run(argv) -> int:
         run_search(space, name=args.name, out=args.out, trials=args.trials, seed=args.seed, metric=args.metric,
                    retrain=args.retrain, verbose=not args.quiet, optuna=args.optuna, jobs=args.jobs)
     except SearchError as e:
-        parser.print_usage(sys.stderr)
-        print(f"chainrule search: error: {e}", file=sys.stderr)
+        from chainrule.train.distributed import is_rank_zero
+
+        if is_rank_zero():  # under mpirun every rank finds the same error: one message
+            parser.print_usage(sys.stderr)
+            print(f"chainrule search: error: {e}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("chainrule: interrupted", file=sys.stderr)

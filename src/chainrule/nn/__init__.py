@@ -15,6 +15,7 @@ from chainrule.nn.activation import ELU, GELU, LeakyReLU, LogSoftmax, ReLU, SiLU
 from chainrule.nn.container import ModuleDict, ModuleList, Sequential
 from chainrule.nn.dropout import Dropout
 from chainrule.nn.embedding import Embedding
+from chainrule.nn.embedding_bag import EmbeddingBag
 from chainrule.nn.linear import Flatten, Identity, Linear, Unflatten
 from chainrule.nn.module import Module
 from chainrule.nn.norm import BatchNorm1d, LayerNorm
@@ -22,7 +23,7 @@ from chainrule.nn.parameter import Parameter
 from chainrule.nn.summary import summary
 
 __all__ = [
-    "ELU", "GELU", "BatchNorm1d", "Dropout", "Embedding", "Flatten", "Identity", "LayerNorm", "LeakyReLU",
+    "ELU", "GELU", "BatchNorm1d", "Dropout", "Embedding", "EmbeddingBag", "Flatten", "Identity", "LayerNorm", "LeakyReLU",
     "Linear", "LogSoftmax", "Module", "ModuleDict", "ModuleList", "Parameter", "ReLU", "Sequential", "SiLU",
     "Sigmoid", "Softmax", "Softmin", "Softplus", "Tanh", "Unflatten", "functional", "init", "summary", "utils",
 ]

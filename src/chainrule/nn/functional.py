@@ -194,9 +194,11 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5) -> Ten
 
 # -- shape helpers --------------------------------------------------------------------------------
 def normalize(input, p=2.0, dim=1, eps=1e-12) -> Tensor:
-    """Divide by the ``p``-norm along ``dim`` (at least ``eps``): unit-length rows by default."""
-    norm = (input.abs() ** p).sum(dim, keepdim=True) ** (1.0 / p)
-    return input / norm.clamp(min=eps)
+    """Divide by the ``p``-norm along ``dim`` (at least ``eps``): unit-length rows by default.
+
+    Any p of ``Tensor.norm`` (``inf`` included); a vector whose norm is below ``eps`` is divided by ``eps``.
+    """
+    return input / input.norm(p, dim=dim, keepdim=True).clamp(min=eps)
 
 
 from chainrule.nn.functional_losses import *  # noqa: E402, F403
@@ -209,3 +211,4 @@ from chainrule.nn.functional_losses_more import *  # noqa: E402, F403
 from chainrule.nn.multihead_attention import scaled_dot_product_attention  # noqa: E402, F401
 from chainrule.nn.rmsnorm import rms_norm  # noqa: E402, F401
 from chainrule.nn.shuffle import bilinear, channel_shuffle, pixel_shuffle, pixel_unshuffle  # noqa: E402, F401
+from chainrule.nn.embedding_bag import embedding_bag  # noqa: E402, F401

@@ -105,10 +105,25 @@ def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False) ->
 
 
 def cosine_similarity(x1, x2, dim=1, eps=1e-8) -> Tensor:
-    """x1 . x2 / (max(||x1||, eps) * max(||x2||, eps)) along ``dim`` (broadcasting)."""
-    n1 = (x1 * x1).sum(dim).sqrt().clamp(min=eps)
-    n2 = (x2 * x2).sum(dim).sqrt().clamp(min=eps)
-    return (x1 * x2).sum(dim) / (n1 * n2)
+    """Cosine of the angle between ``x1`` and ``x2`` along ``dim``, as ``torch.nn.functional.cosine_similarity``.
+
+    The inputs broadcast first. Each is divided by its 2-norm clamped to at least ``eps`` (so a zero
+    vector gives 0); as in PyTorch the clamp changes the value only, the gradient still flows through
+    the norm.
+    """
+    import numpy as np
+
+    shape = tuple(np.broadcast_shapes(tuple(x1.shape), tuple(x2.shape)))
+    if tuple(x1.shape) != shape:
+        x1 = x1.expand(*shape)
+    if tuple(x2.shape) != shape:
+        x2 = x2.expand(*shape)
+
+    def unit(x):
+        n = x.norm(2, dim=dim, keepdim=True)
+        return x / (n + (n.clamp(min=eps) - n).detach())
+
+    return (unit(x1) * unit(x2)).sum(dim)
 
 
 def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False) -> Tensor:

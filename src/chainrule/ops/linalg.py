@@ -147,7 +147,10 @@ class VectorNorm(Op):
                 scale = np.where(norm == 0, 0, g / norm)
                 return scale * x
             scale = np.where(norm == 0, 0, g / norm ** (p - 1))
-            return scale * np.sign(x) * np.abs(x) ** (p - 1)
+            term = np.abs(x) ** (p - 1)
+            if p < 1:  # |x|^(p-1) is infinite at 0: PyTorch gives those coordinates 0
+                term = np.where(x == 0, 0, term)
+            return scale * np.sign(x) * term
 
 
 class SvdNorm(Op):

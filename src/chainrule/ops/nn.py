@@ -25,6 +25,21 @@ class Dropout(Op):
         return grad * ctx.mask, None
 
 
+def add_rows(num, idx, rows):
+    """A (num, dim) array whose row i is the sum of ``rows[j]`` over every j with ``idx[j] == i``.
+
+    ``np.add.at`` in effect, three to four times faster: a stable sort groups equal indices, one
+    ``np.add.reduceat`` sums each group in its original order.
+    """
+    out = np.zeros((num,) + rows.shape[1:], dtype=rows.dtype)
+    if idx.size:
+        order = np.argsort(idx, kind="stable")
+        s = idx[order]
+        starts = np.flatnonzero(np.r_[True, s[1:] != s[:-1]])
+        out[s[starts]] = np.add.reduceat(rows[order], starts, axis=0)
+    return out
+
+
 class Embedding(Op):
     """Rows of ``weight`` picked by integer ``indices``; gradients of repeated rows add up.
 
@@ -41,8 +56,7 @@ class Embedding(Op):
         if ctx.scale:  # scale_grad_by_freq: divide each row's gradient by how often it occurs in the batch
             counts = np.bincount(idx, minlength=ctx.num)
             g = g / counts[idx, None].astype(g.dtype)
-        gw = np.zeros((ctx.num, grad.shape[-1]), dtype=grad.dtype)
-        np.add.at(gw, idx, g)
+        gw = add_rows(ctx.num, idx, g)
         if ctx.padding_idx is not None:
             gw[ctx.padding_idx] = 0  # the padding row never learns
         return None, gw

@@ -2,8 +2,9 @@
 
 The script rebuilds the same data (same generator, seed, noise and split), the same features, network,
 loss and optimizer, and trains it for as many epochs as the session has (at least 100). The weights use
-the names of that script's ``nn.Sequential`` (``0.weight``, ``0.bias``, ``2.weight``, ...), so
-``model.load_state_dict(chainrule.io.load_state_dict(...))`` restores them there.
+the names of that script's ``nn.Sequential`` (``0.weight``, ``0.bias``, ``2.weight``, ...; a hidden
+layer with dropout has one more module), so ``model.load_state_dict(chainrule.io.load_state_dict(...))``
+restores them there.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import numpy as np
 
 from chainrule.playground.session import OPTIMIZERS, Session
 
-__all__ = ["python_script", "safetensors_bytes"]
+__all__ = ["python_script", "safetensors_bytes", "sequential_modules"]
 
 _FEATURE_CODE = {"x1": "X[:, 0]", "x2": "X[:, 1]", "x1sq": "X[:, 0] ** 2", "x2sq": "X[:, 1] ** 2",
                  "x1x2": "X[:, 0] * X[:, 1]", "sinx1": "np.sin(X[:, 0])", "sinx2": "np.sin(X[:, 1])"}
@@ -48,13 +49,9 @@ def python_script(session: Session) -> str:
     else:
         outputs, target = 1, "torch.from_numpy(y.astype(np.float32).reshape(-1, 1))"
         loss = "nn.BCEWithLogitsLoss()" if problem == "classification" else "nn.MSELoss()"
-    sizes = [len(cfg["features"])] + list(cfg["hidden"]) + [outputs]
-    act = _ACTIVATION_CODE[cfg["activation"]]
-    layers = []
-    for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])):
-        layers.append(f"nn.Linear({a}, {b})")
-        if i < len(sizes) - 2:
-            layers.append(act)
+    layers = sequential_modules(cfg, outputs)
+    reseed = f"torch.manual_seed({cfg['seed'] + 1})  # dropout's random stream, as the playground's\n" \
+        if any(cfg["dropout"]) else ""
     features = ", ".join(_FEATURE_CODE[f] for f in cfg["features"])
     reg = ""
     if cfg["regularization"] != "none" and cfg["reg_rate"]:
@@ -90,7 +87,7 @@ target = {target}
 
 torch.manual_seed({cfg["seed"]})
 model = nn.Sequential({", ".join(layers)}){init}
-params = list(model.parameters())
+{reseed}params = list(model.parameters())
 optimizer = {_OPTIMIZER_CODE[cfg["optimizer"]].format(lr=cfg["learning_rate"])}
 loss_fn = {loss}
 
@@ -103,6 +100,7 @@ for epoch in range(EPOCHS):
         loss.backward()
         optimizer.step()
 
+model.eval()  # no dropout while measuring
 with torch.no_grad():
     train_loss = float(loss_fn(model(inputs[:n_train]), target[:n_train]).item()){half}
     test_loss = float(loss_fn(model(inputs[n_train:]), target[n_train:]).item()){half}
@@ -118,7 +116,22 @@ def safetensors_bytes(session: Session) -> bytes:
         raise ImportError("exporting weights needs safetensors: pip install 'chainrule[safe]'") from e
     with session.lock:
         tensors = {}
-        for i, layer in enumerate(session.layers):
-            tensors[f"{2 * i}.weight"] = layer.weight.detach().numpy().copy()
-            tensors[f"{2 * i}.bias"] = layer.bias.detach().numpy().copy()
+        modules = sequential_modules(session.config, session.layers[-1].out_features)
+        index = [i for i, m in enumerate(modules) if m.startswith("nn.Linear")]
+        for i, layer in zip(index, session.layers):
+            tensors[f"{i}.weight"] = layer.weight.detach().numpy().copy()
+            tensors[f"{i}.bias"] = layer.bias.detach().numpy().copy()
     return save(tensors, metadata={"format": "pt", "producer": "chainrule playground"})
+
+
+def sequential_modules(cfg: dict, outputs: int) -> list[str]:
+    """The modules of the exported ``nn.Sequential``, as code: Linear, its activation, then Dropout if any."""
+    sizes = [len(cfg["features"])] + list(cfg["hidden"]) + [outputs]
+    modules = []
+    for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])):
+        modules.append(f"nn.Linear({a}, {b})")
+        if i < len(sizes) - 2:
+            modules.append(_ACTIVATION_CODE[cfg["activations"][i]])
+            if cfg["dropout"][i]:
+                modules.append(f"nn.Dropout({cfg['dropout'][i]!r})")
+    return modules

@@ -137,8 +137,8 @@ def create_app(token: str, port: int, host: str = "127.0.0.1", public: bool = Fa
         session.stream_count, session.seen = 0, time.monotonic()
         sid = secrets.token_urlsafe(12)
         sessions[sid] = session
-        return JSONResponse({"session": sid, "state": session.snapshot(), "points": session.points()},
-                            headers=HEADERS)
+        state, points = await asyncio.to_thread(lambda: (session.snapshot(), session.points()))
+        return JSONResponse({"session": sid, "state": state, "points": points}, headers=HEADERS)
 
     def lookup(request: Request) -> Session | None:
         return sessions.get(request.path_params["sid"])
@@ -179,8 +179,9 @@ def create_app(token: str, port: int, host: str = "127.0.0.1", public: bool = Fa
             return JSONResponse({"error": str(e)}, status_code=400, headers=HEADERS)
         except _TooLargeError:
             return JSONResponse({"error": f"request body over {MAX_BODY} bytes"}, status_code=413, headers=HEADERS)
-        return JSONResponse({"state": await asyncio.to_thread(session.snapshot), "points": session.points()},
-                            headers=HEADERS)
+        # the sessions share one lock (chainrule's grad mode is process-wide): never wait for it on the event loop
+        state, points = await asyncio.to_thread(lambda: (session.snapshot(), session.points()))
+        return JSONResponse({"state": state, "points": points}, headers=HEADERS)
 
     async def export(request: Request):
         from chainrule.playground.export import python_script, safetensors_bytes
@@ -208,14 +209,15 @@ def create_app(token: str, port: int, host: str = "127.0.0.1", public: bool = Fa
         async def stream():
             session.stream_count += 1
             try:
-                last_epoch = None
+                last_epoch, last_running = None, False
                 while not await request.is_disconnected():
                     started = time.monotonic()
                     if session.running:
                         await asyncio.to_thread(session.train_for, UPDATE_SECONDS * 0.6)
                     state = await asyncio.to_thread(session.snapshot)
-                    if state["epoch"] != last_epoch or state["running"]:
-                        last_epoch = state["epoch"]
+                    # one more update after a pause, so that a message sent while running is never the last one
+                    if state["epoch"] != last_epoch or state["running"] or last_running:
+                        last_epoch, last_running = state["epoch"], state["running"]
                         yield f"data: {json.dumps(state, separators=(',', ':'))}\n\n"
                     else:
                         yield ": idle\n\n"  # a comment line: lets a closed tab be noticed

@@ -11,6 +11,7 @@ returns what the page draws: losses, the output over the input plane and each ne
 
 from __future__ import annotations
 
+import copy
 import math
 import threading
 
@@ -22,11 +23,13 @@ import chainrule.nn.functional as F
 from chainrule.data.datasets import toy
 from chainrule.playground import multiclass
 
-__all__ = ["LEARNING_RATES", "REG_RATES", "Session", "ConfigError", "DEFAULTS"]
+__all__ = ["LEARNING_RATES", "REG_RATES", "DROPOUT_RATES", "MAX_LAYERS", "MAX_NEURONS", "Session", "ConfigError",
+           "DEFAULTS"]
 
 # TensorFlow Playground's choices (its state.ts)
 LEARNING_RATES = (0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 10)
 REG_RATES = (0, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 10)
+DROPOUT_RATES = (0, 0.1, 0.2, 0.3, 0.4, 0.5)  # per hidden layer, applied after its activation while training
 ACTIVATIONS = {"relu": F.relu, "tanh": torch.tanh, "sigmoid": torch.sigmoid, "linear": lambda x: x}
 CLASSIFY = {"circle": toy.circle, "xor": toy.xor, "gauss": toy.gauss, "spiral": toy.spiral}
 REGRESS = {"plane": toy.plane, "multi_gauss": toy.multi_gauss}
@@ -49,18 +52,24 @@ OPTIMIZERS = {  # every chainrule optimizer the issue names; the learning rate c
 }
 INITS = ("pytorch", "he", "xavier", "playground")  # nn.Linear's default, He, Xavier, TF Playground's uniform
 PATIENCE = 50  # early stopping: epochs without a better test loss
-MAX_LAYERS, MAX_NEURONS = 6, 8  # Playground's caps; keep an epoch fast
+# Playground stops at 6 x 8. At 8 layers of 16 an epoch (batch size 10, 250 training points) still takes
+# about 7 ms of CPU and the page's snapshot about 3 ms (benchmarks/playground.py --largest).
+MAX_LAYERS, MAX_NEURONS = 8, 16
 N_POINTS = 500
 GRID = 50  # output heat map resolution
 NEURON_GRID = 20  # per-neuron heat maps
+THUMB_POINTS = 160  # points in each dataset's thumbnail
 DOMAIN = 6.0  # the input plane shown is [-6, 6]^2, as Playground's
 
 DEFAULTS = {
     "learning_rate": 0.03, "activation": "tanh", "regularization": "none", "reg_rate": 0.0,
     "problem": "classification", "dataset": "circle", "train_ratio": 50, "noise": 0, "batch_size": 10,
     "features": ["x1", "x2"], "hidden": [4, 2], "seed": 1, "optimizer": "sgd", "classes": 3, "init": "pytorch",
-    "early_stopping": False,
+    "early_stopping": False, "activations": ["tanh", "tanh"], "dropout": [0, 0],
 }
+# one session trains at a time: chainrule's grad mode and anomaly switch are process-wide, so two threads
+# must not run a forward pass at once (a snapshot's no_grad would switch off another tab's recording)
+_ENGINE = threading.RLock()
 
 
 class ConfigError(ValueError):
@@ -76,6 +85,7 @@ def validate(changes: dict, base: dict) -> dict:
         if key not in DEFAULTS:
             raise ConfigError(f"config: unknown setting {key!r}")
         cfg[key] = value
+    _follow_layers(cfg, changes)
     checks = (
         ("learning_rate", lambda v: v in LEARNING_RATES, f"one of {LEARNING_RATES}"),
         ("reg_rate", lambda v: v in REG_RATES, f"one of {REG_RATES}"),
@@ -97,6 +107,12 @@ def validate(changes: dict, base: dict) -> dict:
         ("hidden", lambda v: isinstance(v, list) and len(v) <= MAX_LAYERS
          and all(_int(n) and 1 <= n <= MAX_NEURONS for n in v),
          f"a list of at most {MAX_LAYERS} layer sizes from 1 to {MAX_NEURONS}"),
+        ("activations", lambda v: isinstance(v, list) and len(v) == len(cfg["hidden"])
+         and all(isinstance(a, str) and a in ACTIVATIONS for a in v),
+         f"a list with one name from {sorted(ACTIVATIONS)} per hidden layer"),
+        ("dropout", lambda v: isinstance(v, list) and len(v) == len(cfg["hidden"])
+         and all(not isinstance(p, bool) and p in DROPOUT_RATES for p in v),
+         f"a list with one rate from {DROPOUT_RATES} per hidden layer"),
     )
     for key, ok, expected in checks:
         if not ok(cfg[key]):
@@ -106,6 +122,19 @@ def validate(changes: dict, base: dict) -> dict:
     if cfg["dataset"] not in wanted and not own:  # switching the problem type picks its first dataset
         cfg["dataset"] = next(iter(wanted))
     return cfg
+
+
+def _follow_layers(cfg: dict, changes: dict) -> None:
+    """Keep the per-layer lists as long as ``hidden``: a new layer gets the global activation and no dropout.
+
+    Choosing the global activation sets every layer's, as Playground's one activation control does.
+    """
+    n = len(cfg["hidden"]) if isinstance(cfg["hidden"], list) else 0
+    if "activation" in changes and "activations" not in changes and isinstance(cfg["activation"], str):
+        cfg["activations"] = [cfg["activation"]] * n
+    for key, fill in (("activations", cfg["activation"]), ("dropout", 0)):
+        if key not in changes and isinstance(cfg[key], list):
+            cfg[key] = (list(cfg[key]) + [fill] * n)[:n]
 
 
 def _int(v) -> bool:
@@ -124,7 +153,7 @@ class Session:
     """
 
     def __init__(self, config: dict | None = None):
-        self.lock = threading.Lock()
+        self.lock = _ENGINE
         self.running = False
         self.config = validate(config or {}, DEFAULTS)
         self.history: list[tuple[int, float, float]] = []
@@ -169,11 +198,15 @@ class Session:
                 elif cfg["init"] == "playground":  # Math.random() - 0.5, bias 0.1 (its nn.ts)
                     nn.init.uniform_(layer.weight, -0.5, 0.5)
                     nn.init.constant_(layer.bias, 0.1)
+        self.dropout_rng = torch.Generator().manual_seed(cfg["seed"] + 1)  # the exported script's manual_seed
         params = [p for layer in self.layers for p in layer.parameters()]
         self.optimizer = OPTIMIZERS[cfg["optimizer"]](params, cfg["learning_rate"])
         self.epoch = 0
         self.history = []
         self.diverged = None
+        self.suggested_lr = None
+        self.anomaly = None  # chainrule's account of the first non-finite value, when training diverged
+        self._before = None  # model, optimizer and dropout stream as the last epoch began (for that account)
         self.stopped = None  # the early-stopping message
         self.patience_from = 0  # the history index early stopping's patience counts from
         self.inputs_train = torch.from_numpy(_features(self.X_train, cfg["features"]))
@@ -182,13 +215,16 @@ class Session:
         self.target_test = torch.from_numpy(self.y_test)
         self._record()
 
-    def _forward(self, x, keep=None):
-        act = ACTIVATIONS[self.config["activation"]]
-        for layer in self.layers[:-1]:
-            x = act(layer(x))
+    def _forward(self, x, keep=None, train=False, layers=None, rng=None):
+        layers = self.layers if layers is None else layers
+        cfg = self.config
+        for layer, name, p in zip(layers[:-1], cfg["activations"], cfg["dropout"]):
+            x = ACTIVATIONS[name](layer(x))
             if keep is not None:
                 keep.append(x)
-        return self.layers[-1](x)
+            if train and p:
+                x = F.dropout(x, p, True, generator=self.dropout_rng if rng is None else rng)
+        return layers[-1](x)
 
     def _loss(self, out, target):
         if self.config["problem"] == "multiclass":  # softmax and cross-entropy, not MSE on +-1 labels
@@ -197,12 +233,12 @@ class Session:
             return F.binary_cross_entropy_with_logits(out, target)
         return F.mse_loss(out, target) * 0.5  # Playground's regression error is half the squared error
 
-    def _penalty(self):
+    def _penalty(self, layers=None):
         kind, rate = self.config["regularization"], self.config["reg_rate"]
         if kind == "none" or rate == 0:
             return None
         total = None
-        for layer in self.layers:  # weights only, as Playground's
+        for layer in self.layers if layers is None else layers:  # weights only, as Playground's
             term = layer.weight.abs().sum() if kind == "L1" else (layer.weight * layer.weight).sum() * 0.5
             total = term if total is None else total + term
         return total * rate
@@ -220,13 +256,25 @@ class Session:
                                   for o, t in ((out_train, self.y_train), (out_test, self.y_test)))
         else:
             self.accuracy = (float("nan"), float("nan"))
+        self.confusion = None
+        if self.config["problem"] != "regression":  # rows: the true class, columns: the predicted one
+            out, y = (out_test, self.y_test) if len(self.X_test) else (out_train, self.y_train)
+            o = out.numpy()
+            pred = o.argmax(1) if o.shape[1] > 1 else (o[:, 0] > 0).astype(int)
+            true = np.asarray(y).reshape(-1).round().astype(int)
+            k = max(2, o.shape[1])
+            ok = np.isfinite(o).all(1)
+            self.confusion = np.bincount(true[ok] * k + pred[ok], minlength=k * k).reshape(k, k).tolist()
         self.history.append((self.epoch, train, test))
         if not (math.isfinite(train) and all(math.isfinite(float(p.abs().max().item()))
                                               for layer in self.layers for p in layer.parameters())):
             self.running = False
             lr = self.config["learning_rate"]
+            self.suggested_lr = _lower(lr)
+            self.anomaly = self._explain()
             self.diverged = (f"Training diverged at epoch {self.epoch}: the loss or the weights became NaN or "
-                             f"infinite. Lower the learning rate (now {lr:g}) and press Reset.")
+                             f"infinite. Lower the learning rate (now {lr:g}, try {self.suggested_lr:g}) "
+                             "and press Reset.")
 
     # -- actions ----------------------------------------------------------------------------------
     def configure(self, changes: dict) -> None:
@@ -305,23 +353,71 @@ class Session:
                 if time.perf_counter() >= end:
                     break
 
+    def _batches(self):
+        n, bs = len(self.X_train), self.config["batch_size"]
+        order = np.random.default_rng(self.config["seed"] + self.epoch).permutation(n)
+        return [torch.from_numpy(order[start:start + bs]) for start in range(0, n, bs)]
+
+    def _update(self, idx, layers, optimizer, rng):
+        """One mini-batch: forward (with dropout), loss plus penalty, backward, optimizer step; returns the loss."""
+        loss = self._loss(self._forward(self.inputs_train[idx], train=True, layers=layers, rng=rng),
+                          self.target_train[idx])
+        penalty = self._penalty(layers)
+        if penalty is not None:
+            loss = loss + penalty
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        return loss
+
     def _epoch(self):
         if self.diverged is not None:
             return
-        n, bs = len(self.X_train), self.config["batch_size"]
-        order = np.random.default_rng(self.config["seed"] + self.epoch).permutation(n)
-        for start in range(0, n, bs):
-            idx = torch.from_numpy(order[start:start + bs])
-            x, t = self.inputs_train[idx], self.target_train[idx]
-            loss = self._loss(self._forward(x), t)
-            penalty = self._penalty()
-            if penalty is not None:
-                loss = loss + penalty
-            self.optimizer.zero_grad()
-            loss.backward()
-            self.optimizer.step()
+        # kept so that a divergence can be replayed under detect_anomaly (about 0.2 ms, a few % of an epoch)
+        self._before = (copy.deepcopy((self.layers, self.optimizer)), self.dropout_rng.get_state())
+        for idx in self._batches():
+            self._update(idx, self.layers, self.optimizer, self.dropout_rng)
         self.epoch += 1
         self._record()
+
+    def _explain(self) -> dict | None:
+        """Replay the epoch that diverged, one mini-batch at a time, with chainrule's anomaly detection on.
+
+        Returns where the first NaN or Inf came from: an op of the forward or backward pass
+        (``detect_anomaly``'s message names it), or the optimizer's update itself (a step so large that a
+        weight overflowed); None when the replay stays finite or there is no epoch to replay.
+        """
+        if self._before is None:
+            return None
+        (layers, optimizer), rng_state = copy.deepcopy(self._before[0]), self._before[1]
+        rng = torch.Generator()
+        rng.set_state(rng_state)
+        self.epoch -= 1  # the batches of the epoch being replayed
+        try:
+            batches = self._batches()
+        finally:
+            self.epoch += 1
+        name = type(optimizer).__name__
+        for b, idx in enumerate(batches, 1):
+            where = f"epoch {self.epoch}, mini-batch {b} of {len(batches)}"
+            try:
+                with torch.autograd.detect_anomaly():
+                    loss = self._update(idx, layers, optimizer, rng)
+            except torch.autograd.AnomalyError as e:
+                op = str(e).split()[0]
+                return {"where": where, "op": op, "message": str(e)}
+            if not math.isfinite(float(loss.item())):
+                return {"where": where, "op": "loss", "message": f"the loss of this mini-batch was {loss.item()}."}
+            for k, layer in enumerate(layers):
+                w = layer.weight.detach().numpy()
+                if not np.isfinite(w).all():
+                    grad = layer.weight.grad
+                    big = float(np.abs(grad.numpy()).max()) if grad is not None else float("nan")
+                    return {"where": where, "op": f"{name}.step",
+                            "message": f"{name}'s update turned weights of layer {k + 1} into Inf or NaN: the "
+                                       f"largest gradient there was {big:.3g}, and the learning rate "
+                                       f"{self.config['learning_rate']:g} made the step overflow."}
+        return None
 
     # -- what the page draws ----------------------------------------------------------------------
     def snapshot(self) -> dict:
@@ -353,7 +449,8 @@ class Session:
             grid = np.clip(grid, -1, 1) if regression else 2 / (1 + np.exp(-np.clip(grid, -30, 30))) - 1
         neurons = [[_unit(feats[:, j]) for j in range(feats.shape[1])]]
         neurons += [[_unit(h.numpy()[:, j]) for j in range(h.shape[1])] for h in keep]
-        weights = [np.round(layer.weight.detach().numpy().astype(float), 4).tolist() for layer in self.layers]
+        weights = [[[_num(w) for w in row] for row in np.round(layer.weight.detach().numpy().astype(float), 4).tolist()]
+                   for layer in self.layers]  # NaN as null: JSON has no NaN, and the page must still parse it
         _, train, test = self.history[-1]
         ci = None
         if not math.isnan(self.accuracy[1]) and len(self.X_test):
@@ -369,7 +466,9 @@ class Session:
             "grid": _round(np.nan_to_num(grid)), "grid_class": grid_class, "grid_size": GRID,
             "neuron_grid_size": NEURON_GRID,
             "neurons": neurons + [[_unit(last.numpy()[:, 0], squash=not regression)]], "weights": weights,
-            "diverged": self.diverged, "stopped": self.stopped,
+            "diverged": self.diverged, "stopped": self.stopped, "anomaly": self.anomaly,
+            "suggested_lr": self.suggested_lr if self.diverged else None, "confusion": self.confusion,
+            "limits": {"layers": MAX_LAYERS, "neurons": MAX_NEURONS},
         }
 
     def run(self) -> None:
@@ -408,7 +507,27 @@ class Session:
     def points(self) -> dict:
         """Training and test points with their labels (sent once per data change, not with every update)."""
         with self.lock:
-            return {"train": _pts(self.X_train, self.y_train), "test": _pts(self.X_test, self.y_test)}
+            return {"train": _pts(self.X_train, self.y_train), "test": _pts(self.X_test, self.y_test),
+                    "thumbnails": self._thumbnails()}
+
+    def _thumbnails(self) -> dict:
+        """For each dataset of the current problem, the points its generator makes (THUMB_POINTS of them)."""
+        cfg = self.config
+        key = (cfg["problem"], cfg["noise"], cfg["seed"], cfg["classes"])
+        if getattr(self, "_thumbs", (None,))[0] != key:
+            out = {}
+            for name, make in PROBLEMS[cfg["problem"]].items():
+                extra = {"classes": cfg["classes"]} if cfg["problem"] == "multiclass" else {}
+                X, y = make(THUMB_POINTS, noise=cfg["noise"] / 100, seed=cfg["seed"], **extra)
+                out[name] = np.round(np.concatenate([X, np.asarray(y, float).reshape(len(y), 1)], 1), 2).tolist()
+            self._thumbs = (key, out)
+        return self._thumbs[1]
+
+
+def _lower(lr: float) -> float:
+    """A learning rate about ten times lower, from Playground's list (its smallest when none is lower)."""
+    lower = [v for v in LEARNING_RATES if v <= lr / 9]
+    return lower[-1] if lower else LEARNING_RATES[0]
 
 
 def _pts(X, y):

@@ -168,7 +168,8 @@ class MatrixFactorization(nn.Module):
         return ids[top], scores[ids][top]
 
     def similar_items(self, item: int, k: int = 10) -> tuple[np.ndarray, np.ndarray]:
-        """The ``k`` items whose embeddings have the highest cosine similarity to ``item``'s, best first.
+        """The ``k`` items whose embeddings have the highest cosine similarity to ``item``'s, best first
+        (an exact search with ``chainrule.embeddings.nearest``).
 
         The item itself and items without training ratings are left out.
 
@@ -182,16 +183,16 @@ class MatrixFactorization(nn.Module):
         if not self.known_items[item]:
             raise ValueError(f"similar_items: item {item} had no ratings in the training data, so its embedding "
                              "was never trained (cold start); there is nothing to compare it by")
+        from chainrule.embeddings import nearest
+
         _, Q = self._factors()
-        norms = np.linalg.norm(Q, axis=1)
-        sims = Q @ Q[item] / np.maximum(norms * norms[item], 1e-12)
         candidates = self.known_items.copy()
         candidates[item] = False
         n = int(candidates.sum())
         k = _check_k(k, n, "similar_items", f"there are {n} other items with training ratings")
         ids = np.flatnonzero(candidates)
-        top = _top_k(sims[ids], k)
-        return ids[top], sims[ids][top]
+        found = nearest(Q[item], Q[ids], k=k, metric="cosine")  # exact search, float64
+        return ids[found.indices.numpy()], found.values.numpy().astype(np.float64)
 
     def item_embeddings(self) -> np.ndarray:
         """The item embedding table as a float64 NumPy array ``(n_items, dim)`` (a copy)."""

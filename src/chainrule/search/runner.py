@@ -51,6 +51,10 @@ def run_search(space, *, name: str, out="runs", trials: int | None = None, seed:
             its study in ``out/name/study.db``: running the same search again resumes it.
         jobs (int): with ``optuna``, parallel worker processes (one BLAS thread each).
 
+    Under ``mpirun -n K`` (grid or random search), the trials are spread over the K ranks, one at a
+    time per rank; rank 0 gathers the results, alone writes ``out/name/`` and returns the summary
+    (the other ranks return their own rows). The winner is the serial search's: see ``parallel.py``.
+
     Returns:
         dict: ``trials`` (rows with each trial's options and validation score), ``winner`` (its row),
         ``test`` (the one test evaluation), ``dir`` (the search folder).
@@ -76,7 +80,16 @@ def run_search(space, *, name: str, out="runs", trials: int | None = None, seed:
     else:
         configs = grid(dims) if trials is None else random_configs(dims, trials, seed)
     search_dir = Path(out) / name
-    if (search_dir / "search.json").exists() and not (optuna and (search_dir / "study.db").exists()):
+    from chainrule.search.parallel import mpi_group
+
+    comm = mpi_group()  # under mpirun -n K: the trials are spread over the ranks (see parallel.py)
+    if comm is not None and optuna:
+        raise SearchError("--optuna does not run under mpirun; use --jobs N for parallel Optuna trials, or a "
+                          "grid/random search under mpirun")
+    taken = (search_dir / "search.json").exists() and not (optuna and (search_dir / "study.db").exists())
+    if comm is not None:
+        taken = comm.bcast(taken, root=0)  # rank 0's folder decides, on every rank alike
+    if taken:
         raise SearchError(f"{search_dir} already holds a search; choose another --name or --out")
     if jobs < 1 or (jobs > 1 and not optuna):
         raise SearchError(f"--jobs {jobs}: expected a positive number, and more than 1 only with --optuna")
@@ -88,19 +101,28 @@ def run_search(space, *, name: str, out="runs", trials: int | None = None, seed:
                           f"got {metric!r}")
     if resolved[0]["val_split"] <= 0:
         raise SearchError("--val-split 0 leaves no validation data to choose on; the search needs one")
-    search_dir.mkdir(parents=True, exist_ok=True)
+    rank0 = comm is None or comm.Get_rank() == 0
+    verbose = verbose and rank0
+    if rank0:
+        search_dir.mkdir(parents=True, exist_ok=True)
     spec = {"space": list(space), "fixed": fixed, "options": [d.option for d in dims],
             "mode": "optuna" if optuna else "grid" if trials is None else "random",
             "trials": (trials or 20) if optuna else len(configs), "seed": seed, "metric": metric,
             "retrain": retrain, "configs": None if optuna else configs}
-    write_json(search_dir / "search.json", spec)
+    if rank0:
+        write_json(search_dir / "search.json", spec)
     if optuna:
         from chainrule.search.optuna_search import run_optuna
 
         return run_optuna(spec, dims, parser, search_dir, jobs, verbose)
     if verbose:
         print(f"Search {name}: {len(configs)} trials of {', '.join(d.option for d in dims)} "
-              f"({spec['mode']}, seed {seed}), chosen on {metric}", flush=True)
+              f"({spec['mode']}, seed {seed}), chosen on {metric}"
+              + (f", over {comm.Get_size()} MPI ranks" if comm is not None else ""), flush=True)
+    if comm is not None:
+        from chainrule.search.parallel import run_parallel
+
+        return run_parallel(comm, spec, dims, parser, search_dir, configs, resolved, verbose)
 
     rows, best = [], None
     for k, (trial, config) in enumerate(zip(configs, resolved)):
@@ -144,11 +166,14 @@ def _resolve(parser, fixed, trial, k, seed, search_dir, name=None, out=None) -> 
     return resolve_config(args, parser)
 
 
-def _run_trial(k, trial, config, parser, metric, extra_callbacks=()):
-    """Train one trial (validation only); returns its table row and what the winner needs later."""
+def _run_trial(k, trial, config, parser, metric, extra_callbacks=(), run_root=None):
+    """Train one trial (validation only); returns its table row and what the winner needs later.
+
+    ``run_root``: where to write the trial's run folder instead of ``config["out"]`` (a parallel
+    search's rank other than 0 writes it in a scratch folder and sends it to rank 0)."""
     started = time.perf_counter()
     data = load_data(config, parser)
-    run_dir = claim_run_dir(config["out"], config["name"], config, numbered=False)
+    run_dir = claim_run_dir(run_root or config["out"], config["name"], config, numbered=False)
     row = {"trial": k, "options": dict(trial), "run": f"trials/{config['name']}"}
     try:
         model, loss_fn, history = train_model(config, data, run_dir, verbose=0, extra_callbacks=extra_callbacks)

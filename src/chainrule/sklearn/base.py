@@ -5,6 +5,7 @@ pickling as plain arrays."""
 from __future__ import annotations
 
 import copy
+import math
 import warnings
 
 import numpy as np
@@ -195,21 +196,23 @@ class BaseNeuralNet(BaseEstimator):
             if not incremental:
                 self._no_improvement = 0  # a warm-started fit counts its own epochs without improvement
             sw = None if sample_weight is None or np.all(sample_weight == 1) else sample_weight
-            val = fit_val = None
+            val = None
             if self.early_stopping and not incremental:
                 X, y, sw, val = self._split(X, y, sw, stratify)
-                fit_val = val
             loss_fn, train = self.loss_fn_, (X, y)
             if sw is not None:  # the weights ride along as the targets' first column
                 loss_fn, train = _Weighted(self.loss_fn_, self._is_classifier), (X, _stack(sw, y))
-                if val is not None:
-                    fit_val = (val[0], _stack(val[2], val[1]))
             stopper = _MLPStopping(self, val and val[:2], incremental)
             callbacks = [stopper, *copy.deepcopy(list(self.callbacks or []))]
-            fit(self.module_, loss_fn, self.optimizer_, train, epochs=epochs, val_data=fit_val and fit_val[:2],
-                batch_size=self.batch_size_, callbacks=callbacks,
-                metrics=("accuracy",) if self._is_classifier and sw is None else (),
-                seed=self.seed_ + self.n_iter_, shuffle=self.shuffle, verbose=2 if self.verbose else 0)
+            # What MLPClassifier computes and no more (a third off a small MLP's fit, see
+            # docs/performance.md): no training accuracy (it needs only the loss), the validation
+            # score computed by the stopping callback once per epoch, and the finite check once per
+            # epoch on the mean loss and once at the end on the weights (MLPClassifier checks only
+            # the weights, at the end) instead of three reductions over every tensor every step.
+            fit(self.module_, loss_fn, self.optimizer_, train, epochs=epochs, batch_size=self.batch_size_,
+                callbacks=callbacks, metrics=(), check_finite=False, seed=self.seed_ + self.n_iter_,
+                shuffle=self.shuffle, verbose=2 if self.verbose else 0)
+            stopper.check_weights()
             self.t_ += len(X) * stopper.epochs
             if not incremental and not stopper.converged and stopper.epochs == epochs:
                 warnings.warn(f"{type(self).__name__}: reached max_iter={self.max_iter} epochs and the "
@@ -243,8 +246,20 @@ class BaseNeuralNet(BaseEstimator):
             outs = [module(cr.from_numpy(X[i:i + PREDICT_CHUNK])).numpy() for i in range(0, len(X), PREDICT_CHUNK)]
         return np.concatenate(outs) if outs else np.zeros((0, self.n_outputs_))
 
-    def _validation_score(self, X_val, y_val, logs) -> float:
+    def _validation_score(self, X_val, y_val, module) -> float:
         raise NotImplementedError
+
+    def _outputs(self, module, X) -> np.ndarray:
+        """The training module's float32 outputs for the float32 rows ``X``, in evaluation mode (for the
+        validation score of every epoch: no copy of the module, unlike ``_forward``)."""
+        was_training = module.training
+        module.eval()
+        try:
+            with cr.no_grad():
+                return np.concatenate([module(cr.from_numpy(X[i:i + PREDICT_CHUNK])).numpy()
+                                       for i in range(0, len(X), PREDICT_CHUNK)])
+        finally:
+            module.train(was_training)
 
     # ---- pickling: the module and optimizer as plain arrays, rebuilt on loading
     def __getstate__(self):
@@ -286,11 +301,14 @@ class _MLPStopping(Callback):
         est.n_iter_ += 1
         loss = float(logs["loss"])
         est.loss_curve_.append(loss)
+        if not math.isfinite(loss):
+            raise ValueError(f"{type(est).__name__}: the training loss became {loss} in epoch {est.n_iter_}; "
+                             "lower learning_rate_init or scale the inputs (e.g. StandardScaler)")
         if self.incremental:
             est.best_loss_ = min(est.best_loss_, loss)
             return
         if self.val is not None:
-            score = est._validation_score(*self.val, logs)
+            score = est._validation_score(*self.val, self.model)
             est.validation_scores_.append(score)
             improved = score > est.best_validation_score_ + est.tol
             if score > est.best_validation_score_:
@@ -307,6 +325,12 @@ class _MLPStopping(Callback):
     def on_train_end(self, logs=None):
         if self.best is not None:
             self.model.load_state_dict({k: cr.from_numpy(v) for k, v in self.best.items()})
+
+    def check_weights(self):
+        for name, p in self.est.module_.named_parameters():
+            if not np.isfinite(p.detach().numpy()).all():
+                raise ValueError(f"{type(self.est).__name__}: training made the weights non-finite ({name}); "
+                                 "lower learning_rate_init or scale the inputs (e.g. StandardScaler)")
 
 
 class _Weighted:

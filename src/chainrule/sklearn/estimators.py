@@ -70,10 +70,8 @@ class NeuralNetClassifier(ClassifierMixin, BaseNeuralNet):
     def _n_outputs_for(self, y):
         return len(self.classes_)
 
-    def _validation_score(self, X_val, y_val, logs):
-        if "val_accuracy" in logs:
-            return float(logs["val_accuracy"])
-        return float(np.mean(self._forward(X_val).argmax(axis=1) == y_val))  # weighted training: no metric
+    def _validation_score(self, X_val, y_val, module):
+        return float(np.mean(self._outputs(module, X_val).argmax(axis=1) == y_val))
 
     def _encode(self, y, classes=None, reset=True):
         y = column_or_1d(y, warn=True)
@@ -157,10 +155,10 @@ class NeuralNetRegressor(RegressorMixin, BaseNeuralNet):
     def _n_outputs_for(self, y):
         return y.shape[1]
 
-    def _validation_score(self, X_val, y_val, logs):
+    def _validation_score(self, X_val, y_val, module):
         from sklearn.metrics import r2_score
 
-        return float(r2_score(y_val, self._forward(X_val)))
+        return float(r2_score(y_val, self._outputs(module, X_val)))
 
     def _targets(self, y):
         self._y_1d = y.ndim == 1

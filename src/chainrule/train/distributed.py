@@ -11,6 +11,7 @@ Only rank 0 prints and writes checkpoints. Validation runs whole on every rank (
 
 from __future__ import annotations
 
+import contextlib
 import os
 
 import numpy as np
@@ -31,8 +32,26 @@ def launched_by_mpirun() -> bool:
     return False
 
 
+_local = False  # True inside ``local_training()``: this rank trains alone (a parallel search's trial)
+
+
+@contextlib.contextmanager
+def local_training():
+    """Within this context, ``fit`` and ``chainrule train``'s code train in this process alone even under
+    ``mpirun`` (no data parallelism, and this rank prints and writes as a single process would): a
+    parallel search runs one whole trial per rank this way."""
+    global _local
+    before, _local = _local, True
+    try:
+        yield
+    finally:
+        _local = before
+
+
 def auto_init() -> bool:
     """Join the MPI process group when started by ``mpirun -n K`` (K > 1); True if a group of K > 1 is up."""
+    if _local:
+        return False
     if not dist.is_initialized() and launched_by_mpirun():
         dist.init_process_group("mpi")
     return dist.is_initialized() and dist.get_world_size() > 1
@@ -109,4 +128,4 @@ class DataParallelFit:
 
 def is_rank_zero() -> bool:
     """True in a single process and on rank 0 of a group: the process that prints and writes files."""
-    return not dist.is_initialized() or dist.get_rank() == 0
+    return _local or not dist.is_initialized() or dist.get_rank() == 0

@@ -6,7 +6,7 @@ import numpy as np
 
 from chainrule.viz import new_figure, save_figure
 
-__all__ = ["plot_rating_curves", "plot_item_map", "pca_2d"]
+__all__ = ["plot_rating_curves", "plot_item_map"]
 
 
 def plot_rating_curves(history, baselines=None, path=None, title=None):
@@ -48,19 +48,6 @@ def plot_rating_curves(history, baselines=None, path=None, title=None):
     return fig
 
 
-def pca_2d(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The first two principal components of the rows of ``X``: ``(coords (N, 2), explained variance ratio (2,))``."""
-    X = np.asarray(X, dtype=np.float64)
-    if X.ndim != 2 or len(X) < 2 or X.shape[1] < 2:
-        raise ValueError(f"pca_2d: expected at least 2 rows of at least 2 values, got shape {X.shape}")
-    Xc = X - X.mean(axis=0)
-    _, s, Vt = np.linalg.svd(Xc, full_matrices=False)
-    coords = Xc @ Vt[:2].T
-    coords *= np.where(np.abs(coords).max(axis=0) == coords.max(axis=0), 1.0, -1.0)  # a deterministic sign
-    total = float((s ** 2).sum())
-    return coords, (s[:2] ** 2 / total if total > 0 else np.zeros(2))
-
-
 def plot_item_map(embeddings, titles, counts, path=None, n_labels: int = 30, min_count: int = 20, title=None,
                   groups=None):
     """A 2-D PCA map of item embeddings; the ``n_labels`` most-rated items are named.
@@ -86,6 +73,11 @@ def plot_item_map(embeddings, titles, counts, path=None, n_labels: int = 30, min
     if len(embeddings) != len(titles) or len(counts) != len(titles):
         raise ValueError(f"plot_item_map: {len(embeddings)} embeddings, {len(titles)} titles and {len(counts)} counts "
                          "must match")
+    if embeddings.ndim != 2 or embeddings.shape[1] < 2 or len(embeddings) < 3:
+        raise ValueError(f"plot_item_map: expected at least 3 embeddings of at least 2 values, got shape "
+                         f"{embeddings.shape}")
+    from chainrule.embeddings.images import pca_2d  # the same PCA as chainrule embed's map
+
     shown = np.flatnonzero(counts >= min_count)
     if len(shown) < 3:
         shown = np.argsort(-counts)[:max(3, min(len(counts), 50))]

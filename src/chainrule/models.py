@@ -1,10 +1,12 @@
-"""Ready-made models as ``nn.Sequential``: ``mlp`` (the lectures' perceptron) and ``cnn`` (a small conv net)."""
+"""Ready-made models as ``nn.Sequential``: ``mlp`` (the lectures' perceptron) and ``cnn`` (a small conv net);
+and ``MatrixFactorization``, the recommender (defined in ``chainrule.recommender``)."""
 
 from __future__ import annotations
 
 from chainrule import nn
+from chainrule.recommender.mf import MatrixFactorization  # the recommender (user/item embeddings)
 
-__all__ = ["ACTIVATIONS", "cnn", "mlp"]
+__all__ = ["ACTIVATIONS", "MatrixFactorization", "cnn", "mlp"]
 
 # the activation names the command line accepts, mapped to their layers
 ACTIVATIONS = {
@@ -104,3 +106,4 @@ def cnn(in_channels=1, image_size=(28, 28), channels=(32, 64), hidden=(128,), ou
         layers += [*drop, nn.Linear(fan_in, fan_out), ACTIVATIONS[activation]()]
     layers += ([nn.Dropout(dropout)] if dropout > 0 else []) + [nn.Linear(sizes[-1], out_features)]
     return nn.Sequential(*layers)
+

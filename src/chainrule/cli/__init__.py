@@ -11,6 +11,7 @@
     chainrule train --data photos --model fashion_cnn --pretrained fashion7 --freeze   # your own images
     chainrule convert model.pth model.safetensors   # PyTorch weights (torch.load(weights_only=True)) -> safetensors
     chainrule embed runs/<name>            # 2-D map and nearest-neighbour grid of the run's image embeddings
+    chainrule recommend --data ml-100k     # a movie recommender (matrix factorisation): run folder with a map
 
 Bad arguments print the usage and a one-line error and exit with status 2; problems found while
 running (a dataset that cannot be found, a run folder without weights) print one clear error and exit
@@ -245,6 +246,9 @@ def build_parser() -> argparse.ArgumentParser:
     from chainrule.cli.embed import add_parser as add_embed  # issue 11
 
     parser.subcommands["embed"] = add_embed(commands)
+    from chainrule.cli.recommend import add_parser as add_recommend  # issue 11: the movie recommender
+
+    parser.subcommands["recommend"] = add_recommend(commands)
     return parser
 
 
@@ -282,6 +286,9 @@ def main(argv=None) -> int:
             if wants_folder_mode(args, sub):
                 return run_train_folder(args, sub)
         if args.command in ("predict", "evaluate"):
+            from chainrule.cli.recommend import refuse_recommend_run
+
+            refuse_recommend_run(args.run_dir, args.command)
             from chainrule.cli.imagefolder_model import is_folder_run
 
             if is_folder_run(args.run_dir):  # a `train --data` run: its own preprocessing and model
@@ -316,6 +323,10 @@ def main(argv=None) -> int:
             from chainrule.cli.listing import run_runs
 
             return run_runs(args)
+        if args.command == "recommend":
+            from chainrule.cli.recommend import run_recommend
+
+            return run_recommend(args)
         from chainrule.cli.predict import run_predict
 
         return run_predict(args, sub)

@@ -48,6 +48,12 @@ CONFIG_SCHEMA = Fields({
 
 def check_config(config, path) -> dict:
     """Return ``config`` if it fits ``CONFIG_SCHEMA`` and agrees with itself; else raise ``SchemaError``."""
+    if isinstance(config, dict) and config.get("command") == "recommend":
+        # a `chainrule recommend` run (cli/recommend.py): its own fields; listed by `chainrule runs`
+        for field in ("dataset", "dim", "seed", "n_users", "n_items"):
+            if field not in config:
+                raise SchemaError(path, field, "is missing")
+        return config
     if isinstance(config, dict) and isinstance(config.get("data"), str) and "activation" not in config:
         # a `train --data FOLDER` run (chainrule.vision): its own fields, read by cli/imagefolder*.py
         for field in ("model", "classes", "input", "seed"):

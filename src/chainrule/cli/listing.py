@@ -28,10 +28,15 @@ def _score(config: dict, results: dict):
         return test["accuracy"], f"acc {test['accuracy']:.4f}{ci}"
     if test.get("r2") is not None:
         return test["r2"], f"R^2 {test['r2']:.4f}"
+    if test.get("rmse") is not None:  # a `chainrule recommend` run: lower is better
+        return -test["rmse"], f"RMSE {test['rmse']:.4f}"
     return float("-inf"), "-" if results else "no results.json"
 
 
 def _settings(config: dict) -> str:
+    if config.get("command") == "recommend":
+        return (f"MF dim{config.get('dim', '?')} wd{config.get('weight_decay', 0):g} {config.get('optimizer', '?')} "
+                f"lr{config.get('lr', 0):g} bs{config.get('batch_size', '?')}")
     hidden = ",".join(map(str, config.get("hidden", []))) or "none"
     return (f"{hidden} {config.get('activation', '?')} do{config.get('dropout', 0):g} "
             f"{config.get('optimizer', '?')} lr{config.get('lr', 0):g} bs{config.get('batch_size', '?')}")

@@ -34,13 +34,14 @@ def mirrors(default) -> list[str]:
     return env if env else list(default)
 
 
-def download(filename: str, sha256: str, folder, base_urls, *, timeout: float = 60.0,
+def download(filename: str, sha256: str | None, folder, base_urls, *, timeout: float = 60.0,
              progress: bool | None = None) -> Path:
     """Download ``filename`` from the first of ``base_urls`` that serves it with the right checksum.
 
     Args:
         filename (str): the file name, appended to each base URL.
-        sha256 (str): expected SHA-256 of the file, in hex.
+        sha256 (str or None): expected SHA-256 of the file, in hex; None only for a file whose sum is not
+            pinned yet (the caller must then validate the content itself).
         folder (str or Path): destination folder (created if needed).
         base_urls (sequence of str): mirrors to try in order.
         timeout (float): seconds to wait for a server. Default: 60.0.
@@ -66,7 +67,7 @@ def download(filename: str, sha256: str, folder, base_urls, *, timeout: float = 
     for base in base_urls:
         url = base.rstrip("/") + "/" + filename
         try:
-            _fetch(url, dest, sha256.lower(), timeout, progress)
+            _fetch(url, dest, sha256.lower() if sha256 is not None else None, timeout, progress)
             return dest
         except (OSError, ValueError, http.client.HTTPException) as e:  # URLError, HTTPError, timeouts: OSError
             attempts.append((url, str(e) or type(e).__name__))
@@ -74,7 +75,7 @@ def download(filename: str, sha256: str, folder, base_urls, *, timeout: float = 
     raise DownloadError(f"could not download {filename}; tried:\n{tried}", attempts)
 
 
-def _fetch(url: str, dest: Path, sha256: str, timeout: float, progress: bool | None) -> None:
+def _fetch(url: str, dest: Path, sha256: str | None, timeout: float, progress: bool | None) -> None:
     import urllib.request
 
     from chainrule.utils.progress import Bar, is_live  # here: chainrule.utils imports chainrule.data
@@ -101,7 +102,7 @@ def _fetch(url: str, dest: Path, sha256: str, timeout: float, progress: bool | N
             os.fsync(out.fileno())
         if total and done != total:
             raise ValueError(f"incomplete download: got {done} of {total} bytes")
-        if digest.hexdigest() != sha256:
+        if sha256 is not None and digest.hexdigest() != sha256:
             raise ValueError(f"checksum mismatch: expected SHA-256 {sha256}, got {digest.hexdigest()}")
         os.replace(tmp, dest)
         _fsync_dir(dest.parent)

@@ -66,11 +66,11 @@ def run(argv) -> int:
         run_search(space, name=args.name, out=args.out, trials=args.trials, seed=args.seed, metric=args.metric,
                    retrain=args.retrain, verbose=not args.quiet, optuna=args.optuna, jobs=args.jobs)
     except SearchError as e:
-        from chainrule.train.distributed import is_rank_zero
-
-        if is_rank_zero():  # under mpirun every rank finds the same error: one message
+        if _prints_errors():  # under mpirun every rank finds the same error: one message
             parser.print_usage(sys.stderr)
             print(f"chainrule search: error: {e}", file=sys.stderr)
+        else:
+            _let_rank_zero_print()
         return 2
     except KeyboardInterrupt:
         print("chainrule: interrupted", file=sys.stderr)
@@ -78,6 +78,29 @@ def run(argv) -> int:
     except (ValueError, OSError, ImportError, RuntimeError) as e:
         if os.environ.get("CHAINRULE_DEBUG"):
             raise
-        print(f"chainrule search: error: {str(e).splitlines()[0]}", file=sys.stderr)
+        if _prints_errors():  # a parallel search's failure names every rank's error already
+            print(f"chainrule search: error: {str(e).splitlines()[0]}", file=sys.stderr)
+        else:
+            _let_rank_zero_print()
         return 1
     return 0
+
+
+def _let_rank_zero_print():
+    """A silent rank waits a moment before exiting, because mpirun ends every rank once one exits non-zero:
+    rank 0, which finds the same error at about the same time, gets to print it first."""
+    import time
+
+    time.sleep(1.0)
+
+
+def _prints_errors() -> bool:
+    """Whether this process reports errors: rank 0 of the group, or of ``mpirun``'s ranks when the group is
+    not up yet (a bad specification is found before it joins), or a single process."""
+    from chainrule import distributed as dist
+    from chainrule.train.distributed import is_rank_zero
+
+    if dist.is_initialized():
+        return is_rank_zero()
+    ranks = [os.environ.get(v, "") for v in ("OMPI_COMM_WORLD_RANK", "PMI_RANK", "PMIX_RANK")]
+    return all(r in ("", "0") for r in ranks)

@@ -71,6 +71,13 @@ def test_under_mpirun_only_rank_zero_prints_a_bad_specification(tmp_path, capsys
     assert err[-1] == "chainrule search: error: --lr: expected a positive number, got 'abc'"
 
 
+def test_quiet_prints_only_the_winner_line(tmp_path, capsys):
+    assert main(["search", "--name", "q", "--out", str(tmp_path), *TOY, "--lr", "1e-3,3e-2", "--quiet"]) == 0
+    out = capsys.readouterr().out.strip().splitlines()
+    assert len(out) == 1 and out[0].startswith("winner: trial "), out
+    assert "val_accuracy" in out[0] and "test accuracy" in out[0]
+
+
 def test_search_is_deterministic_and_touches_test_once(tmp_path):
     space = [*TOY, "--lr", "1e-3,3e-2", "--hidden", "8;16,16"]
     a = run_search(space, name="a", out=tmp_path, seed=3, verbose=False)

@@ -63,8 +63,14 @@ def run(argv) -> int:
 
         cr.set_num_threads(args.threads)
     try:
-        run_search(space, name=args.name, out=args.out, trials=args.trials, seed=args.seed, metric=args.metric,
-                   retrain=args.retrain, verbose=not args.quiet, optuna=args.optuna, jobs=args.jobs)
+        summary = run_search(space, name=args.name, out=args.out, trials=args.trials, seed=args.seed,
+                             metric=args.metric, retrain=args.retrain, verbose=not args.quiet, optuna=args.optuna,
+                             jobs=args.jobs)
+        if args.quiet and "winner" in summary:  # only rank 0's summary has the winner
+            w = summary["winner"]
+            options = " ".join(f"{k} {v}" for k, v in w["options"].items())
+            print(f"winner: trial {w['trial']} {options} ({summary['spec']['metric']} {w['score']:.4f}); "
+                  f"{summary['test']['headline']}", flush=True)
     except SearchError as e:
         if _prints_errors():  # under mpirun every rank finds the same error: one message
             parser.print_usage(sys.stderr)

@@ -13,7 +13,7 @@ __all__ = ["add_playground_parser", "run_playground"]
 def add_playground_parser(commands):
     """Register the ``playground`` subcommand on ``commands`` (argparse subparsers); returns its parser."""
     p = commands.add_parser(
-        "playground", help="TensorFlow Playground's controls in your browser, trained by chainrule",
+        "playground", help="TensorFlow Playground in your browser, run by chainrule",
         description="Start a local web app (needs pip install 'chainrule[playground]') and print its URL. "
                     "The URL carries a random token; every request must carry it.")
     p.add_argument("--port", type=int, default=8765, help="port (default: %(default)s; 0 picks a free one)")

@@ -90,6 +90,9 @@ def test_runs_lists_best_first_and_compares(spiral_run, tmp_path, capsys):
     assert re.search(r"^  dataset +spiral +spiral$", out, re.MULTILINE)
     assert re.search(r"^\* test accuracy", out, re.MULTILINE)
     assert main(["runs", str(tmp_path / "missing")]) == 1
+    capsys.readouterr()
+    assert main(["runs", str(spiral_run)]) == 0  # a run folder in place of a folder of runs: say so
+    assert f"it is a run itself; `chainrule runs {folder}` lists it" in capsys.readouterr().out
 
 
 def test_help_prints_percent_signs_once(capsys):

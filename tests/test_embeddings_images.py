@@ -87,3 +87,14 @@ def test_embed_errors_are_one_line(tmp_path, capsys):
     assert main(["embed", str(tmp_path / "sp")]) == 1
     assert "was trained on 'spiral'; `chainrule embed` needs a classifier trained on an image dataset" in \
         capsys.readouterr().err
+
+
+def test_embed_of_a_linear_model_says_its_embeddings_are_the_pixels(tmp_path, capsys):
+    assert main(["train", "--subset", "300", "--epochs", "1", "--hidden", "none", "--out", str(tmp_path), "--name",
+                 "lin", "--seed", "0", "--quiet"]) == 0
+    capsys.readouterr()
+    assert main(["embed", str(tmp_path / "lin"), "--samples", "100", "--out", str(tmp_path / "e")]) == 0
+    out = capsys.readouterr().out
+    assert "784-number embeddings" in out and "no hidden layer (--hidden none)" in out
+    numbers = json.loads((tmp_path / "e" / "embeddings.json").read_text())
+    assert numbers["layer"] == "preprocessed pixels (no hidden layer)"

@@ -47,6 +47,8 @@ def run_embed(args) -> int:
     print(f"{result['test_images']} test images, {result['embedding_dim']}-number embeddings; the 10 nearest "
           f"neighbours share the class {agree['embedding_cosine']:.1%} of the time "
           f"(in pixel space: {agree['pixels_euclidean']:.1%})")
+    if result["layer"].startswith("preprocessed pixels"):
+        print("note: the model has no hidden layer (--hidden none), so its embeddings are the preprocessed pixels")
     for path in result["files"]:
         print(f"wrote {path}")
     return 0

@@ -98,3 +98,18 @@ def test_embed_of_a_linear_model_says_its_embeddings_are_the_pixels(tmp_path, ca
     assert "784-number embeddings" in out and "no hidden layer (--hidden none)" in out
     numbers = json.loads((tmp_path / "e" / "embeddings.json").read_text())
     assert numbers["layer"] == "preprocessed pixels (no hidden layer)"
+
+
+@pytest.mark.parametrize("rows", [1, 6, 10])
+def test_neighbour_grid_title_clears_the_first_rows_labels(rows):
+    pytest.importorskip("matplotlib")
+    from chainrule.viz.embeddings import plot_neighbours
+
+    rng = np.random.default_rng(0)
+    images, labels = rng.integers(0, 255, (40, 28, 28), dtype=np.uint8), np.arange(40) % 4
+    fig = plot_neighbours(images, labels, ["a", "b", "c", "d"], list(range(rows)),
+                          [list(range(20, 28))] * rows, title="nearest test images")
+    renderer = fig.canvas.get_renderer()
+    title = fig._suptitle.get_window_extent(renderer)
+    top_labels = max(ax.title.get_window_extent(renderer).y1 for ax in fig.axes)
+    assert title.y0 > top_labels, (rows, title.y0, top_labels)

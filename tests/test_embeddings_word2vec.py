@@ -84,6 +84,8 @@ def test_small_corpus_errors_name_the_cause_and_bad_arguments_are_refused():
         Word2Vec(subsample=-0.1)
     w = Word2Vec(dim=4, epochs=1, subsample=0).fit(["the cat sat", "on the mat"])  # strings are sentences
     assert sorted(w.vocab) == ["cat", "mat", "on", "sat", "the"]
+    assert "Cat" in w and np.array_equal(w["CAT"], w["cat"])  # the text was lower-cased, so is the lookup
+    assert w.most_similar("Cat", k=4) == w.most_similar("cat", k=4)
     for call in (lambda: w.most_similar("cat", k=0), lambda: w.analogy("cat", "sat", "mat", k=-1)):
         with pytest.raises(ValueError, match="k must be a positive integer"):
             call()

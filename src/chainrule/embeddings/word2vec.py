@@ -170,7 +170,7 @@ class Word2Vec:
         return self.model.in_embed.weight.detach().numpy()
 
     def __contains__(self, word) -> bool:
-        return self.model is not None and word in self.index
+        return self.model is not None and (word in self.index or isinstance(word, str) and word.lower() in self.index)
 
     def __getitem__(self, word) -> np.ndarray:
         return self.vectors[self._id(word)]
@@ -178,6 +178,8 @@ class Word2Vec:
     def _id(self, word) -> int:
         if self.model is None:
             raise RuntimeError("Word2Vec: call fit(...) or fit_file(...) first")
+        if word not in self.index and isinstance(word, str) and word.lower() in self.index:
+            word = word.lower()  # text is lower-cased when tokenized: "Paris" finds "paris"
         if word not in self.index:
             raise KeyError(f"Word2Vec: {word!r} is not in the vocabulary ({len(self.vocab)} words seen at least "
                            f"min_count={self.min_count} times)")

@@ -111,6 +111,10 @@ def test_hook_errors_are_one_line_and_name_what_was_expected():
     x.register_hook(lambda g: g.sum())
     with pytest.raises(RuntimeError, match=r"returned a gradient of shape \(\); expected the tensor's shape \(2,\)"):
         x.sum().backward()
+    y = cr.tensor([1.0, 2.0], requires_grad=True)
+    y.register_hook(lambda g: 5)  # a number is not a gradient (PyTorch: TypeError too)
+    with pytest.raises(TypeError, match=r"hook '<lambda>' returned int; expected a Tensor of the gradient's shape"):
+        y.sum().backward()
 
 
 def test_a_hook_cannot_write_into_the_engines_arrays_and_a_hooked_leaf_can_be_collected():

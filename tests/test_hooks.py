@@ -193,3 +193,16 @@ def test_full_backward_pre_hook_replaces_grad_output_and_hooks_run_from_the_last
     assert plain._has_hooks
     h.remove()
     assert not plain._has_hooks
+
+
+def test_module_backward_hook_errors_name_the_module_and_the_value():
+    x = cr.ones(1, 2, requires_grad=True)
+    m = cr.nn.Linear(2, 2)
+    m.register_full_backward_hook(lambda mod, gi, go: (cr.ones(3),))
+    with pytest.raises(RuntimeError, match=r"backward hook of Linear returned grad_input\[0\] of shape \(3,\); "
+                                           r"expected \(1, 2\)"):
+        m(x).sum().backward()
+    m = cr.nn.Linear(2, 2)
+    m.register_full_backward_pre_hook(lambda mod, go: 7)
+    with pytest.raises(TypeError, match=r"backward hook of Linear returned int as grad_output\[0\]; expected a Tensor"):
+        m(x).sum().backward()

@@ -192,3 +192,18 @@ def test_top_level_help_lists_every_subcommand_with_a_short_description():
     for name in ("train", "evaluate", "predict", "runs", "search", "convert", "lr-find", "figures", "playground",
                  "embed"):
         assert name in helps
+
+
+def test_under_mpirun_only_rank_zero_prints_a_usage_error(monkeypatch, capsys):
+    from chainrule.cli import main
+
+    monkeypatch.setattr("time.sleep", lambda s: None)
+    for argv in (["train", "--epochs", "abc"], ["search", "--lr", "1e-3,1e-2"]):  # search: --name is missing
+        monkeypatch.setenv("OMPI_COMM_WORLD_RANK", "1")
+        with pytest.raises(SystemExit):
+            main(argv)
+        assert capsys.readouterr().err == ""
+        monkeypatch.setenv("OMPI_COMM_WORLD_RANK", "0")
+        with pytest.raises(SystemExit):
+            main(argv)
+        assert "error:" in capsys.readouterr().err

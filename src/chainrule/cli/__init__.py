@@ -267,7 +267,9 @@ def main(argv=None) -> int:
         from chainrule.cli.config_file import expand
 
         argv = expand(argv, parser.subcommands["train"])
-    args = parser.parse_args(argv)
+    from chainrule.cli.ranks import parse_on_rank_zero
+
+    args = parse_on_rank_zero(parser.parse_args, argv)  # under mpirun: one usage error, not one per rank
     sub = parser.subcommands[args.command]
     from chainrule.cli.interrupts import sigterm_as_interrupt
 

@@ -55,7 +55,9 @@ def run(argv) -> int:
     """``chainrule search ARGS``: returns the exit status (2: a bad specification, 1: a failure)."""
     parser = add_search_options(argparse.ArgumentParser(prog="chainrule search", description=DESCRIPTION,
                                                         allow_abbrev=False))  # train options pass through
-    args, space = parser.parse_known_args(argv)
+    from chainrule.cli.ranks import parse_on_rank_zero
+
+    args, space = parse_on_rank_zero(parser.parse_known_args, argv)
     from chainrule.search import SearchError, run_search
 
     if args.threads:
@@ -108,5 +110,6 @@ def _prints_errors() -> bool:
 
     if dist.is_initialized():
         return is_rank_zero()
-    ranks = [os.environ.get(v, "") for v in ("OMPI_COMM_WORLD_RANK", "PMI_RANK", "PMIX_RANK")]
-    return all(r in ("", "0") for r in ranks)
+    from chainrule.cli.ranks import launcher_rank
+
+    return launcher_rank() == 0

@@ -113,3 +113,9 @@ def test_neighbour_grid_title_clears_the_first_rows_labels(rows):
     title = fig._suptitle.get_window_extent(renderer)
     top_labels = max(ax.title.get_window_extent(renderer).y1 for ax in fig.axes)
     assert title.y0 > top_labels, (rows, title.y0, top_labels)
+
+
+def test_embed_out_that_is_a_file_is_refused(tiny_run, tmp_path, capsys):
+    (tmp_path / "f").write_text("x")
+    assert main(["embed", str(tiny_run), "--out", str(tmp_path / "f")]) == 1
+    assert f"--out {tmp_path / 'f'} is a file; pass a folder" in capsys.readouterr().err

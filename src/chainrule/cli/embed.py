@@ -9,6 +9,8 @@ space and in pixel space) into the run folder, or ``--out``.
 
 from __future__ import annotations
 
+import os
+
 
 def add_parser(commands):
     from chainrule.cli import _positive_int
@@ -37,6 +39,9 @@ def run_embed(args) -> int:
     from chainrule.cli.imagefolder_model import is_folder_run
     from chainrule.cli.runs import RunError
     from chainrule.embeddings.images import embed_run
+
+    if args.out is not None and os.path.exists(args.out) and not os.path.isdir(args.out):
+        raise RunError(f"--out {args.out} is a file; pass a folder (made if missing) for the pictures and numbers")
 
     if is_folder_run(args.run_dir):
         raise RunError(f"{args.run_dir} is a `train --data` run; `chainrule embed` reads runs on fashion-mnist or "

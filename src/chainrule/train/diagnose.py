@@ -148,8 +148,8 @@ def diagnose(history, *, chance: float | None = None, val_samples: int | None = 
     name, series = ("val_loss", val) if val else ("loss", loss)
     if chance is not None and (min(series) >= (1 - NEAR_CHANCE) * chance or _ends_at_chance(series, loss, chance)):
         return Diagnosis("not_learning", f"not learning: {name} stayed near chance level (best {min(series):.4g}; "
-                         f"a constant guess scores {chance:.4g}); raise the learning rate, check the data and "
-                         "labels", None)
+                         f"a constant guess scores {chance:.4g}); train longer (a toy set can sit at chance for tens "
+                         "of epochs), raise the learning rate, check the data and labels", None)
     if drop <= STALL_TOL * abs(first):
         return Diagnosis("stalled", f"stalled: the loss barely moved ({first:.4g} -> {low:.4g}); the learning "
                          "rate may be far too low, or there is a bug (check the gradients, labels and loss)")

@@ -176,3 +176,34 @@ def test_mlp_builder_layers_and_errors():
         mlp(2, activation="swish")
     with pytest.raises(ValueError, match="dropout"):
         mlp(2, dropout=1.0)
+
+
+def test_top_level_help_lists_every_subcommand_with_a_short_description():
+    import argparse
+
+    from chainrule.cli import build_parser
+
+    parser = build_parser()
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    helps = {c.dest: c.help for c in sub._choices_actions}
+    assert set(helps) == set(sub.choices)
+    for name, text in helps.items():  # one line of `chainrule --help` (the column is 60 wide)
+        assert text and len(text) <= 60 and not text.endswith("."), (name, text)
+    for name in ("train", "evaluate", "predict", "runs", "search", "convert", "lr-find", "figures", "playground",
+                 "embed"):
+        assert name in helps
+
+
+def test_under_mpirun_only_rank_zero_prints_a_usage_error(monkeypatch, capsys):
+    from chainrule.cli import main
+
+    monkeypatch.setattr("time.sleep", lambda s: None)
+    for argv in (["train", "--epochs", "abc"], ["search", "--lr", "1e-3,1e-2"]):  # search: --name is missing
+        monkeypatch.setenv("OMPI_COMM_WORLD_RANK", "1")
+        with pytest.raises(SystemExit):
+            main(argv)
+        assert capsys.readouterr().err == ""
+        monkeypatch.setenv("OMPI_COMM_WORLD_RANK", "0")
+        with pytest.raises(SystemExit):
+            main(argv)
+        assert "error:" in capsys.readouterr().err

@@ -90,6 +90,9 @@ def test_runs_lists_best_first_and_compares(spiral_run, tmp_path, capsys):
     assert re.search(r"^  dataset +spiral +spiral$", out, re.MULTILINE)
     assert re.search(r"^\* test accuracy", out, re.MULTILINE)
     assert main(["runs", str(tmp_path / "missing")]) == 1
+    capsys.readouterr()
+    assert main(["runs", str(spiral_run)]) == 0  # a run folder in place of a folder of runs: say so
+    assert f"it is a run itself; `chainrule runs {folder}` lists it" in capsys.readouterr().out
 
 
 def test_help_prints_percent_signs_once(capsys):
@@ -131,3 +134,19 @@ def test_readme_default_fashion_mnist_run_reaches_0885(tmp_path):
     results = json.loads((tmp_path / "fm" / "results.json").read_text())
     assert results["test"]["accuracy"] >= 0.885
     assert len(results["per_class"]) == 10
+
+
+def test_a_folder_of_runs_or_a_search_folder_in_place_of_a_run_says_which_folder_to_pass(spiral_run, tmp_path, capsys):
+    folder = spiral_run.parent
+    assert main(["evaluate", str(folder)]) == 1
+    assert f"{folder} holds run folders, it is not one; pass one of them (e.g. {folder}/" in capsys.readouterr().err
+    search = tmp_path / "s"
+    (search / "trials" / "trial-000").mkdir(parents=True)
+    (search / "search.json").write_text("{}")
+    (search / "trials" / "trial-000" / "config.json").write_text((spiral_run / "config.json").read_text())
+    assert main(["evaluate", str(search)]) == 1
+    err = capsys.readouterr().err
+    assert "is a `chainrule search` folder" in err and str(search / "trials" / "trial-000") in err
+    (tmp_path / "empty").mkdir()
+    assert main(["evaluate", str(tmp_path / "empty")]) == 1
+    assert "has no config.json; is it a run folder" in capsys.readouterr().err

@@ -149,3 +149,16 @@ def test_not_learning_for_regression_near_the_target_variance():
     assert d.kind == "not_learning" and "raise the learning rate" in d.message
     assert diagnose({"loss": [0.27, 0.1, 0.05, 0.04, 0.04]}, chance=0.25).kind == "converged"
     assert diagnose({"loss": [0.27, 0.26, 0.25]}, chance=float("nan")).kind != "not_learning"  # unknown chance
+
+
+def test_a_noisy_dip_below_the_chance_threshold_is_still_not_learning():
+    # a 30-epoch spiral run: val_loss around 0.68 with one dip to 0.649 (5% below ln 2 is 0.658), training loss
+    # at chance too; "converged, more epochs will not help" was wrong: 200 epochs reach 0.99 accuracy
+    val = [0.672, 0.694, 0.689, 0.701, 0.649, 0.717, 0.655, 0.664, 0.697, 0.679, 0.68, 0.687, 0.694, 0.671, 0.697,
+           0.68, 0.695, 0.733, 0.68, 0.683, 0.684, 0.684, 0.692, 0.658, 0.675, 0.67, 0.682, 0.677, 0.682, 0.688]
+    loss = [0.70 - 0.0007 * i for i in range(30)]  # 0.70 -> 0.68
+    assert diagnose({"loss": loss, "val_loss": val}, chance=math.log(2)).kind == "not_learning"
+    # a run that learned and then overfits back towards chance is not "not learning": its training loss fell
+    learned = [0.69, 0.5, 0.3, 0.2, 0.15, 0.1, 0.08, 0.06, 0.05, 0.04, 0.03, 0.02]
+    val_up = [0.69, 0.5, 0.35, 0.3, 0.4, 0.5, 0.6, 0.66, 0.68, 0.69, 0.69, 0.7]
+    assert diagnose({"loss": learned, "val_loss": val_up}, chance=math.log(2)).kind == "overfitting"

@@ -87,3 +87,35 @@ def test_embed_errors_are_one_line(tmp_path, capsys):
     assert main(["embed", str(tmp_path / "sp")]) == 1
     assert "was trained on 'spiral'; `chainrule embed` needs a classifier trained on an image dataset" in \
         capsys.readouterr().err
+
+
+def test_embed_of_a_linear_model_says_its_embeddings_are_the_pixels(tmp_path, capsys):
+    assert main(["train", "--subset", "300", "--epochs", "1", "--hidden", "none", "--out", str(tmp_path), "--name",
+                 "lin", "--seed", "0", "--quiet"]) == 0
+    capsys.readouterr()
+    assert main(["embed", str(tmp_path / "lin"), "--samples", "100", "--out", str(tmp_path / "e")]) == 0
+    out = capsys.readouterr().out
+    assert "784-number embeddings" in out and "no hidden layer (--hidden none)" in out
+    numbers = json.loads((tmp_path / "e" / "embeddings.json").read_text())
+    assert numbers["layer"] == "preprocessed pixels (no hidden layer)"
+
+
+@pytest.mark.parametrize("rows", [1, 6, 10])
+def test_neighbour_grid_title_clears_the_first_rows_labels(rows):
+    pytest.importorskip("matplotlib")
+    from chainrule.viz.embeddings import plot_neighbours
+
+    rng = np.random.default_rng(0)
+    images, labels = rng.integers(0, 255, (40, 28, 28), dtype=np.uint8), np.arange(40) % 4
+    fig = plot_neighbours(images, labels, ["a", "b", "c", "d"], list(range(rows)),
+                          [list(range(20, 28))] * rows, title="nearest test images")
+    renderer = fig.canvas.get_renderer()
+    title = fig._suptitle.get_window_extent(renderer)
+    top_labels = max(ax.title.get_window_extent(renderer).y1 for ax in fig.axes)
+    assert title.y0 > top_labels, (rows, title.y0, top_labels)
+
+
+def test_embed_out_that_is_a_file_is_refused(tiny_run, tmp_path, capsys):
+    (tmp_path / "f").write_text("x")
+    assert main(["embed", str(tiny_run), "--out", str(tmp_path / "f")]) == 1
+    assert f"--out {tmp_path / 'f'} is a file; pass a folder" in capsys.readouterr().err

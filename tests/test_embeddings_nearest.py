@@ -90,7 +90,19 @@ def test_memory_stays_bounded_for_a_large_table():
     (lambda: nearest(np.ones(3), np.ones((4, 3)), 1, "manhattan"), "metric must be one of"),
     (lambda: nearest([[1, 2, np.nan]], np.ones((4, 3)), 1), "query 0 contains NaN"),
     (lambda: nearest(np.ones(3), np.vstack([np.ones((5, 3)), [[0, np.nan, 0]]]), 1), "table row 5 contains NaN"),
+    (lambda: nearest(np.ones(3), np.ones((4, 3)), 1, block=0), r"block must be a positive integer .*, got 0"),
+    (lambda: nearest(np.ones(3), np.ones((4, 3)), 1, block=2.5), "block must be a positive integer .*, got 2.5"),
 ])
 def test_bad_input_names_the_value(call, message):
     with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(")", r"\)")):
         call()
+
+
+def test_a_nan_table_row_raises_without_a_numpy_warning():
+    import warnings
+
+    table = np.vstack([np.ones((3, 2)), [[np.inf, 0.0]]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # "invalid value encountered in divide" would be raised instead
+        with pytest.raises(ValueError, match="table row 3 contains NaN or inf"):
+            nearest(np.ones(2), table, 1)

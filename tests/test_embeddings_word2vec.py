@@ -70,3 +70,22 @@ def test_reproducible_and_clear_errors():
         Word2Vec().fit("same same same")
     with pytest.raises(FileNotFoundError, match="no text file"):
         Word2Vec().fit_file("/nonexistent/corpus.txt")
+
+
+def test_small_corpus_errors_name_the_cause_and_bad_arguments_are_refused():
+    # subsampling drops every word of a tiny corpus: the message says so, not "a single word"
+    with pytest.raises(ValueError, match=r"subsampling \(subsample=0.001\) dropped every .* pass subsample=0"):
+        Word2Vec(dim=4, epochs=1).fit("the cat sat on the mat")
+    with pytest.raises(ValueError, match="every sentence is a single word"):
+        Word2Vec(dim=4, epochs=1, subsample=0).fit("cat\nmat")
+    with pytest.raises(ValueError, match="lr must be a positive number, got -1"):
+        Word2Vec(lr=-1)
+    with pytest.raises(ValueError, match="subsample must be a number >= 0"):
+        Word2Vec(subsample=-0.1)
+    w = Word2Vec(dim=4, epochs=1, subsample=0).fit(["the cat sat", "on the mat"])  # strings are sentences
+    assert sorted(w.vocab) == ["cat", "mat", "on", "sat", "the"]
+    assert "Cat" in w and np.array_equal(w["CAT"], w["cat"])  # the text was lower-cased, so is the lookup
+    assert w.most_similar("Cat", k=4) == w.most_similar("cat", k=4)
+    for call in (lambda: w.most_similar("cat", k=0), lambda: w.analogy("cat", "sat", "mat", k=-1)):
+        with pytest.raises(ValueError, match="k must be a positive integer"):
+            call()

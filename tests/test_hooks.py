@@ -111,6 +111,10 @@ def test_hook_errors_are_one_line_and_name_what_was_expected():
     x.register_hook(lambda g: g.sum())
     with pytest.raises(RuntimeError, match=r"returned a gradient of shape \(\); expected the tensor's shape \(2,\)"):
         x.sum().backward()
+    y = cr.tensor([1.0, 2.0], requires_grad=True)
+    y.register_hook(lambda g: 5)  # a number is not a gradient (PyTorch: TypeError too)
+    with pytest.raises(TypeError, match=r"hook '<lambda>' returned int; expected a Tensor of the gradient's shape"):
+        y.sum().backward()
 
 
 def test_a_hook_cannot_write_into_the_engines_arrays_and_a_hooked_leaf_can_be_collected():
@@ -189,3 +193,16 @@ def test_full_backward_pre_hook_replaces_grad_output_and_hooks_run_from_the_last
     assert plain._has_hooks
     h.remove()
     assert not plain._has_hooks
+
+
+def test_module_backward_hook_errors_name_the_module_and_the_value():
+    x = cr.ones(1, 2, requires_grad=True)
+    m = cr.nn.Linear(2, 2)
+    m.register_full_backward_hook(lambda mod, gi, go: (cr.ones(3),))
+    with pytest.raises(RuntimeError, match=r"backward hook of Linear returned grad_input\[0\] of shape \(3,\); "
+                                           r"expected \(1, 2\)"):
+        m(x).sum().backward()
+    m = cr.nn.Linear(2, 2)
+    m.register_full_backward_pre_hook(lambda mod, go: 7)
+    with pytest.raises(TypeError, match=r"backward hook of Linear returned int as grad_output\[0\]; expected a Tensor"):
+        m(x).sum().backward()

@@ -450,3 +450,26 @@ def test_divergence_in_the_update_itself_names_the_optimizer(monkeypatch):
     s.step()
     assert s.diverged and s.anomaly["op"] == "SGD.step" and "layer 1" in s.anomaly["message"]
     assert s.anomaly["where"] == "epoch 2, mini-batch 1 of 25"
+
+
+def test_cli_refuses_a_bad_or_taken_port_before_printing_a_url(capsys):
+    pytest.importorskip("uvicorn")
+    import socket
+
+    from chainrule.cli import main
+
+    assert main(["playground", "--port", "99999"]) == 2
+    out = capsys.readouterr()
+    assert "open http" not in out.out
+    assert out.err.strip() == ("chainrule playground: error: --port must be from 0 to 65535 (0 picks a free one), "
+                               "got 99999")
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        assert main(["playground", "--port", str(port)]) == 1
+    out = capsys.readouterr()
+    assert "open http" not in out.out
+    assert f"cannot listen on 127.0.0.1:{port}" in out.err and "--port 0 for a free one" in out.err
+    assert main(["playground", "--host", "0.0.0.0"]) == 2
+    assert "add --allow-remote" in capsys.readouterr().err

@@ -58,6 +58,26 @@ def test_nothing_to_search_and_cli_exit_status(tmp_path, capsys):
     assert err[-1] == "chainrule search: error: unknown train option --lrr; did you mean --lr?"
 
 
+def test_under_mpirun_only_rank_zero_prints_a_bad_specification(tmp_path, capsys, monkeypatch):
+    # the spec is checked before the ranks join the group: the launcher's rank variable decides who prints
+    bad = ["search", "--name", "x", "--out", str(tmp_path), *TOY, "--lr", "abc,1e-3"]
+    monkeypatch.setattr("time.sleep", lambda s: None)
+    monkeypatch.setenv("OMPI_COMM_WORLD_RANK", "1")
+    assert main(bad) == 2
+    assert capsys.readouterr().err == ""
+    monkeypatch.setenv("OMPI_COMM_WORLD_RANK", "0")
+    assert main(bad) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert err[-1] == "chainrule search: error: --lr: expected a positive number, got 'abc'"
+
+
+def test_quiet_prints_only_the_winner_line(tmp_path, capsys):
+    assert main(["search", "--name", "q", "--out", str(tmp_path), *TOY, "--lr", "1e-3,3e-2", "--quiet"]) == 0
+    out = capsys.readouterr().out.strip().splitlines()
+    assert len(out) == 1 and out[0].startswith("winner: trial "), out
+    assert "val_accuracy" in out[0] and "test accuracy" in out[0]
+
+
 def test_search_is_deterministic_and_touches_test_once(tmp_path):
     space = [*TOY, "--lr", "1e-3,3e-2", "--hidden", "8;16,16"]
     a = run_search(space, name="a", out=tmp_path, seed=3, verbose=False)

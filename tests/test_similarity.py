@@ -243,6 +243,12 @@ def test_embedding_bag_from_pretrained_freeze_max_norm_and_errors():
         bag(cr.tensor([1, 2]))
     with pytest.raises(ValueError, match=r"offsets\[0\] has to be 0"):
         bag(cr.tensor([1, 2]), cr.tensor([1]))
+    with pytest.raises(TypeError, match="expected integer offsets .*got dtype float32"):
+        bag(cr.tensor([1, 2, 3]), cr.tensor([0.0, 1.5]))  # as PyTorch, not silently cut to [0, 1]
+    with pytest.raises(ValueError, match="non-decreasing and at most len"):
+        bag(cr.tensor([1, 2, 3]), cr.tensor([0, 2, 1]))
+    with pytest.raises(ValueError, match="non-decreasing and at most len"):
+        bag(cr.tensor([1, 2, 3]), cr.tensor([0, 7]))
     with pytest.raises(ValueError, match="mode"):
         nn.EmbeddingBag(5, 3, mode="median")
     with pytest.raises(NotImplementedError, match="mode='max'"):

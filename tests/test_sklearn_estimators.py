@@ -107,6 +107,8 @@ def test_module_instance_is_copied_and_bad_params():
         NeuralNetClassifier(activation="swish").fit(X, y)
     with pytest.raises(ValueError, match="module__"):
         NeuralNetClassifier(module_kwargs={"width": 3}).fit(X, y)
+    with pytest.raises(ValueError, match=r"at least 2 classes in the data, got 1 class: 0$"):  # not np.int64(0)
+        NeuralNetClassifier(max_iter=1).fit(X, np.zeros(len(X), np.int64))
 
 
 def test_partial_fit_warm_start_and_randomized_search():

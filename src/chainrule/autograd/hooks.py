@@ -79,9 +79,12 @@ def run(hooks: dict, g: np.ndarray) -> np.ndarray:
         out = hook(op.Tensor._wrap(view))
         if out is None:
             continue
-        new = out._data if isinstance(out, op.Tensor) else np.asarray(out)
+        name = getattr(hook, "__name__", type(hook).__name__)
+        if not isinstance(out, (op.Tensor, np.ndarray)):  # as PyTorch: a number or a list is not a gradient
+            raise TypeError(f"hook {name!r} returned {type(out).__name__}; expected a Tensor of the gradient's "
+                            f"shape {tuple(g.shape)} or None")
+        new = out._data if isinstance(out, op.Tensor) else out
         if new.shape != g.shape:
-            name = getattr(hook, "__name__", type(hook).__name__)
             raise RuntimeError(f"hook {name!r} returned a gradient of shape {tuple(new.shape)}; expected the "
                                f"tensor's shape {tuple(g.shape)}")
         g = np.array(new, dtype=g.dtype)  # a copy the engine may own and write into

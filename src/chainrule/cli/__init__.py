@@ -130,8 +130,9 @@ def build_parser() -> argparse.ArgumentParser:
     commands.required = True
 
     t = commands.add_parser(
-        "train", help="train an MLP and write a run folder", description=(
-            "Train a multi-layer perceptron and write runs/<name>/ with config.json, metrics.csv, "
+        "train", help="train an MLP or CNN and write a run folder", description=(
+            "Train a multi-layer perceptron (or --model cnn; or, with --data FOLDER, a pretrained CNN on your "
+            "images) and write runs/<name>/ with config.json, metrics.csv, "
             f"model.safetensors, {CHECKPOINT}, curves.png, confusion.png, mistakes.png (images), inside.png, "
             "boundary.png and boundary.gif (2-D toy sets) and report.md. The defaults "
             "reach about 0.89 test accuracy on Fashion-MNIST in about a minute. An interrupted run continues "
@@ -270,7 +271,9 @@ def main(argv=None) -> int:
         from chainrule.cli.config_file import expand
 
         argv = expand(argv, parser.subcommands["train"])
-    args = parser.parse_args(argv)
+    from chainrule.cli.ranks import parse_on_rank_zero
+
+    args = parse_on_rank_zero(parser.parse_args, argv)  # under mpirun: one usage error, not one per rank
     sub = parser.subcommands[args.command]
     from chainrule.cli.interrupts import sigterm_as_interrupt
 

@@ -9,6 +9,8 @@ space and in pixel space) into the run folder, or ``--out``.
 
 from __future__ import annotations
 
+import os
+
 
 def add_parser(commands):
     from chainrule.cli import _positive_int
@@ -38,6 +40,9 @@ def run_embed(args) -> int:
     from chainrule.cli.runs import RunError
     from chainrule.embeddings.images import embed_run
 
+    if args.out is not None and os.path.exists(args.out) and not os.path.isdir(args.out):
+        raise RunError(f"--out {args.out} is a file; pass a folder (made if missing) for the pictures and numbers")
+
     if is_folder_run(args.run_dir):
         raise RunError(f"{args.run_dir} is a `train --data` run; `chainrule embed` reads runs on fashion-mnist or "
                        "mnist (use chainrule.embeddings.image_embeddings on your own images)")
@@ -47,6 +52,8 @@ def run_embed(args) -> int:
     print(f"{result['test_images']} test images, {result['embedding_dim']}-number embeddings; the 10 nearest "
           f"neighbours share the class {agree['embedding_cosine']:.1%} of the time "
           f"(in pixel space: {agree['pixels_euclidean']:.1%})")
+    if result["layer"].startswith("preprocessed pixels"):
+        print("note: the model has no hidden layer (--hidden none), so its embeddings are the preprocessed pixels")
     for path in result["files"]:
         print(f"wrote {path}")
     return 0

@@ -117,7 +117,12 @@ def run_runs(args) -> int:
         return 0
     rows = list_runs(args.folder)
     if not rows:
-        print(f"no runs in {args.folder}")
+        folder = Path(args.folder)
+        if (folder / "config.json").is_file():  # a run folder itself, not a folder of runs
+            print(f"no runs in {folder}: it is a run itself; `chainrule runs {folder.parent}` lists it with "
+                  f"its neighbours, `chainrule evaluate {folder}` shows its result")
+        else:
+            print(f"no runs in {folder}")
         return 0
     print_table(rows, ("run", "dataset", "settings", "epochs", "time", "result"))
     return 0

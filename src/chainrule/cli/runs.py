@@ -148,7 +148,7 @@ def read_config(run_dir) -> dict:
             text = f.read()
         return check_config(json.loads(text), path)
     except FileNotFoundError:
-        raise RunError(f"{run_dir} has no config.json; is it a run folder written by `chainrule train`?") from None
+        raise RunError(_not_a_run(Path(run_dir))) from None
     except (json.JSONDecodeError, UnicodeDecodeError) as e:
         raise RunError(f"{path} is not valid JSON ({e})") from None
     except RecursionError:
@@ -177,3 +177,23 @@ def write_text(path, text: str) -> None:
 
 def write_json(path, data) -> None:
     write_text(path, json.dumps(data, indent=2) + "\n")
+
+
+def _not_a_run(folder: Path) -> str:
+    """Why ``folder`` (which has no config.json) is not a run, and which folder inside it would be."""
+    try:
+        return _not_a_run_hint(folder)
+    except OSError:  # an unreadable folder inside: the plain message
+        return f"{folder} has no config.json; is it a run folder written by `chainrule train`?"
+
+
+def _not_a_run_hint(folder: Path) -> str:
+    if (folder / "search.json").is_file():
+        trials = sorted(p.name for p in (folder / "trials").glob("trial-*") if (p / "config.json").is_file())
+        example = f" (e.g. {folder / 'trials' / trials[0]})" if trials else ""
+        return (f"{folder} is a `chainrule search` folder; each trial in {folder / 'trials'} is a run "
+                f"folder{example}, the winner is named in {folder / 'report.md'}")
+    runs = sorted(p.name for p in folder.iterdir() if (p / "config.json").is_file()) if folder.is_dir() else []
+    if runs:
+        return f"{folder} holds run folders, it is not one; pass one of them (e.g. {folder / runs[0]})"
+    return f"{folder} has no config.json; is it a run folder written by `chainrule train`?"

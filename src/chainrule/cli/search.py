@@ -55,7 +55,9 @@ def run(argv) -> int:
     """``chainrule search ARGS``: returns the exit status (2: a bad specification, 1: a failure)."""
     parser = add_search_options(argparse.ArgumentParser(prog="chainrule search", description=DESCRIPTION,
                                                         allow_abbrev=False))  # train options pass through
-    args, space = parser.parse_known_args(argv)
+    from chainrule.cli.ranks import parse_on_rank_zero
+
+    args, space = parse_on_rank_zero(parser.parse_known_args, argv)
     from chainrule.search import SearchError, run_search
 
     if args.threads:
@@ -63,14 +65,20 @@ def run(argv) -> int:
 
         cr.set_num_threads(args.threads)
     try:
-        run_search(space, name=args.name, out=args.out, trials=args.trials, seed=args.seed, metric=args.metric,
-                   retrain=args.retrain, verbose=not args.quiet, optuna=args.optuna, jobs=args.jobs)
+        summary = run_search(space, name=args.name, out=args.out, trials=args.trials, seed=args.seed,
+                             metric=args.metric, retrain=args.retrain, verbose=not args.quiet, optuna=args.optuna,
+                             jobs=args.jobs)
+        if args.quiet and "winner" in summary:  # only rank 0's summary has the winner
+            w = summary["winner"]
+            options = " ".join(f"{k} {v}" for k, v in w["options"].items())
+            print(f"winner: trial {w['trial']} {options} ({summary['spec']['metric']} {w['score']:.4f}); "
+                  f"{summary['test']['headline']}", flush=True)
     except SearchError as e:
-        from chainrule.train.distributed import is_rank_zero
-
-        if is_rank_zero():  # under mpirun every rank finds the same error: one message
+        if _prints_errors():  # under mpirun every rank finds the same error: one message
             parser.print_usage(sys.stderr)
             print(f"chainrule search: error: {e}", file=sys.stderr)
+        else:
+            _let_rank_zero_print()
         return 2
     except KeyboardInterrupt:
         print("chainrule: interrupted", file=sys.stderr)
@@ -78,6 +86,30 @@ def run(argv) -> int:
     except (ValueError, OSError, ImportError, RuntimeError) as e:
         if os.environ.get("CHAINRULE_DEBUG"):
             raise
-        print(f"chainrule search: error: {str(e).splitlines()[0]}", file=sys.stderr)
+        if _prints_errors():  # a parallel search's failure names every rank's error already
+            print(f"chainrule search: error: {str(e).splitlines()[0]}", file=sys.stderr)
+        else:
+            _let_rank_zero_print()
         return 1
     return 0
+
+
+def _let_rank_zero_print():
+    """A silent rank waits a moment before exiting, because mpirun ends every rank once one exits non-zero:
+    rank 0, which finds the same error at about the same time, gets to print it first."""
+    import time
+
+    time.sleep(1.0)
+
+
+def _prints_errors() -> bool:
+    """Whether this process reports errors: rank 0 of the group, or of ``mpirun``'s ranks when the group is
+    not up yet (a bad specification is found before it joins), or a single process."""
+    from chainrule import distributed as dist
+    from chainrule.train.distributed import is_rank_zero
+
+    if dist.is_initialized():
+        return is_rank_zero()
+    from chainrule.cli.ranks import launcher_rank
+
+    return launcher_rank() == 0

@@ -136,11 +136,15 @@ def embed_run(run_dir, out=None, samples: int | None = None, queries: int = 6, n
         images, labels = images[:samples], labels[:samples]
     labels = np.asarray(labels).astype(np.int64)
     emb = image_embeddings(run.model, images, run.preprocessing, batch_size)
+    # a linear model (--hidden none) has no hidden layer: its last Linear reads the preprocessed pixels
+    linear_only = run.config.get("model", "mlp") == "mlp" and not run.config.get("hidden")
+    layer = "preprocessed pixels (no hidden layer)" if linear_only else "input of the last Linear layer"
     out = Path(out) if out is not None else Path(run_dir)
     out.mkdir(parents=True, exist_ok=True)
     coords, explained = pca_2d(emb)
+    what = "preprocessed pixels" if linear_only else "penultimate layer"
     files = [save_figure(plot_embedding_map(
-        coords, labels, classes, title=f"{run.config['name']}: penultimate layer ({emb.shape[1]} numbers) of "
+        coords, labels, classes, title=f"{run.config['name']}: {what} ({emb.shape[1]} numbers) of "
         f"{len(emb)} test images, PCA ({explained.sum():.0%} of the variance)",
         axis_labels=(f"PC 1 ({explained[0]:.0%})", f"PC 2 ({explained[1]:.0%})")), out / "embedding_map.png")]
     rng = np.random.default_rng(seed)
@@ -148,7 +152,7 @@ def embed_run(run_dir, out=None, samples: int | None = None, queries: int = 6, n
     pixels = images.reshape(len(images), -1).astype(np.float32) / 255.0
     result = {
         "run": str(run_dir), "dataset": dataset, "test_images": int(len(emb)), "embedding_dim": int(emb.shape[1]),
-        "layer": "input of the last Linear layer", "pca_explained_variance": [round(float(v), 4) for v in explained],
+        "layer": layer, "pca_explained_variance": [round(float(v), 4) for v in explained],
         "neighbour_agreement_k10": {"embedding_cosine": round(neighbour_agreement(emb, labels, 10, "cosine", probe), 4),
                                     "pixels_euclidean": round(neighbour_agreement(pixels, labels, 10, "euclidean",
                                                                                   probe), 4),

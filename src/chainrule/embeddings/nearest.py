@@ -119,6 +119,8 @@ def nearest(query, table, k: int = 10, metric: str = "cosine", block: int = 1 <<
     if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 1 <= k <= t.shape[0]:
         raise ValueError(f"nearest: k must be an integer from 1 to the table's {t.shape[0]} rows, got {k!r}")
     k = int(k)
+    if isinstance(block, bool) or not isinstance(block, (int, np.integer)) or block < 1:
+        raise ValueError(f"nearest: block must be a positive integer (scores held at once), got {block!r}")
     dtype = np.float32 if q.dtype == np.float32 and t.dtype == np.float32 else np.float64
     q = q.astype(dtype, copy=False)  # the table is converted a chunk at a time (no copy of it all)
     if not np.isfinite(q).all():
@@ -139,14 +141,15 @@ def nearest(query, table, k: int = 10, metric: str = "cosine", block: int = 1 <<
         best_key = best_idx = None
         for c0 in range(0, n, chunk):
             ts = t[c0:c0 + chunk].astype(dtype, copy=False)
-            key = qk @ ts.T
-            if metric != "dot":
-                sq = np.einsum("ij,ij->i", ts, ts)
-                if metric == "cosine":  # -(q . t) / |q| / |t|: exact dot products stay exact up to two divisions
-                    key /= qnorm
-                    key /= np.maximum(np.sqrt(sq), _EPS)
-                else:  # |t|^2 - 2 q.t: the squared distance less |q|^2, which is the same for every row
-                    key += sq
+            with np.errstate(invalid="ignore", over="ignore"):  # a NaN/inf row is reported just below
+                key = qk @ ts.T
+                if metric != "dot":
+                    sq = np.einsum("ij,ij->i", ts, ts)
+                    if metric == "cosine":  # -(q . t) / |q| / |t|: exact dot products stay exact up to two divisions
+                        key /= qnorm
+                        key /= np.maximum(np.sqrt(sq), _EPS)
+                    else:  # |t|^2 - 2 q.t: the squared distance less |q|^2, which is the same for every row
+                        key += sq
             if not np.isfinite(key).all():
                 rows = np.flatnonzero(~np.isfinite(ts).all(1))
                 what = (f"table row {c0 + int(rows[0])} contains NaN or inf" if rows.size else

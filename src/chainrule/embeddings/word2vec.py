@@ -26,6 +26,11 @@ import numpy as np
 _TOKEN = re.compile(r"[a-z0-9_']+")
 
 
+def _check_k(k):
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
+        raise ValueError(f"Word2Vec: k must be a positive integer, got {k!r}")
+
+
 def tokenize(text: str) -> list[list[str]]:
     """Lower-cased word tokens, one list per non-empty line (a line is a sentence: windows never cross it)."""
     lines = (_TOKEN.findall(line.lower()) for line in text.splitlines())
@@ -59,6 +64,10 @@ class Word2Vec:
                 raise ValueError(f"Word2Vec: {name} must be a positive integer, got {value!r}")
         if not isinstance(negative, (int, np.integer)) or negative < 0:
             raise ValueError(f"Word2Vec: negative must be an integer >= 0, got {negative!r}")
+        if isinstance(lr, bool) or not isinstance(lr, (int, float)) or not 0 < lr < float("inf"):
+            raise ValueError(f"Word2Vec: lr must be a positive number, got {lr!r}")
+        if isinstance(subsample, bool) or not isinstance(subsample, (int, float)) or not 0 <= subsample < float("inf"):
+            raise ValueError(f"Word2Vec: subsample must be a number >= 0 (0 turns it off), got {subsample!r}")
         self.dim, self.window, self.negative, self.min_count = dim, window, negative, min_count
         self.subsample, self.epochs, self.lr, self.batch_size, self.seed = subsample, epochs, lr, batch_size, seed
         self.model = None
@@ -74,9 +83,9 @@ class Word2Vec:
         self.index = {w: i for i, w in enumerate(words)}
         self.counts = np.array([counts[w] for w in words], np.int64)
 
-    def _pairs(self, ids, sent, rng):
+    def _pairs(self, ids, sent, rng, subsample=True):
         """(centre, context) pairs of one epoch, after subsampling, within ``window`` in one sentence."""
-        if self.subsample:
+        if self.subsample and subsample:
             f = self.counts[ids] / self.counts.sum()
             keep = rng.random(len(ids)) < np.sqrt(self.subsample / f) + self.subsample / f
             ids, sent = ids[keep], sent[keep]
@@ -90,12 +99,16 @@ class Word2Vec:
 
     # -- training ------------------------------------------------------------------------------------
     def fit(self, corpus) -> Word2Vec:
-        """Learn vectors from ``corpus``: a string (one sentence per line) or a list of token lists."""
+        """Learn vectors from ``corpus``: a string (one sentence per line), or a list whose items are
+        token lists or sentence strings (each string is tokenized as one line)."""
         import chainrule as cr
         from chainrule import nn, optim
         from chainrule.nn import functional as F
 
-        sentences = tokenize(corpus) if isinstance(corpus, str) else [list(s) for s in corpus]
+        if isinstance(corpus, str):
+            sentences = tokenize(corpus)
+        else:  # a string item is a sentence, not a list of characters
+            sentences = [t for s in corpus for t in (tokenize(s) if isinstance(s, str) else [list(s)])]
         self._build_vocab(sentences)
         ids, sent = [], []
         for j, s in enumerate(sentences):
@@ -119,6 +132,10 @@ class Word2Vec:
         for _ in range(self.epochs):
             centres, contexts = self._pairs(ids, sent, rng)
             if len(centres) == 0:
+                if self.subsample and len(self._pairs(ids, sent, None, subsample=False)[0]):
+                    raise ValueError(f"Word2Vec: subsampling (subsample={self.subsample}) dropped every "
+                                     f"(centre, context) pair of this {len(ids)}-word corpus; pass subsample=0 "
+                                     f"on a small corpus")
                 raise ValueError("Word2Vec: no (centre, context) pairs: every sentence is a single word")
             order = rng.permutation(len(centres))
             total = 0.0
@@ -153,7 +170,7 @@ class Word2Vec:
         return self.model.in_embed.weight.detach().numpy()
 
     def __contains__(self, word) -> bool:
-        return self.model is not None and word in self.index
+        return self.model is not None and (word in self.index or isinstance(word, str) and word.lower() in self.index)
 
     def __getitem__(self, word) -> np.ndarray:
         return self.vectors[self._id(word)]
@@ -161,6 +178,8 @@ class Word2Vec:
     def _id(self, word) -> int:
         if self.model is None:
             raise RuntimeError("Word2Vec: call fit(...) or fit_file(...) first")
+        if word not in self.index and isinstance(word, str) and word.lower() in self.index:
+            word = word.lower()  # text is lower-cased when tokenized: "Paris" finds "paris"
         if word not in self.index:
             raise KeyError(f"Word2Vec: {word!r} is not in the vocabulary ({len(self.vocab)} words seen at least "
                            f"min_count={self.min_count} times)")
@@ -176,12 +195,14 @@ class Word2Vec:
 
     def most_similar(self, word: str, k: int = 10) -> list[tuple[str, float]]:
         """The ``k`` words with the most similar vectors (cosine similarity), the word itself left out."""
+        _check_k(k)
         i = self._id(word)
         return self._nearest(self.vectors[i], k, {i})[:k]
 
     def analogy(self, a: str, b: str, c: str, k: int = 1) -> list[tuple[str, float]]:
         """``a`` is to ``b`` as ``c`` is to ...? The words nearest (cosine) to ``b - a + c`` over unit vectors,
         leaving out ``a``, ``b`` and ``c`` (3CosAdd)."""
+        _check_k(k)
         ids = [self._id(w) for w in (a, b, c)]
         unit = self.vectors[ids] / np.maximum(np.linalg.norm(self.vectors[ids], axis=1, keepdims=True), 1e-8)
         return self._nearest(unit[1] - unit[0] + unit[2], k, set(ids))[:k]

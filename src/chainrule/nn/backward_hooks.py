@@ -36,6 +36,15 @@ def _replace(old: tuple, new, what: str, module) -> tuple:
     if len(new) != len(old):
         raise RuntimeError(f"backward hook of {type(module).__name__} returned {len(new)} values for {what}, "
                            f"expected {len(old)}")
+    for i, (a, b) in enumerate(zip(old, new)):  # named here: the engine would blame an internal node
+        if b is None:
+            continue
+        if not hasattr(b, "shape") or not hasattr(b, "detach"):
+            raise TypeError(f"backward hook of {type(module).__name__} returned {type(b).__name__} as {what}[{i}]; "
+                            "expected a Tensor or None")
+        if a is not None and tuple(b.shape) != tuple(a.shape):
+            raise RuntimeError(f"backward hook of {type(module).__name__} returned {what}[{i}] of shape "
+                               f"{tuple(b.shape)}; expected {tuple(a.shape)}")
     return new
 
 

@@ -65,7 +65,10 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale
     elif idx.ndim == 1:
         if offsets is None:
             raise ValueError("embedding_bag: offsets has to be a 1-D tensor when input is 1-D, got None")
-        off = _raw(offsets).astype(np.int64)
+        off = _raw(offsets)
+        if off.size and off.dtype.kind not in "iu":  # 0.5 would silently become 0
+            raise TypeError(f"embedding_bag: expected integer offsets (torch.long), got dtype {off.dtype}")
+        off = off.astype(np.int64)
         if off.ndim != 1:
             raise ValueError(f"embedding_bag: offsets has to be a 1-D tensor, got {off.ndim}-D")
         if off.size and off[0] != 0:

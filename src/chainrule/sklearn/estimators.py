@@ -81,7 +81,7 @@ class NeuralNetClassifier(ClassifierMixin, BaseNeuralNet):
             self.classes_ = self._label_encoder.classes_
             if len(self.classes_) < 2:
                 raise ValueError(f"{type(self).__name__}: needs samples of at least 2 classes in the data, "
-                                 f"got 1 class: {self.classes_[0]!r}")
+                                 f"got 1 class: {self.classes_.tolist()[0]!r}")  # 0 or 'a', not np.int64(0)
         unknown = np.setdiff1d(y, self.classes_)
         if len(unknown):
             raise ValueError(f"{type(self).__name__}: y has labels {unknown.tolist()} that are not in classes "

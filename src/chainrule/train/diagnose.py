@@ -28,8 +28,10 @@ The thresholds are module constants so that they are visible, documented and tes
   *and* that rise is at least ``DIVERGE_MIN_SHARE`` of the drop from the first epoch to the minimum
   (so that a rise from 0.002 to 0.005 after a drop from 2.3 is noise, not divergence).
 * not_learning (needs ``chance``): the best monitored loss (val_loss if recorded, else loss) is not
-  even ``NEAR_CHANCE`` (relative) below chance: ln C for C balanced classes (the entropy of the
-  class frequencies in general), the target variance for a regression with MSE.
+  even ``NEAR_CHANCE`` (relative) below chance, or the monitored and the training loss both average no
+  lower than that over the last third of the epochs (a noisy dip is not learning). Chance: ln C for C
+  balanced classes (the entropy of the class frequencies in general), the target variance for a
+  regression with MSE.
 * stalled: the best loss is less than ``STALL_TOL`` (relative) below the first one.
 * overfitting: val_loss is lowest at an epoch k at least ``OVERFIT_MIN_EPOCHS_AFTER`` epochs before
   the end, its last value is more than ``OVERFIT_RISE`` (relative) above that minimum *and* more than
@@ -144,10 +146,10 @@ def diagnose(history, *, chance: float | None = None, val_samples: int | None = 
                          f"(lowest {low:.4g} at epoch {loss.index(low) + 1}); lower the learning rate")
 
     name, series = ("val_loss", val) if val else ("loss", loss)
-    if chance is not None and min(series) >= (1 - NEAR_CHANCE) * chance:
+    if chance is not None and (min(series) >= (1 - NEAR_CHANCE) * chance or _ends_at_chance(series, loss, chance)):
         return Diagnosis("not_learning", f"not learning: {name} stayed near chance level (best {min(series):.4g}; "
-                         f"a constant guess scores {chance:.4g}); raise the learning rate, check the data and "
-                         "labels", None)
+                         f"a constant guess scores {chance:.4g}); train longer (a toy set can sit at chance for tens "
+                         "of epochs), raise the learning rate, check the data and labels", None)
     if drop <= STALL_TOL * abs(first):
         return Diagnosis("stalled", f"stalled: the loss barely moved ({first:.4g} -> {low:.4g}); the learning "
                          "rate may be far too low, or there is a bug (check the gradients, labels and loss)")
@@ -167,6 +169,14 @@ def diagnose(history, *, chance: float | None = None, val_samples: int | None = 
                          f"{len(window)} epochs; train longer or raise the learning rate")
     return Diagnosis("converged", f"converged: {name} has levelled off at {min(series):.4g} "
                      f"(best at epoch {series.index(min(series)) + 1}); more epochs will not help much")
+
+
+def _ends_at_chance(series, loss, chance) -> bool:
+    """Both the monitored and the training loss average near chance over the last third of the run: a noisy
+    dip below the threshold (a toy set's val_loss at 0.649 once, around 0.68 otherwise) is no learning."""
+    size = max(MIN_EPOCHS, len(series) // 3)
+    near = (1 - NEAR_CHANCE) * chance
+    return sum(series[-size:]) / size >= near and sum(loss[-size:]) / len(loss[-size:]) >= near
 
 
 def _exploded(loss, val, chance):

@@ -84,7 +84,7 @@ def plot_neighbours(images, labels, class_names, queries, neighbours, title="", 
                 spine.set_linewidth(3 if c == 0 else 2)
             name = class_names[labels[j]] if class_names is not None else str(labels[j])
             ax.set_title(("query: " if c == 0 else "") + name, fontsize=7, color=colour)
-    fig.suptitle(title, fontsize=10)
+    fig.suptitle(title, fontsize=10, y=1 - 0.08 / (1.45 * rows + 0.6))  # a fixed 0.08 in from the top: clear of row 1
     if path is not None:
         from chainrule.viz import save_figure
 

@@ -20,6 +20,8 @@ sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not 
 
 CANDIDATES = ("/usr/bin/chromium", shutil.which("chromium") or "", shutil.which("chromium-browser") or "")
 CHROMIUM = next((p for p in CANDIDATES if p and os.path.exists(p)), None)
+# generous waits: on a busy 2-core machine a page load plus the first streamed update took over 15 s once
+WAIT_MS = 45_000
 pytestmark = [pytest.mark.slow,
               pytest.mark.skipif(CHROMIUM is None, reason="no chromium executable (apt install chromium)")]
 SRC = str(Path(__file__).resolve().parents[1] / "src")
@@ -72,6 +74,7 @@ def artifacts(tmp_path):
 
 def test_run_trains_and_the_page_updates(server, browser, artifacts, tmp_path):
     page = browser.new_page(viewport={"width": 1280, "height": 820}, bypass_csp=True)  # wait_for_function evals
+    page.set_default_timeout(WAIT_MS)
     try:
         errors = []
         page.on("pageerror", lambda e: errors.append(str(e)))
@@ -80,8 +83,8 @@ def test_run_trains_and_the_page_updates(server, browser, artifacts, tmp_path):
         assert page.inner_text("#epoch") == "000,000"
         loss0 = page.inner_text("#train_loss")
         page.click("#run")
-        page.wait_for_function("document.getElementById('epoch').textContent !== '000,000'", timeout=15000)
-        page.wait_for_function(f"document.getElementById('train_loss').textContent !== '{loss0}'", timeout=15000)
+        page.wait_for_function("document.getElementById('epoch').textContent !== '000,000'", timeout=WAIT_MS)
+        page.wait_for_function(f"document.getElementById('train_loss').textContent !== '{loss0}'", timeout=WAIT_MS)
         page.wait_for_timeout(2500)  # let it learn something worth a picture
         page.screenshot(path=str(artifacts / "playground-running.png"))
         page.click("#run")  # pause
@@ -106,7 +109,7 @@ def test_run_trains_and_the_page_updates(server, browser, artifacts, tmp_path):
         page.select_option("#optimizer", "adam")
         page.click("#run")
         page.wait_for_function("parseInt(document.getElementById('epoch').textContent.replace(',', '')) > 30",
-                               timeout=20000)
+                               timeout=WAIT_MS)
         page.click("#run")
         assert page.inner_text("#test_accuracy").endswith("%")
         page.screenshot(path=str(artifacts / "playground-multiclass.png"))
@@ -135,6 +138,7 @@ def _epoch(page) -> int:
 
 def test_weights_divergence_layers_and_lesson_links(server, browser, artifacts):
     page = browser.new_page(viewport={"width": 1280, "height": 900}, bypass_csp=True)
+    page.set_default_timeout(WAIT_MS)
     errors = []
     page.on("pageerror", lambda e: errors.append(str(e)))
     try:
@@ -179,7 +183,7 @@ def test_weights_divergence_layers_and_lesson_links(server, browser, artifacts):
         page.goto(f"{server}#problem=regression&dataset=plane&learning_rate=10&hidden=8,8&activation=relu")
         page.wait_for_selector("#links path", state="attached")
         page.click("#run")
-        page.wait_for_selector("#diverged", state="visible", timeout=15000)
+        page.wait_for_selector("#diverged", state="visible", timeout=WAIT_MS)
         assert page.inner_text("#anomaly_op") and "mini-batch" in page.inner_text("#anomaly_where")
         assert "Lower the learning rate" in page.inner_text("#diverged_text")
         assert page.inner_text("#run") == "\u25b6"  # stopped by itself
@@ -200,6 +204,7 @@ def test_weights_divergence_layers_and_lesson_links(server, browser, artifacts):
         lesson = page.input_value("#lesson_url")
         assert "hide=learning_rate,layers" in lesson and "dataset=xor" in lesson
         student = browser.new_page(viewport={"width": 1280, "height": 820}, bypass_csp=True)
+        student.set_default_timeout(WAIT_MS)
         try:
             student.goto(lesson)
             student.wait_for_selector("#links path", state="attached")

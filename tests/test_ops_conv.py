@@ -144,3 +144,15 @@ def test_weight_only_and_input_only_gradients():
     w = cr.randn(4, 3, 3, 3, dtype=cr.float64, requires_grad=True)
     F.conv2d(x, w).sum().backward()
     assert x.grad is None and w.grad.shape == (4, 3, 3, 3)
+
+
+def test_convs_let_the_thread_governor_follow_the_load(monkeypatch):
+    from chainrule.ops import conv
+
+    calls = []
+    monkeypatch.setattr(conv, "poll_threads", lambda: calls.append(1))
+    x = cr.randn(1, 2, 5, 5)
+    F.conv2d(x, cr.randn(3, 2, 3, 3))
+    F.conv2d(x, cr.randn(2, 1, 3, 3), groups=2)
+    F.conv_transpose2d(x, cr.randn(2, 3, 3, 3))
+    assert len(calls) == 3  # each GEMM-running forward checks the machine's load first (threads.py)

@@ -1,6 +1,7 @@
 """The reference CNN in chainrule and PyTorch, side by side in one process.
 
     python benchmarks/cnn.py                 # epoch ratio, per-layer profile, scaling, peak memory
+    python benchmarks/cnn.py --quick         # only the epoch ratio: median of 3 alternating epochs each
     python benchmarks/cnn.py --only epoch --epochs 5
     python benchmarks/cnn.py --only layers   # or: scaling, memory
     python benchmarks/cnn.py --threads 1     # both libraries on one thread (steadier on a busy machine)
@@ -10,8 +11,8 @@ batch 64, Fashion-MNIST, float32. Each library runs its idiomatic eager loop ove
 tensors; epochs alternate between the libraries (so load on the machine hits both alike) and the
 median is reported with test accuracy. Ratios are chainrule / PyTorch: below 1 means chainrule is faster.
 
-- layers: forward + backward of each layer alone at the reference shapes (median of alternating runs).
-- scaling: training-step time against batch size (16, 64, 256) and image size (28, 56, 112).
+- layers: forward + backward of each layer alone at the reference shapes (CPU time, median of alternating runs).
+- scaling: training-step CPU time against batch size (16, 64, 256) and image size (28, 56, 112).
 - memory: peak resident memory of 20 training steps, each library in a fresh child process, minus
   the same process's footprint before the first step.
 """
@@ -115,30 +116,43 @@ class TorchRun:
             return float((self.model(self.torch.from_numpy(Xt)).argmax(1).numpy() == yt).mean())
 
 
-def alternate(runs, reps, fn):
-    """Median seconds of ``fn(run)`` per run, the runs taking turns ``reps`` times."""
+def alternate(runs, reps, fn, cpu=None):
+    """Median seconds of ``fn(run)`` per run, the runs taking turns ``reps`` times.
+
+    Wall-clock seconds; pass a dict as ``cpu`` to also get each run's median CPU seconds (this process's
+    user + system time, all threads), the steadier measure on a machine other processes keep busy.
+    """
     times = {r.name: [] for r in runs}
+    cpus = {r.name: [] for r in runs}
     for _ in range(reps):
         for r in runs:
-            t = time.perf_counter()
+            t, c = time.perf_counter(), time.process_time()
             fn(r)
+            cpus[r.name].append(time.process_time() - c)
             times[r.name].append(time.perf_counter() - t)
+    if cpu is not None:
+        cpu.update({k: statistics.median(v) for k, v in cpus.items()})
     return {k: statistics.median(v) for k, v in times.items()}
 
 
 def bench_epoch(epochs, steps=None):
     X, y, Xt, yt = load_data()
     runs = [ChainruleRun(X, y), TorchRun(X, y)]
-    t = alternate(runs, epochs, lambda r: r.steps(steps))
+    cpu = {}
+    t = alternate(runs, epochs, lambda r: r.steps(steps), cpu)
     a, b = t["chainrule"], t["PyTorch eager"]
     what = "epochs" if steps is None else f"blocks of {steps} steps"
     print(f"\n## Reference CNN training (batch {BATCH}, median of {epochs} alternating {what})\n")
     print("| | chainrule | PyTorch eager | ratio |\n|---|---:|---:|---:|")
-    label = "epoch time (60,000 images)" if steps is None else f"time of {steps} steps"
-    print(f"| {label} | {a:.2f} s | {b:.2f} s | {a / b:.2f} |")
+    label = "epoch" if steps is None else f"{steps} steps"
+    print(f"| {label}, wall clock | {a:.2f} s | {b:.2f} s | {a / b:.2f} |")
+    print(f"| {label}, CPU time | {cpu['chainrule']:.2f} s | {cpu['PyTorch eager']:.2f} s | "
+          f"{cpu['chainrule'] / cpu['PyTorch eager']:.2f} |")
     if steps is None:
         accs = [r.accuracy(Xt, yt) for r in runs]
         print(f"| test accuracy after {epochs} epochs | {accs[0]:.4f} | {accs[1]:.4f} | |")
+    print(f"\nmedian {label} ratio chainrule / PyTorch: {a / b:.2f} wall clock "
+          f"({cpu['chainrule'] / cpu['PyTorch eager']:.2f} CPU time)")
 
 
 LAYERS = [  # name, builder, input shape at batch 64
@@ -161,7 +175,7 @@ def bench_layers(reps):
     import torch
 
     rng = np.random.default_rng(0)
-    print(f"\n## Per-layer forward + backward, batch {BATCH} (median of {reps} alternating runs of 10)\n")
+    print(f"\n## Per-layer forward + backward, batch {BATCH} (CPU time, median of {reps} alternating runs of 10)\n")
     print("| layer | chainrule ms | PyTorch ms | ratio |\n|---|---:|---:|---:|")
     tot = [0.0, 0.0]
     for name, build, shape, needs_input_grad in LAYERS:
@@ -184,8 +198,9 @@ def bench_layers(reps):
                 out = t_layer(xt)
                 out.backward(torch.ones_like(out))
 
-        t = alternate([Step("cr", run_cr), Step("torch", run_torch)], reps, lambda s: s.fn())
-        a, b = t["cr"] * 100, t["torch"] * 100  # ms per call
+        t = {}
+        alternate([Step("cr", run_cr), Step("torch", run_torch)], reps, lambda s: s.fn(), t)
+        a, b = t["cr"] * 100, t["torch"] * 100  # CPU ms per call
         tot[0] += a
         tot[1] += b
         print(f"| {name} | {a:.2f} | {b:.2f} | {a / b:.2f} |")
@@ -194,14 +209,15 @@ def bench_layers(reps):
 
 def bench_scaling(reps):
     rng = np.random.default_rng(0)
-    print(f"\n## Scaling: training-step time (ms, median of {reps} alternating runs of 5 steps)\n")
+    print(f"\n## Scaling: training-step CPU time (ms, median of {reps} alternating runs of 5 steps)\n")
     print("| batch | image | chainrule ms | PyTorch ms | ratio |\n|---:|---:|---:|---:|---:|")
     for batch, size in ((16, 28), (64, 28), (256, 28), (64, 56), (64, 112)):
         X = rng.random((batch * 5, 1, size, size), dtype=np.float32)
         y = rng.integers(0, 10, len(X))
         runs = [ChainruleRun(X, y, batch=batch, size=size), TorchRun(X, y, batch=batch, size=size)]
-        t = alternate(runs, reps, lambda r: r.steps(5))
-        a, b = t["chainrule"] * 200, t["PyTorch eager"] * 200
+        t = {}
+        alternate(runs, reps, lambda r: r.steps(5), t)
+        a, b = t["chainrule"] * 200, t["PyTorch eager"] * 200  # CPU ms per step
         print(f"| {batch} | {size}x{size} | {a:.1f} | {b:.1f} | {a / b:.2f} |")
 
 
@@ -252,7 +268,9 @@ def bench_memory():
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", choices=("epoch", "layers", "scaling", "memory"), action="append")
-    parser.add_argument("--epochs", type=int, default=5, help="alternating epochs per library (default 5)")
+    parser.add_argument("--quick", action="store_true",
+                        help="only the epoch ratio, 3 alternating epochs per library (--only epoch --epochs 3)")
+    parser.add_argument("--epochs", type=int, default=None, help="alternating epochs per library (default 5)")
     parser.add_argument("--steps", type=int, default=None,
                         help="time blocks of this many steps instead of whole epochs (a quick, busy-machine mode)")
     parser.add_argument("--reps", type=int, default=7, help="alternating repetitions for layers/scaling")
@@ -264,6 +282,8 @@ def main():
     torch.set_num_threads(threads)
     cr.set_num_threads(threads)
     print(f"chainrule {cr.__version__}, PyTorch {torch.__version__}, NumPy {np.__version__}, {threads} threads")
+    if args.quick:
+        args.only, args.epochs = ["epoch"], 3 if args.epochs is None else args.epochs
     parts = args.only or ["layers", "scaling", "memory", "epoch"]
     if "layers" in parts:
         bench_layers(args.reps)
@@ -272,7 +292,7 @@ def main():
     if "memory" in parts:
         bench_memory()
     if "epoch" in parts:
-        bench_epoch(args.epochs, args.steps)
+        bench_epoch(args.epochs or 5, args.steps)
 
 
 if __name__ == "__main__":

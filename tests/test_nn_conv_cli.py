@@ -77,3 +77,29 @@ def test_reference_cnn_shape():
     assert model(cr.zeros(3, 1, 28, 28)).shape == (3, 10)
     assert isinstance(model[0], nn.Conv2d) and np.isclose(model[0].weight.detach().numpy().std(), 1 / 3 / np.sqrt(3),
                                                           rtol=0.2)
+
+
+@pytest.mark.parametrize("argv,expected", [
+    (["--model", "cnn"], ["flip"]),  # the CNN's default: mirrored images (docs/performance.md)
+    (["--model", "cnn", "--augment", "none"], []),
+    (["--model", "cnn", "--augment", "shift,flip"], ["shift", "flip"]),
+    ([], []),  # the MLP trains on the images as they are
+    (["--augment", "flip"], ["flip"]),
+])
+def test_cnn_augments_with_flips_by_default(argv, expected, tmp_path):
+    from chainrule.cli import build_parser
+    from chainrule.cli.config_file import expand
+    from chainrule.cli.report import reproduce_args
+    from chainrule.cli.train import resolve_config
+
+    parser = build_parser()
+    train = parser.subcommands["train"]
+    config = resolve_config(parser.parse_args(["train", *argv, "--seed", "0"]), train)
+    assert config["augment"] == expected
+    config.update(subset=None)
+    again = reproduce_args(config).split()  # the report's reproduce line and --config give the same augmentation
+    assert resolve_config(parser.parse_args(["train", *again]), train)["augment"] == expected
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps(config))
+    from_file = parser.parse_args(expand(["train", "--config", str(path)], train))
+    assert resolve_config(from_file, train)["augment"] == expected

@@ -28,6 +28,7 @@ CONV2D = [
     ((2, 2, 5, 5), (3, 2, 5, 5), True, {}),  # kernel == input: 1x1 output
     ((3, 5, 5), (2, 3, 3, 3), True, dict(padding=1)),  # unbatched
     ((1, 1, 1, 1), (1, 1, 1, 1), True, {}),
+    ((2, 1, 7, 6), (3, 1, 3, 2), True, dict(stride=(1, 2), padding=(2, 1), dilation=(2, 1))),  # grey, bias in GEMM
 ]
 
 
@@ -90,6 +91,41 @@ def test_conv_finite_differences():
     check_finite_differences([(1, 2, 3, 3), (2, 3, 3, 3), (3,)],
                              lambda x, w, b: F.conv_transpose2d(x, w, b, stride=2, output_padding=1))
     check_finite_differences([(1, 2, 4, 4)], lambda x: F.unfold(x, 2, padding=1))
+    check_finite_differences([(2, 1, 6, 5), (3, 1, 3, 2), (3,)],  # one channel: the bias rides in the GEMMs
+                             lambda x, w, b: F.conv2d(x, w, b, stride=(2, 1), padding=1, dilation=(1, 2)))
+    check_finite_differences([(1, 3, 6, 5), (2, 3, 2, 3), (2,)],  # dx one GEMM per tap, strided windows
+                             lambda x, w, b: F.conv2d(x, w, b, stride=(1, 2), padding=(1, 0), dilation=(2, 1)))
+
+
+FAST_PATHS = [  # groups == 1 convs that take ops/conv.py's fast paths
+    ((4, 1, 28, 28), (32, 1, 3, 3), True, {}),  # the reference CNN's first layer: bias in the GEMMs
+    ((4, 1, 28, 28), (32, 1, 3, 3), False, {}),
+    ((4, 32, 13, 13), (64, 32, 3, 3), True, {}),  # its second layer: dx one GEMM per tap
+    ((2, 3, 9, 8), (5, 3, 3, 2), True, dict(stride=(2, 3), padding=(1, 2))),
+    ((2, 3, 9, 8), (5, 3, 3, 2), False, dict(stride=(2, 1), padding=2, dilation=(2, 1))),
+    ((2, 1, 9, 8), (5, 1, 3, 2), True, dict(stride=(2, 1), padding=2, dilation=(2, 3))),
+    ((2, 6, 5, 5), (4, 6, 1, 1), True, {}),
+]
+
+
+@pytest.mark.parametrize("dtype,rtol", [(np.float64, 1e-12), (np.float32, 2e-5)])
+@pytest.mark.parametrize("xs,ws,bias,kw", FAST_PATHS)
+def test_conv2d_fast_paths_match_the_general_form(xs, ws, bias, kw, dtype, rtol, monkeypatch):
+    from chainrule.ops.conv import Conv2d
+
+    rng = np.random.default_rng(0)
+    arrays = [rng.standard_normal(s).astype(dtype) for s in [xs, ws] + ([(ws[0],)] if bias else [])]
+    results = []
+    for fast in (True, False):
+        monkeypatch.setattr(Conv2d, "fast", fast)
+        inputs = [cr.tensor(a, requires_grad=True) for a in arrays]
+        out = F.conv2d(*inputs, **kw)
+        assert out.grad_fn.plain is fast  # the two forms really ran
+        out.backward(cr.tensor(np.random.default_rng(1).standard_normal(out.shape).astype(dtype)))
+        assert out.dtype == inputs[0].dtype and all(t.grad.dtype == t.dtype for t in inputs)
+        results.append([out.detach().numpy()] + [t.grad.numpy() for t in inputs])
+    for fast, general in zip(*results):
+        np.testing.assert_allclose(fast, general, rtol=rtol, atol=rtol * np.abs(general).max())
 
 
 def test_conv2d_float32_stays_float32_and_matches():
@@ -108,3 +144,15 @@ def test_weight_only_and_input_only_gradients():
     w = cr.randn(4, 3, 3, 3, dtype=cr.float64, requires_grad=True)
     F.conv2d(x, w).sum().backward()
     assert x.grad is None and w.grad.shape == (4, 3, 3, 3)
+
+
+def test_convs_let_the_thread_governor_follow_the_load(monkeypatch):
+    from chainrule.ops import conv
+
+    calls = []
+    monkeypatch.setattr(conv, "poll_threads", lambda: calls.append(1))
+    x = cr.randn(1, 2, 5, 5)
+    F.conv2d(x, cr.randn(3, 2, 3, 3))
+    F.conv2d(x, cr.randn(2, 1, 3, 3), groups=2)
+    F.conv_transpose2d(x, cr.randn(2, 3, 3, 3))
+    assert len(calls) == 3  # each GEMM-running forward checks the machine's load first (threads.py)

@@ -43,6 +43,40 @@ def test_max_pool_ties_send_gradient_to_first_maximum_as_torch():
     check_op([cr.tensor(x, requires_grad=True)], lambda x, lib: fn(lib).max_pool2d(x, 3, 1, 1))
 
 
+def _nan_input(dtype):
+    x = np.random.default_rng(2).standard_normal((2, 3, 6, 6)).astype(dtype)
+    x[0, 0, 0, 1] = x[1, 2, 3, 3] = x[0, 1, 2, 2] = np.nan  # a NaN first, last and alone in its window
+    x[1, 1, 0, 0] = x[1, 1, 1, 1] = np.nan
+    return x
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("make,kernel", [
+    (lambda dt: np.random.default_rng(0).standard_normal((3, 4, 8, 6)).astype(dt), 2),
+    (lambda dt: np.random.default_rng(0).standard_normal((3, 4, 9, 7)).astype(dt), 2),  # rows left over
+    (lambda dt: np.random.default_rng(0).integers(-2, 3, (3, 4, 9, 7)).astype(dt), 3),  # ties
+    (lambda dt: np.ascontiguousarray(np.random.default_rng(0).standard_normal((3, 9, 9, 5)).astype(dt))
+     .transpose(0, 3, 1, 2), (3, 2)),  # channels-last memory, as after a conv
+    (_nan_input, 2),
+])
+def test_compiled_tiled_max_pool_equals_the_numpy_form(make, kernel, dtype, monkeypatch):
+    from chainrule.ops import pool
+
+    if pool.kernels() is None:
+        pytest.skip("numba kernels unavailable")
+    x_np = make(dtype)
+    results = []
+    for compiled in (True, False):
+        monkeypatch.setattr(pool, "_kernels", pool.kernels() if compiled else False)
+        x = cr.tensor(x_np, requires_grad=True)
+        out, idx = F.max_pool2d(x, kernel, return_indices=True)
+        out.backward(cr.tensor(np.random.default_rng(1).standard_normal(out.shape).astype(dtype)))
+        results.append((out.detach().numpy(), idx.numpy(), x.grad.numpy()))
+    for compiled, numpy_form in zip(*results):
+        np.testing.assert_array_equal(compiled, numpy_form)  # bit for bit, NaN where NaN
+
+
+
 @pytest.mark.parametrize("kw", [dict(kernel_size=3, stride=2, padding=1, ceil_mode=True, return_indices=True),
                                 dict(kernel_size=2, dilation=2)])
 def test_max_pool1d_matches_torch(kw):

@@ -44,7 +44,7 @@ def config_argv(path, parser) -> list[str]:
         if dest in ("config", "resume", "help") or dest not in options:
             known = ", ".join(sorted(d for d in options if d not in ("config", "resume", "help")))
             parser.error(f"--config {path}: unknown setting {key!r}; known: {known}")
-        if value is False or (value == [] and dest != "hidden"):
+        if value is False or (value == [] and dest not in ("hidden", "augment")):  # []: 'none'
             continue
         if dest == "momentum" and value == 0:  # config.json's resolved "no momentum" (adam has none to set)
             continue

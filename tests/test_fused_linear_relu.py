@@ -96,3 +96,14 @@ def test_hooks_and_subclasses_keep_the_separate_layers():
 def test_fused_layer_explains_a_shape_error():
     with pytest.raises(Exception, match=r"Linear\(in_features=20\) got input of shape \(4, 21\)"):
         _model(np.float32)(cr.randn(4, 21))
+
+
+@pytest.mark.parametrize("batch", [4, 100])  # the product's transposed branch and the plain one
+def test_float16_takes_the_numpy_form_both_ways(batch):
+    """numba has no float16: a half-precision Sequential trains through the readable form (it raised
+    NotImplementedError in backward once), with the same bits as the two layers."""
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(batch, 20)).astype(np.float16)
+    model = _model(np.float16)
+    upstream = rng.normal(size=(batch, 7)).astype(np.float16)
+    _assert_same(_run(model, x, True, upstream), _run(model, x, False, upstream))

@@ -114,7 +114,8 @@ class LinearRelu(Linear):
     def backward(ctx, grad):
         k = _kernels()
         out = ctx.out
-        if k and grad.ndim == 2 and grad.dtype == out.dtype and grad.flags.c_contiguous and out.flags.c_contiguous:
+        if (k and grad.ndim == 2 and grad.dtype == out.dtype and out.dtype.kind == "f" and out.dtype.itemsize >= 4
+                and grad.flags.c_contiguous and out.flags.c_contiguous):  # numba has no float16
             need_x, need_w, need_b = (list(ctx.needs_input_grad) + [False])[:3]
             g = np.empty_like(grad)
             gb = np.empty(grad.shape[1], grad.dtype)

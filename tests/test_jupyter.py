@@ -162,7 +162,8 @@ def notebook(monkeypatch):
             shown.append(("update", obj, raw))
 
     display_module = types.ModuleType("IPython.display")
-    display_module.display = lambda obj, display_id=None: shown.append(("display", obj)) or Handle()
+    display_module.display = lambda obj, display_id=None, raw=False: (
+        shown.append(("display", obj, True) if raw else ("display", obj)) or Handle())
     monkeypatch.setitem(sys.modules, "ipywidgets", widgets)
     monkeypatch.setitem(sys.modules, "IPython.display", display_module)
     monkeypatch.setattr(progress, "in_notebook", lambda: True)
@@ -185,6 +186,17 @@ def test_bar_is_a_widget_in_a_notebook_and_leaves_only_the_final_line(notebook, 
     bar.finish("Epoch 1/2 - 1.0s - loss: 0.4")
     assert box.closed and shown[-1] == ("update", {"text/plain": "Epoch 1/2 - 1.0s - loss: 0.4"}, True)
     assert err.getvalue() == ""  # no "\r" lines piled up in the notebook's stderr
+
+
+def test_an_epoch_too_quick_for_a_widget_still_leaves_its_line_as_display_output(notebook, monkeypatch):
+    widgets, shown = notebook
+    err = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", err)
+    bar = Bar(total=10, prefix="Epoch 2/2")
+    bar.update(10)  # within the first interval: nothing drawn, no widget made
+    bar.finish("Epoch 2/2 - 0.1s - loss: 0.3")
+    assert not widgets.made and err.getvalue() == ""  # not a stderr stream next to the other epochs' lines
+    assert shown == [("display", {"text/plain": "Epoch 2/2 - 0.1s - loss: 0.3"}, True)]
 
 
 def test_bar_without_ipywidgets_is_text_and_a_file_never_gets_a_widget(notebook, monkeypatch):

@@ -159,9 +159,10 @@ class Bar:
         """Draw ``line`` (default: the bar at its final state) and end the line."""
         if self.widget:
             line = line if line is not None else self.text(bar=False)
-            if self._view is None:
-                self.file.write(line + "\n")
-                self.file.flush()
+            if self._view is None:  # too quick for a widget: the same kind of output as one that made way
+                from IPython.display import display
+
+                display({"text/plain": line}, raw=True)
             else:  # the widget makes way for the line: the saved notebook holds text, not a dead widget
                 box, _, _, handle = self._view
                 box.close()

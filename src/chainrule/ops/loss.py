@@ -11,12 +11,10 @@ keyword arrays; tensors that may need one (``input``, a float ``target``) are po
 
 from __future__ import annotations
 
-import os
-import warnings
-
 import numpy as np
 
 from chainrule.autograd.op import Op
+from chainrule.ops._jit import load_kernels
 from chainrule.ops.activation import sigmoid
 
 
@@ -323,25 +321,15 @@ def _kernels():
     """The compiled cross-entropy kernels (a module), or None when numba is missing or ``CHAINRULE_JIT=0``."""
     global _ce_kernels
     if _ce_kernels is None:
-        _ce_kernels = _load() if os.environ.get("CHAINRULE_JIT", "1") != "0" else False
+        _ce_kernels = load_kernels("chainrule.ops._loss_numba", _warm, "cross-entropy kernels")
     return _ce_kernels or None
 
 
-def _load():
-    try:
-        from chainrule.ops import _loss_numba
-    except ImportError:
-        return False
-    try:  # compile (or load from numba's disk cache) now, so that a numba problem shows once, here
-        for dt in _FAST_DTYPES:
-            x, y = np.zeros((1, 2), dt), np.zeros(1, np.int64)
-            _loss_numba.cross_entropy_mean(x, y, x.copy(), x[:, 0].copy())
-            _loss_numba.cross_entropy_mean_backward(x, x[:, 0].copy(), y, dt.type(1), x.copy())
-    except Exception as exc:  # noqa: BLE001 - any JIT failure means: use the NumPy form
-        warnings.warn(f"chainrule: numba cross-entropy kernels unavailable ({exc}); using NumPy", RuntimeWarning,
-                      stacklevel=3)
-        return False
-    return _loss_numba
+def _warm(k):
+    for dt in _FAST_DTYPES:
+        x, y = np.zeros((1, 2), dt), np.zeros(1, np.int64)
+        k.cross_entropy_mean(x, y, x.copy(), x[:, 0].copy())
+        k.cross_entropy_mean_backward(x, x[:, 0].copy(), y, dt.type(1), x.copy())
 
 
 class CrossEntropy(_ClassIndexLoss):

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import math
-import os
-import warnings
 
 import numpy as np
 
 from chainrule.autograd.op import Op
+from chainrule.ops._jit import load_kernels
 from chainrule.threads import poll as poll_threads
 
 
@@ -143,22 +142,12 @@ def _kernels():
     """The compiled Linear+ReLU kernels (a module), or None when numba is missing or ``CHAINRULE_JIT=0``."""
     global _linear_kernels
     if _linear_kernels is None:
-        _linear_kernels = _load() if os.environ.get("CHAINRULE_JIT", "1") != "0" else False
+        _linear_kernels = load_kernels("chainrule.ops._linear_numba", _warm, "Linear+ReLU kernels")
     return _linear_kernels or None
 
 
-def _load():
-    try:
-        from chainrule.ops import _linear_numba
-    except ImportError:
-        return False
-    try:  # compile (or load from numba's disk cache) now, so that a numba problem shows once, here
-        for dt in (np.float32, np.float64):
-            a = np.ones((1, 1), dt)
-            _linear_numba.bias_relu_transposed(a, a[0], a.copy())
-            _linear_numba.relu_grad_bias_sum(a, a, dt(0), a.copy(), a[0].copy())
-    except Exception as exc:  # noqa: BLE001 - any JIT failure means: use the NumPy form
-        warnings.warn(f"chainrule: numba Linear+ReLU kernels unavailable ({exc}); using NumPy", RuntimeWarning,
-                      stacklevel=3)
-        return False
-    return _linear_numba
+def _warm(k):
+    for dt in (np.float32, np.float64):
+        a = np.ones((1, 1), dt)
+        k.bias_relu_transposed(a, a[0], a.copy())
+        k.relu_grad_bias_sum(a, a, dt(0), a.copy(), a[0].copy())

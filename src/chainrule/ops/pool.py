@@ -9,13 +9,11 @@ pooling needs neither a copy nor an index array larger than one byte per output.
 
 from __future__ import annotations
 
-import os
-import warnings
-
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
 from chainrule.autograd.op import Op
+from chainrule.ops._jit import load_kernels
 from chainrule.ops.conv import add_patches, pad_nhwc, patches
 
 
@@ -42,25 +40,15 @@ def kernels():
     """The compiled tiled max-pool kernels (``_pool_numba``), or None: then the NumPy form runs."""
     global _kernels
     if _kernels is None:
-        _kernels = _load() if os.environ.get("CHAINRULE_JIT", "1") != "0" else False
+        _kernels = load_kernels("chainrule.ops._pool_numba", _warm, "pooling kernels")
     return _kernels or None
 
 
-def _load():
-    try:
-        from chainrule.ops import _pool_numba
-    except ImportError:
-        return False
-    try:  # compile (or load from numba's cache) now, so a numba problem shows once and NumPy takes over
-        x = np.zeros((1, 2, 2, 1), np.float32)
-        out, arg = np.empty((1, 1, 1, 1), np.float32), np.empty((1, 1, 1, 1), np.int8)
-        _pool_numba.max_pool_tiled(x, 2, 2, out, arg)
-        _pool_numba.max_pool_tiled_backward(out, arg, 2, 2, x)
-    except Exception as exc:  # noqa: BLE001 - any JIT failure means: use the NumPy form
-        warnings.warn(f"chainrule: numba pooling kernels unavailable ({exc}); using NumPy", RuntimeWarning,
-                      stacklevel=3)
-        return False
-    return _pool_numba
+def _warm(k):
+    x = np.zeros((1, 2, 2, 1), np.float32)
+    out, arg = np.empty((1, 1, 1, 1), np.float32), np.empty((1, 1, 1, 1), np.int8)
+    k.max_pool_tiled(x, 2, 2, out, arg)
+    k.max_pool_tiled_backward(out, arg, 2, 2, x)
 
 
 def _compiled(x):

@@ -11,10 +11,9 @@ against PyTorch. ``CHAINRULE_JIT=0`` selects the NumPy form.
 
 from __future__ import annotations
 
-import os
-import warnings
-
 import numpy as np
+
+from chainrule.ops._jit import load_kernels
 
 _kernels = None  # None: not tried yet; False: unavailable or disabled
 
@@ -23,23 +22,14 @@ def kernels():
     """The compiled kernels (a module), or None when numba is missing or ``CHAINRULE_JIT=0``."""
     global _kernels
     if _kernels is None:
-        _kernels = _load() if os.environ.get("CHAINRULE_JIT", "1") != "0" else False
+        _kernels = load_kernels("chainrule.ops._rnn_numba", _warm, "RNN kernels")
     return _kernels or None
 
 
-def _load():
-    try:
-        from chainrule.ops import _rnn_numba
-    except ImportError:
-        return False
-    try:  # compile now, so that a numba problem shows once here and the NumPy form takes over
-        a = np.zeros((1, 4), np.float32)
-        h = np.zeros((1, 1), np.float32)
-        _rnn_numba.lstm_backward_step(a, h, h.copy(), h.copy(), h.copy(), h.copy(), a.copy())
-    except Exception as exc:  # noqa: BLE001 - any JIT failure means: use the NumPy form
-        warnings.warn(f"chainrule: numba RNN kernels unavailable ({exc}); using NumPy", RuntimeWarning, stacklevel=3)
-        return False
-    return _rnn_numba
+def _warm(k):
+    a = np.zeros((1, 4), np.float32)
+    h = np.zeros((1, 1), np.float32)
+    k.lstm_backward_step(a, h, h.copy(), h.copy(), h.copy(), h.copy(), a.copy())
 
 
 def lstm_backward(ctx, k, grad, steps, ds, dcs, dh_n, dc_n, dh0, dc0, first_m):

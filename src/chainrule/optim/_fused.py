@@ -14,10 +14,9 @@ division-by-zero checks) vectorises as well as a parallel one, with none of that
 
 from __future__ import annotations
 
-import os
-import warnings
-
 import numpy as np
+
+from chainrule.ops._jit import load_kernels
 
 _kernels = None  # None: not tried yet; False: unavailable; else the module of compiled kernels
 _scalars_key = _scalars = None  # the last group/step/dtype's coefficients (one step reuses them)
@@ -27,7 +26,7 @@ def adam_kernel():
     """The compiled Adam kernel, or None when numba is missing or disabled."""
     global _kernels
     if _kernels is None:
-        _kernels = _compile() if os.environ.get("CHAINRULE_JIT", "1") != "0" else False
+        _kernels = load_kernels("chainrule.optim._fused_numba", _warm, "kernels", "using NumPy updates")
     return _kernels.adam if _kernels else None
 
 
@@ -114,21 +113,11 @@ def _same_flat_layout(data, grad, m, v):
             and grad.shape == shape and m.shape == shape and v.shape == shape)
 
 
-def _compile():
-    try:
-        from chainrule.optim import _fused_numba
-    except ImportError:
-        return False
-    try:  # compile (or load from numba's cache) now, so a numba problem shows here once and falls back
-        a = np.zeros(2, np.float32)
-        c = np.float32(0.5)
-        _fused_numba.adam(a, a.copy(), a.copy(), a.copy(), c, c, c, c, c, c, c, c, False, False)
-        t = (a, a)  # and the whole-group kernel for the most common lengths, from the cache after the first run
-        _fused_numba.adam_group(t, t, t, t, c, c, c, c, c, c, c, c, False, False)
-        t = (a, a, a, a)
-        _fused_numba.adam_group(t, t, t, t, c, c, c, c, c, c, c, c, False, False)
-    except Exception as exc:  # noqa: BLE001 - any JIT failure means: use the NumPy form
-        warnings.warn(f"chainrule: numba kernels unavailable ({exc}); using NumPy updates", RuntimeWarning,
-                      stacklevel=3)
-        return False
-    return _fused_numba
+def _warm(k):
+    a = np.zeros(2, np.float32)
+    c = np.float32(0.5)
+    k.adam(a, a.copy(), a.copy(), a.copy(), c, c, c, c, c, c, c, c, False, False)
+    t = (a, a)  # and the whole-group kernel for the most common lengths, from the cache after the first run
+    k.adam_group(t, t, t, t, c, c, c, c, c, c, c, c, False, False)
+    t = (a, a, a, a)
+    k.adam_group(t, t, t, t, c, c, c, c, c, c, c, c, False, False)

@@ -37,7 +37,8 @@ def test_cnn_run_learns_and_writes_a_complete_run(cnn_run):
     import chainrule as cr
     from chainrule import io, models
 
-    model = models.cnn(dropout=0.2)  # the weights load into the public model of the same shape
+    assert config["padding"] == 1
+    model = models.cnn(dropout=0.2, padding=1)  # the weights load into the public model of the same shape
     io.load_into(model, cnn_run / "model.safetensors")
     assert model(cr.zeros(2, 1, 28, 28)).shape == (2, 10)
 
@@ -103,3 +104,25 @@ def test_cnn_augments_with_flips_by_default(argv, expected, tmp_path):
     path.write_text(json.dumps(config))
     from_file = parser.parse_args(expand(["train", "--config", str(path)], train))
     assert resolve_config(from_file, train)["augment"] == expected
+
+
+def test_new_cnn_runs_pad_their_convs_and_older_run_folders_keep_the_reference_cnn():
+    """--model cnn builds the padded CNN (0.9194-0.9225 unpadded was not reliably above 0.92); a run folder
+    written before the field existed still rebuilds the unpadded reference CNN its weights belong to."""
+    from chainrule import models
+    from chainrule.cli import build_parser
+    from chainrule.cli.models import build_model, describe
+    from chainrule.cli.train import resolve_config
+
+    parser = build_parser()
+    config = resolve_config(parser.parse_args(["train", "--model", "cnn", "--seed", "0"]), parser.subcommands["train"])
+    config.update(input_shape=[28, 28], in_features=784, out_features=10)  # what the run derives from the data
+    assert config["padding"] == 1 and "padding 1" in describe(config)
+    padded = build_model(config)
+    assert sum(p.numel() for p in padded.parameters()) == 421642  # 64 x 7 x 7 features into the fc layer
+    old = {k: v for k, v in config.items() if k != "padding"}
+    assert sum(p.numel() for p in build_model(old).parameters()) == 225034 and "padding" not in describe(old)
+    mlp = resolve_config(parser.parse_args(["train", "--seed", "0"]), parser.subcommands["train"])
+    assert "padding" not in mlp
+    with pytest.raises(ValueError, match=r"cnn\(padding\): expected 0 or 1, got 2"):
+        models.cnn(padding=2)

@@ -66,7 +66,7 @@ def mlp(in_features, hidden=(256, 128), out_features=10, activation="relu", drop
 
 
 def cnn(in_channels=1, image_size=(28, 28), channels=(32, 64), hidden=(128,), out_features=10, activation="relu",
-        dropout=0.0):
+        dropout=0.0, padding=0):
     """A small convolutional network: (Conv2d 3x3, activation, MaxPool2d 2) per entry of ``channels``, then an MLP.
 
     With the defaults it is the classic Fashion-MNIST/MNIST reference CNN: conv3x3(32)-ReLU-maxpool2,
@@ -80,6 +80,8 @@ def cnn(in_channels=1, image_size=(28, 28), channels=(32, 64), hidden=(128,), ou
         out_features (int): outputs (classes). Default: 10.
         activation (str): as for ``mlp``. Default: ``"relu"``.
         dropout (float): dropout probability before each fully connected layer; 0 adds none. Default: 0.0.
+        padding (int): zeros added around each conv's input; 1 keeps the size through a 3x3 conv, so more of
+            the image's border reaches the fully connected layers. Default: 0 (the reference CNN).
 
     Shape:
         - input: ``(N, in_channels, H, W)``; output: ``(N, out_features)``.
@@ -92,11 +94,13 @@ def cnn(in_channels=1, image_size=(28, 28), channels=(32, 64), hidden=(128,), ou
         raise ValueError(f"cnn(activation): expected one of {', '.join(ACTIVATIONS)}, got {activation!r}")
     if not 0.0 <= dropout < 1.0:
         raise ValueError(f"cnn(dropout): expected a probability in [0, 1), got {dropout!r}")
+    if padding not in (0, 1):
+        raise ValueError(f"cnn(padding): expected 0 or 1, got {padding!r}")
     h, w = (image_size, image_size) if isinstance(image_size, int) else tuple(image_size)
     layers, c = [], int(in_channels)
     for out in channels:
-        layers += [nn.Conv2d(c, int(out), 3), ACTIVATIONS[activation](), nn.MaxPool2d(2)]
-        c, h, w = int(out), (h - 2) // 2, (w - 2) // 2
+        layers += [nn.Conv2d(c, int(out), 3, padding=padding), ACTIVATIONS[activation](), nn.MaxPool2d(2)]
+        c, h, w = int(out), (h + 2 * padding - 2) // 2, (w + 2 * padding - 2) // 2
         if h < 1 or w < 1:
             raise ValueError(f"cnn: images of size {image_size} are too small for {len(channels)} conv blocks")
     layers.append(nn.Flatten())

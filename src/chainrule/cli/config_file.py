@@ -14,7 +14,8 @@ from pathlib import Path
 
 # entries of a run's config.json that are results of the run, not settings to reuse
 DERIVED = ("chainrule_version", "task", "in_features", "out_features", "input_shape", "classes", "normalize",
-           "train_samples", "val_samples", "name")
+           "train_samples", "val_samples", "name",
+           "padding")  # the CNN layout this version builds for --model cnn (cli/models.py), not a flag
 
 
 def _as_text(value) -> str:

@@ -42,6 +42,7 @@ CONFIG_SCHEMA = Fields({
     "input_shape": List(Int(min=1), min_len=1),
     "out_features": Int(min=1),
     "classes": Optional(List(Str(), min_len=1)),
+    "padding": Int(min=0, max=1),
 }, required=("dataset", "task", "activation", "dropout", "loss", "seed", "name", "normalize",
              "in_features", "input_shape", "out_features"))
 

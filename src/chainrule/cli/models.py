@@ -9,6 +9,7 @@ from __future__ import annotations
 MODELS = ("mlp", "cnn")
 CNN_HIDDEN = (128,)  # the reference CNN's fully connected layer
 CNN_CHANNELS = (32, 64)
+CNN_PADDING = 1  # new runs; run folders without the field hold the unpadded reference CNN (docs/performance.md)
 
 
 def model_name(config: dict) -> str:
@@ -24,7 +25,7 @@ def build_model(config: dict):
         return models.cnn(in_channels=1 if len(shape) == 2 else shape[0], image_size=tuple(shape[-2:]),
                           channels=config.get("channels", CNN_CHANNELS), hidden=config["hidden"],
                           out_features=config["out_features"], activation=config["activation"],
-                          dropout=config["dropout"])
+                          dropout=config["dropout"], padding=config.get("padding", 0))
     return models.mlp(config["in_features"], hidden=config["hidden"], out_features=config["out_features"],
                       activation=config["activation"], dropout=config["dropout"])
 
@@ -34,7 +35,9 @@ def describe(config: dict) -> str:
     widths = "-".join(str(s) for s in [*config["hidden"], config["out_features"]])
     if model_name(config) == "cnn":
         convs = "-".join(f"conv{c}" for c in config.get("channels", CNN_CHANNELS))
-        return f"CNN {convs}-{widths} (3x3 convs, 2x2 max pooling), {config['activation']}, dropout {config['dropout']}"
+        pad = ", padding 1" if config.get("padding", 0) else ""
+        return (f"CNN {convs}-{widths} (3x3 convs{pad}, 2x2 max pooling), {config['activation']}, "
+                f"dropout {config['dropout']}")
     return f"MLP {config['in_features']}-{widths}, {config['activation']}, dropout {config['dropout']}"
 
 

@@ -51,20 +51,10 @@ class Embedding(Module):
         self.norm_type = norm_type
         self.scale_grad_by_freq = scale_grad_by_freq
         self.sparse = sparse
-        if _weight is None:
-            dtype = np.dtype(dtype) if dtype is not None else dtypes.get_default_dtype()
-            self.weight = Parameter(np.empty((num_embeddings, embedding_dim), dtype=dtype), requires_grad=not _freeze)
-            self.reset_parameters()
-        else:
-            if tuple(_weight.shape) != (num_embeddings, embedding_dim):
-                raise ValueError(f"Embedding: _weight must have shape ({num_embeddings}, {embedding_dim}), "
-                                 f"got {tuple(_weight.shape)}")
-            self.weight = Parameter(_weight, requires_grad=not _freeze)
+        _init_table(self, num_embeddings, embedding_dim, _weight, _freeze, dtype)
 
     def reset_parameters(self) -> None:
-        init.normal_(self.weight)
-        if self.padding_idx is not None:
-            self.weight._data[self.padding_idx] = 0
+        _reset_table(self)
 
     def forward(self, input):
         return F.embedding(input, self.weight, self.padding_idx, self.max_norm, self.norm_type,
@@ -93,3 +83,23 @@ class Embedding(Module):
         rows, cols = embeddings.shape
         return cls(rows, cols, padding_idx, max_norm, norm_type, scale_grad_by_freq, sparse,
                    _weight=embeddings, _freeze=freeze)
+
+
+def _init_table(module, num_embeddings, embedding_dim, _weight, _freeze, dtype) -> None:
+    """``module.weight``: a fresh N(0, 1) table (padding row zeroed) or the given ``_weight`` (Embedding and
+    EmbeddingBag, with PyTorch's ``_weight`` / ``_freeze`` arguments)."""
+    if _weight is None:
+        dtype = np.dtype(dtype) if dtype is not None else dtypes.get_default_dtype()
+        module.weight = Parameter(np.empty((num_embeddings, embedding_dim), dtype=dtype), requires_grad=not _freeze)
+        module.reset_parameters()
+        return
+    if tuple(_weight.shape) != (num_embeddings, embedding_dim):
+        raise ValueError(f"{type(module).__name__}: _weight must have shape ({num_embeddings}, {embedding_dim}), "
+                         f"got {tuple(_weight.shape)}")
+    module.weight = Parameter(_weight, requires_grad=not _freeze)
+
+
+def _reset_table(module) -> None:
+    init.normal_(module.weight)
+    if module.padding_idx is not None:
+        module.weight._data[module.padding_idx] = 0

@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from chainrule import dtypes
-from chainrule.nn import init
+from chainrule.nn.embedding import _init_table, _reset_table
 from chainrule.nn.module import Module
-from chainrule.nn.parameter import Parameter
 from chainrule.tensor import Tensor
 
 _MODES = ("sum", "mean", "max")
@@ -142,20 +140,10 @@ class EmbeddingBag(Module):
         self.max_norm, self.norm_type, self.scale_grad_by_freq = max_norm, norm_type, scale_grad_by_freq
         self.mode, self.sparse = mode, sparse
         self.include_last_offset, self.padding_idx = include_last_offset, padding_idx
-        if _weight is None:
-            dtype = np.dtype(dtype) if dtype is not None else dtypes.get_default_dtype()
-            self.weight = Parameter(np.empty((num_embeddings, embedding_dim), dtype=dtype), requires_grad=not _freeze)
-            self.reset_parameters()
-        else:
-            if tuple(_weight.shape) != (num_embeddings, embedding_dim):
-                raise ValueError(f"EmbeddingBag: _weight must have shape ({num_embeddings}, {embedding_dim}), "
-                                 f"got {tuple(_weight.shape)}")
-            self.weight = Parameter(_weight, requires_grad=not _freeze)
+        _init_table(self, num_embeddings, embedding_dim, _weight, _freeze, dtype)
 
     def reset_parameters(self) -> None:
-        init.normal_(self.weight)
-        if self.padding_idx is not None:
-            self.weight._data[self.padding_idx] = 0
+        _reset_table(self)
 
     def forward(self, input, offsets=None, per_sample_weights=None):
         return embedding_bag(input, self.weight, offsets, self.max_norm, self.norm_type, self.scale_grad_by_freq,

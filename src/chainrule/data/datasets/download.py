@@ -34,6 +34,21 @@ def mirrors(default) -> list[str]:
     return env if env else list(default)
 
 
+def search_report(root, dirs, download_on: bool, attempts, fetched: str, base_urls, into) -> list[str]:
+    """The middle of a dataset's "cannot find" message, the same for every dataset: a missing ``root``,
+    the folders looked in, and either why each download failed or where ``fetched`` would come from."""
+    lines = []
+    if root is not None and not root.is_dir():
+        lines.append(f"The folder given as root={str(root)!r} does not exist; check the path.")
+    lines += ["Looked in these folders:"] + [f"  {d}" for d in dirs]
+    if download_on:
+        lines += ["Download failed:"] + [f"  {url}: {why}" for url, why in attempts]
+    else:
+        lines.append(f"Downloading is off (download=False); with download=True {fetched} would be fetched from "
+                     f"{', '.join(mirrors(base_urls))} into {into}.")
+    return lines
+
+
 def download(filename: str, sha256: str | None, folder, base_urls, *, timeout: float = 60.0,
              progress: bool | None = None) -> Path:
     """Download ``filename`` from the first of ``base_urls`` that serves it with the right checksum.

@@ -194,14 +194,8 @@ class MNIST(Dataset):
         cls = type(self).__name__
         files = ", ".join(f"{s}[.gz]" for s in _SPLITS[self.train])
         lines = [f"{cls}: cannot find the {'training' if self.train else 'test'} files ({files})."]
-        if self.root is not None and not self.root.is_dir():
-            lines.append(f"The folder given as root={str(self.root)!r} does not exist; check the path.")
-        lines += ["Looked in these folders:"] + [f"  {d}" for d in dirs]
-        if download:
-            lines += ["Download failed:"] + [f"  {url}: {why}" for url, why in attempts]
-        else:
-            lines += [f"Downloading is off (download=False); with download=True the files would be fetched from "
-                      f"{', '.join(_download.mirrors(self.mirrors))} into {self._download_dir()}."]
+        lines += _download.search_report(self.root, dirs, download, attempts, "the files", self.mirrors,
+                                         self._download_dir())
         lines.append("To fix it, do one of:")
         if self.apt_package:
             lines.append(f"  - install the Debian/Ubuntu package: sudo apt-get install {self.apt_package}")

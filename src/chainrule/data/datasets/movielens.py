@@ -133,14 +133,8 @@ class MovieLens(Dataset):
     def _not_found_message(self, dirs, download, attempts) -> str:
         cls = type(self).__name__
         lines = [f"{cls}: cannot find {' and '.join(self.files)} (or {self.archive})."]
-        if self.root is not None and not self.root.is_dir():
-            lines.append(f"The folder given as root={str(self.root)!r} does not exist; check the path.")
-        lines += ["Looked in these folders:"] + [f"  {d}" for d in dirs]
-        if download:
-            lines += ["Download failed:"] + [f"  {url}: {why}" for url, why in attempts]
-        else:
-            lines.append(f"Downloading is off (download=False); with download=True {self.archive} would be fetched "
-                         f"from {', '.join(_download.mirrors(self.mirrors))} into {self._download_dir()}.")
+        lines += _download.search_report(self.root, dirs, download, attempts, self.archive, self.mirrors,
+                                         self._download_dir())
         lines += ["To fix it, do one of:",
                   f"  - download {MOVIELENS_MIRRORS[0]}{self.archive} on a machine with internet and put the zip (or "
                   "the files it holds) into one of the folders above",

@@ -89,6 +89,23 @@ def test_overfitting_reports_onset_epoch():
     assert "early stopping" in d.message and "regularisation" in d.message
 
 
+def test_one_lucky_epoch_at_the_minimum_is_not_overfitting():
+    # the last 80 epochs of the README's spiral run: val_loss settles at 0.15-0.24 with one epoch at 0.084;
+    # against that single dip the last value (0.176) read as "overfitting since epoch 67"
+    val = [0.478, 0.803, 0.557, 0.592, 0.499, 0.42, 0.517, 0.358, 0.399, 0.345, 0.345, 0.361, 0.299, 0.197, 0.33,
+           0.288, 0.169, 0.358, 0.234, 0.193, 0.324, 0.207, 0.231, 0.259, 0.195, 0.21, 0.219, 0.237, 0.175, 0.223,
+           0.199, 0.238, 0.211, 0.277, 0.137, 0.204, 0.177, 0.296, 0.181, 0.21, 0.254, 0.139, 0.242, 0.222, 0.19,
+           0.209, 0.165, 0.2, 0.185, 0.175, 0.203, 0.151, 0.173, 0.153, 0.2, 0.168, 0.16, 0.181, 0.179, 0.17, 0.156,
+           0.151, 0.146, 0.241, 0.213, 0.163, 0.084, 0.235, 0.205, 0.204, 0.171, 0.202, 0.168, 0.174, 0.189, 0.187,
+           0.193, 0.181, 0.173, 0.176]
+    loss = list(np.geomspace(0.27, 0.022, len(val)))
+    assert diagnose({"loss": loss, "val_loss": val}).kind == "converged"
+    # the same curve rising for real after the dip is overfitting, reported from the dip
+    rising = val[:70] + [0.25, 0.28, 0.3, 0.33, 0.36, 0.38, 0.41, 0.44, 0.46, 0.5]
+    d = diagnose({"loss": loss, "val_loss": rising})
+    assert (d.kind, d.epoch) == ("overfitting", 67)
+
+
 def test_overfitting_needs_a_real_rise_and_falling_train_loss():
     loss = list(np.linspace(1.0, 0.1, 10))
     # val rose only 2% above its minimum: noise, not overfitting

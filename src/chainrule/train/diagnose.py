@@ -34,9 +34,10 @@ The thresholds are module constants so that they are visible, documented and tes
   regression with MSE.
 * stalled: the best loss is less than ``STALL_TOL`` (relative) below the first one.
 * overfitting: val_loss is lowest at an epoch k at least ``OVERFIT_MIN_EPOCHS_AFTER`` epochs before
-  the end, its last value is more than ``OVERFIT_RISE`` (relative) above that minimum *and* more than
-  ``OVERFIT_SIGMAS`` times the noise of the validation estimate above it, and the training loss at
-  the end is below its value at k. The noise is the larger of the sampling error of a mean over
+  the end, its level at the end is more than ``OVERFIT_RISE`` (relative) above its level at k *and*
+  more than ``OVERFIT_SIGMAS`` times the noise of the validation estimate above it, and the training
+  loss at the end is below its value at k. A level is the mean of ``OVERFIT_WINDOW`` epochs (around
+  k; the last ones), so that one lucky epoch at the minimum does not make an "overfitting since". The noise is the larger of the sampling error of a mean over
   ``val_samples`` per-sample losses (their spread is about ``SAMPLE_SPREAD`` times their mean: sqrt 2
   for squared Gaussian errors, more for cross-entropy) and the epoch-to-epoch jitter of the curve
   (from its second differences, which a steady trend does not inflate). A rise from 0.00249 to
@@ -64,6 +65,7 @@ OVERFIT_RISE = 0.05
 OVERFIT_SIGMAS = 2.0
 SAMPLE_SPREAD = 2.0
 OVERFIT_MIN_EPOCHS_AFTER = 2
+OVERFIT_WINDOW = 3  # epochs averaged around val_loss's minimum and at the end before they are compared
 IMPROVE_SHARE = 0.10
 
 KINDS = ("still_improving", "converged", "diverged", "not_learning", "overfitting", "stalled", "too_short")
@@ -195,8 +197,13 @@ def _overfitting(loss, val, val_samples, early_stopping, dropout, weight_decay, 
     k = min(range(n), key=val.__getitem__)
     if n - 1 - k < OVERFIT_MIN_EPOCHS_AFTER or not loss[-1] < loss[k]:
         return None
-    rise, noise = val[-1] - val[k], validation_noise(val, val_samples)
-    if not (rise > OVERFIT_RISE * val[k] and rise > OVERFIT_SIGMAS * noise):
+    # the levels around the minimum and at the end, each a mean of OVERFIT_WINDOW epochs: the minimum of
+    # a noisy curve is one lucky epoch (a spiral run's val_loss sat at 0.15-0.24 with one 0.084, and
+    # the last value against that dip read as "overfitting since" the dip)
+    h = OVERFIT_WINDOW // 2
+    low = _mean(val[max(0, k - h):k + h + 1])
+    rise, noise = _mean(val[-OVERFIT_WINDOW:]) - low, validation_noise(val, val_samples)
+    if not (rise > OVERFIT_RISE * low and rise > OVERFIT_SIGMAS * noise):
         return None
     advice = [] if early_stopping else ["use early stopping"]
     advice.append("more training data" if augment else "more data or augmentation")
@@ -206,6 +213,10 @@ def _overfitting(loss, val, val_samples, early_stopping, dropout, weight_decay, 
     return Diagnosis("overfitting", f"overfitting since epoch {k + 1}: val_loss was lowest there ({val[k]:.4g}) "
                      f"and rose to {val[-1]:.4g} (noise ~{noise:.2g}) while the training loss kept falling{kept}; "
                      f"for a better model: {', '.join(advice)}", k + 1)
+
+
+def _mean(values: list[float]) -> float:
+    return sum(values) / len(values)
 
 
 def validation_noise(val: list[float], val_samples: int | None = None) -> float:

@@ -49,27 +49,33 @@ def test_fused_matches_the_two_layers_bit_for_bit(monkeypatch, dtype, batch, jit
     _assert_same(_run(model, x, True, upstream), _run(model, x, False, upstream))
 
 
+@pytest.mark.parametrize("batch", [2, 12])  # below out_features (the transposed product) and above it
 @pytest.mark.parametrize("jit", [True, False])
-def test_nan_inf_and_signed_zeros_follow_numpy(monkeypatch, jit):
+def test_nan_inf_and_signed_zeros_follow_numpy(monkeypatch, jit, batch):
     if not jit:
         monkeypatch.setattr(matmul, "_kernels", lambda: None)
     model = nn.Sequential(nn.Linear(3, 8), nn.ReLU())
     with cr.no_grad():
         model[0].weight.copy_(cr.zeros(8, 3))
         model[0].bias.copy_(cr.tensor([0.0, -0.0, 1.0, -1.0, np.nan, np.inf, -np.inf, 2.0]))
-    x = np.ones((2, 3), np.float32)
-    upstream = np.array([[np.inf, -1.0, -2.0, np.nan, 3.0, -4.0, np.inf, -0.0]] * 2, np.float32)
+    x = np.ones((batch, 3), np.float32)
+    upstream = np.array([[np.inf, -1.0, -2.0, np.nan, 3.0, -4.0, np.inf, -0.0]] * batch, np.float32)
     fused, plain = _run(model, x, True, upstream), _run(model, x, False, upstream)
     _assert_same(fused, plain)
     assert np.isnan(fused[0][0, 4]) and fused[0][0, 5] == np.inf and fused[0][0, 6] == 0
 
 
-def test_the_compiled_path_is_taken_and_the_graph_has_one_node_per_pair():
+@pytest.mark.parametrize("batch, kernel", [(4, "bias_relu_transposed"), (64, "bias_relu")])
+def test_the_compiled_path_is_taken_and_the_graph_has_one_node_per_pair(monkeypatch, batch, kernel):
     k = matmul._kernels()
     if k is None:
         pytest.skip("numba not installed")
+    calls = []
+    real = getattr(k, kernel)
+    monkeypatch.setattr(k, kernel, lambda *a: calls.append(kernel) or real(*a))
     model = _model(np.float32)
-    out = model(cr.randn(4, 20))
+    out = model(cr.randn(batch, 20))
+    assert calls == [kernel, kernel]  # both Linear+ReLU pairs (hidden 48: batch 4 below it, 64 above)
     assert out.grad_fn.name() == "LinearBackward"
     names = [f[0].name() for f in out.grad_fn.next_functions if f[0] is not None]
     assert names == ["LinearReluBackward"]

@@ -26,6 +26,9 @@ MATMUL_SHAPES = [
     [(2, 0), (0, 3)],  # empty inner dimension: zeros
     [(2, 3), (3, 0)],
     [(0, 3, 4), (4, 2)],
+    [(4, 1), (1, 5)],  # outer products: a broadcast multiply instead of NumPy's slow matmul loop
+    [(2, 3, 1), (1, 4)],
+    [(2, 1, 3, 1), (5, 1, 2)],
 ]
 IDS = [f"{a}@{b}" for a, b in MATMUL_SHAPES]
 NONEMPTY = [s for s in MATMUL_SHAPES if all(np.prod(x) for x in s)]
@@ -92,6 +95,9 @@ LINEAR = [
     ("batched", [(2, 5, 3), (4, 3), (4,)]),
     ("vector", [(3,), (4, 3), (4,)]),
     ("one_output", [(5, 3), (1, 3), (1,)]),
+    ("one_input", [(5, 1), (4, 1), (4,)]),  # outer products forward and backward
+    ("one_input_short_batch", [(2, 1), (4, 1), (4,)]),
+    ("one_sample_one_output", [(1, 3), (1, 3), (1,)]),
     ("short_batch", [(3, 5), (7, 5), (7,)]),  # fewer rows than outputs: the transposed product
     ("empty_batch", [(0, 3), (4, 3), (4,)]),
 ]
@@ -137,3 +143,36 @@ def test_fused_linear_fast_path_is_as_accurate_as_the_reference_form(batch, bias
     assert out.flags.c_contiguous and out.dtype == np.float32
     assert np.abs(out - exact).max() <= 4 * np.abs(reference - exact).max() + 1e-6
     np.testing.assert_allclose(out, reference, rtol=1e-4, atol=1e-4)
+
+
+def test_outer_products_give_matmul_bits_and_layout():
+    # (n, 1) @ (1, m) as a multiply: one product per element, nothing summed, so exactly matmul's values
+    from chainrule.ops.matmul import _mm
+
+    rng = np.random.default_rng(0)
+    for a_shape, b_shape in [((200, 1), (1, 100)), ((3, 7, 1), (1, 5)), ((2, 1, 4, 1), (3, 1, 6))]:
+        for dtype in (np.float32, np.float64):
+            a, b = rng.standard_normal(a_shape).astype(dtype), rng.standard_normal(b_shape).astype(dtype)
+            out = _mm(a, b)
+            np.testing.assert_array_equal(out, np.matmul(a, b))
+            assert out.dtype == dtype and out.shape == np.matmul(a, b).shape and out.flags.c_contiguous
+
+
+def test_bias_gradient_column_sums_are_numpys_bits():
+    # the compiled bias gradient of Linear (matmul._bias_grad) against NumPy's sum over the batch
+    from chainrule.ops import matmul
+
+    if matmul._kernels() is None:
+        pytest.skip("numba not installed")
+    rng = np.random.default_rng(1)
+    for n, m in [(1, 2), (5, 3), (200, 10), (513, 37), (64, 256)]:
+        for dtype in (np.float32, np.float64):
+            g = (rng.standard_normal((n, m)) * 10.0 ** rng.uniform(-4, 4, (n, m))).astype(dtype)
+            np.testing.assert_array_equal(matmul._bias_grad(g), g.sum(axis=0))
+    g = np.array([[-0.0, np.nan, np.inf, -0.0], [-0.0, 1.0, -np.inf, 2.0]], np.float32)
+    with np.errstate(invalid="ignore"):  # inf + -inf
+        got, want = matmul._bias_grad(g), g.sum(axis=0)
+    np.testing.assert_array_equal(got, want)
+    assert np.array_equal(np.signbit(got), np.signbit(want))
+    column = rng.standard_normal((300, 1)).astype(np.float32)  # one column: NumPy's own (pairwise) sum
+    np.testing.assert_array_equal(matmul._bias_grad(column), column.sum(axis=0))

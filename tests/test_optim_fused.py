@@ -47,9 +47,9 @@ def test_fused_matches_numpy_form_bit_for_bit(opt_cls, kw, dtype):
 
 def test_fused_path_is_really_taken(monkeypatch):
     calls = []
-    kernel, group_kernel = _fused.adam_kernel(), _fused._kernels.adam_group
+    kernel, all_kernel = _fused.adam_kernel(), _fused._kernels.adam_params
     monkeypatch.setattr(_fused._kernels, "adam", lambda *a: calls.append("one") or kernel(*a))
-    monkeypatch.setattr(_fused._kernels, "adam_group", lambda *a: calls.append(len(a[0])) or group_kernel(*a))
+    monkeypatch.setattr(_fused._kernels, "adam_params", lambda *a: calls.append(len(a[0])) or all_kernel(*a))
     _train(cr.optim.Adam, None, cr.float32, steps=2)
     assert calls == [4, 4]  # two steps, one call each over the four parameters
     calls.clear()
@@ -60,18 +60,22 @@ def test_fused_path_is_really_taken(monkeypatch):
 
 @pytest.mark.parametrize("kw", [{"lr": 1e-2}, {"lr": 1e-2, "weight_decay": 0.1, "maximize": True}])
 @pytest.mark.parametrize("dtype", [cr.float64, cr.float32])
-def test_one_call_per_group_matches_one_call_per_parameter(monkeypatch, kw, dtype):
-    # three parameters (padded to four in the call), two groups, a frozen one without gradient
+def test_one_call_per_step_matches_one_call_per_parameter(monkeypatch, kw, dtype):
+    # three parameters (padded to four in the call), two groups with different rates, a frozen one
+    # without gradient, and a parameter that joins late (its own step count within the one call)
     def train(flat):
         monkeypatch.setattr(cr.optim.Adam, "flat", flat)
         cr.manual_seed(0)
         model = nn.Sequential(nn.Linear(5, 6), nn.ReLU(), nn.Linear(6, 2, bias=False), nn.Linear(2, 3)).to(dtype)
         model[3].bias.requires_grad_(False)
         opt = cr.optim.Adam([{"params": list(model[0].parameters()) + [model[2].weight]},
-                             {"params": list(model[3].parameters()), "lr": 3e-2}], **kw)
+                             {"params": list(model[3].parameters()), "lr": 3e-2, "weight_decay": 0.0,
+                              "betas": (0.8, 0.99)}], **kw)
         rng = np.random.default_rng(2)
         X, y = cr.tensor(rng.normal(size=(9, 5)), dtype=dtype), cr.tensor(rng.integers(0, 3, 9))
         for i in range(6):
+            if i == 2:
+                model[3].bias.requires_grad_(True)  # from now on with a gradient: its step 1 beside the others' 3
             if i == 3:  # state replaced from outside (as load_state_dict does): the cached views follow
                 opt.load_state_dict(opt.state_dict())
             loss = nn.functional.cross_entropy(model(X), y)

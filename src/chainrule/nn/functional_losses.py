@@ -271,6 +271,8 @@ def _looks_like_probabilities(x):
     sample = x[None] if x.ndim == 1 else x[:4]
     if sample.size == 0 or sample.shape[1] < 2 or sample.dtype.kind != "f":
         return False
+    if not 0 <= sample[(0,) * sample.ndim] <= 1:  # most logits stop at the first value, without a reduction
+        return False
     if sample.min() < 0 or sample.max() > 1:  # ordinary logits stop here
         return False
     return bool(np.abs(sample.sum(axis=1) - 1).max() <= 1e-3)

@@ -16,13 +16,25 @@ def _rows(x):
     return x.reshape(math.prod(x.shape[:-1]), x.shape[-1])
 
 
+def _mm(a, b):
+    """``a @ b``, with an outer product (a contracted length of 1) as a broadcast multiply.
+
+    The values are the same (one product each, nothing to add), but NumPy's matmul takes a slow loop
+    there: 23 us for (200, 1) @ (1, 100) against 5.7 us for the multiply. That product is every step
+    of a network with one output or one input feature (a regression head, the playground's x).
+    """
+    if a.ndim >= 2 and b.ndim >= 2 and a.shape[-1] == 1 and b.shape[-2] == 1:
+        return np.multiply(a, b)
+    return a @ b
+
+
 class MatMul(Op):
     """1-D, 2-D and batched products with broadcast batch dimensions, like ``torch.matmul``."""
 
     def forward(ctx, a, b):
         poll_threads()  # BLAS threads follow the machine's load (threads.py)
         ctx.a, ctx.b = a, b
-        return np.matmul(a, b)
+        return _mm(a, b)
 
     def backward(ctx, grad):
         a, b = ctx.a, ctx.b
@@ -37,14 +49,14 @@ class MatMul(Op):
         b2 = b[:, None] if b.ndim == 1 else b
         ga = gb = None
         if need_a:
-            ga = g @ np.swapaxes(b2, -1, -2)  # dL/da = g b^T
+            ga = _mm(g, np.swapaxes(b2, -1, -2))  # dL/da = g b^T
             if a.ndim == 1:
                 ga = ga[..., 0, :]
         if need_b:
             if b2.ndim == 2 and a2.ndim > 2:  # (..., n, m) @ (m, p): fold the batch into one GEMM
-                gb = _rows(a2).T @ _rows(g)
+                gb = _mm(_rows(a2).T, _rows(g))
             else:
-                gb = np.swapaxes(a2, -1, -2) @ g  # dL/db = a^T g
+                gb = _mm(np.swapaxes(a2, -1, -2), g)  # dL/db = a^T g
             if b.ndim == 1:
                 gb = gb[..., 0]
         return ga, gb
@@ -59,14 +71,14 @@ class Linear(Op):
     def forward(ctx, x, weight, bias=None):
         poll_threads()  # BLAS threads follow the machine's load (threads.py)
         ctx.x, ctx.weight = x, weight
-        if x.ndim == 2 and x.shape[0] < weight.shape[0]:
+        if x.ndim == 2 and x.shape[0] < weight.shape[0] and x.shape[1] > 1:
             # The same product transposed: OpenBLAS runs it faster with the longer side first (64x784 by
             # 784x256: 147 us instead of 193 on one thread; the sums' order, hence rounding, may differ, as
             # with another thread count). The bias add copies it back to row-major in the pass it needed
             # anyway, so later ops see the usual layout.
             t = (weight @ x.T).T
             return np.add(t, bias, out=np.empty(t.shape, t.dtype)) if bias is not None else np.ascontiguousarray(t)
-        out = x @ weight.T
+        out = _mm(x, weight.T)
         if bias is not None:
             out += bias
         return out
@@ -75,9 +87,9 @@ class Linear(Op):
         x, w = ctx.x, ctx.weight
         need_x, need_w, need_b = (list(ctx.needs_input_grad) + [False])[:3]
         g2 = _rows(grad) if grad.ndim != 2 else grad
-        gx = grad @ w if need_x else None
-        gw = g2.T @ (_rows(x) if x.ndim != 2 else x) if need_w else None
-        gb = g2.sum(axis=0) if need_b else None
+        gx = _mm(grad, w) if need_x else None
+        gw = _mm(g2.T, _rows(x) if x.ndim != 2 else x) if need_w else None
+        gb = _bias_grad(g2) if need_b else None
         return gx, gw, gb
 
 
@@ -98,9 +110,13 @@ class LinearRelu(Linear):
         if k and bias is not None and _fits(x, weight, bias):
             poll_threads()
             ctx.x, ctx.weight = x, weight
-            t = weight @ x.T  # (out, batch): the faster product for a batch below out_features (Linear)
-            out = np.empty((x.shape[0], weight.shape[0]), t.dtype)
-            k.bias_relu_transposed(t, bias, out)
+            if x.shape[0] < weight.shape[0]:  # the faster product for a batch below out_features (Linear)
+                t = weight @ x.T  # (out, batch)
+                out = np.empty((x.shape[0], weight.shape[0]), t.dtype)
+                k.bias_relu_transposed(t, bias, out)
+            else:
+                out = x @ weight.T
+                k.bias_relu(out, bias)
             ctx.out = out
             return out
         return ctx.forward_reference(x, weight, bias)
@@ -119,8 +135,8 @@ class LinearRelu(Linear):
             g = np.empty_like(grad)
             gb = np.empty(grad.shape[1], grad.dtype)
             k.relu_grad_bias_sum(grad, out, grad.dtype.type(0), g, gb)
-            gx = g @ ctx.weight if need_x else None
-            gw = g.T @ ctx.x if need_w else None
+            gx = _mm(g, ctx.weight) if need_x else None
+            gw = _mm(g.T, ctx.x) if need_w else None
             return gx, gw, (gb if need_b else None)
         return ctx.backward_reference(grad)
 
@@ -129,13 +145,23 @@ class LinearRelu(Linear):
 
 
 def _fits(x, weight, bias):
-    """The compiled forward's case: a 2-D float32/float64 batch smaller than out_features, one dtype."""
+    """The compiled forward's case: a 2-D float32/float64 batch of at least two features, one dtype."""
     dt = weight.dtype
-    return (x.ndim == 2 and x.shape[0] < weight.shape[0] and dt.kind == "f" and dt.itemsize >= 4
+    return (x.ndim == 2 and x.shape[1] > 1 and dt.kind == "f" and dt.itemsize >= 4
             and x.dtype == dt and bias.dtype == dt and bias.ndim == 1 and x.shape[1] == weight.shape[1])
 
 
 _linear_kernels = None  # None: not tried yet; False: unavailable or disabled; else the kernels' module
+
+
+def _bias_grad(g):
+    """``g.sum(axis=0)`` of a 2-D gradient: a bias's gradient, compiled where numba is available."""
+    k = _kernels()
+    if (k and g.shape[1] > 1 and g.dtype.kind == "f" and g.dtype.itemsize >= 4 and g.flags.c_contiguous):
+        total = np.empty(g.shape[1], g.dtype)  # (one column: NumPy sums it pairwise, another order)
+        k.column_sum(g, g.dtype.type(0), total)
+        return total
+    return g.sum(axis=0)
 
 
 def _kernels():
@@ -151,3 +177,5 @@ def _warm(k):
         a = np.ones((1, 1), dt)
         k.bias_relu_transposed(a, a[0], a.copy())
         k.relu_grad_bias_sum(a, a, dt(0), a.copy(), a[0].copy())
+        k.bias_relu(a.copy(), a[0])
+        k.column_sum(a, dt(0), a[0].copy())

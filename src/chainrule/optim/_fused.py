@@ -56,22 +56,24 @@ def _coefficients(data, step, group):
     return _scalars
 
 
-def fused_adam_group(params, states, group, views) -> bool:
-    """One compiled call updating all of ``params`` (one param group's, each with a gradient and a state
-    whose step was just advanced); False (nothing done) where it does not apply, and the caller then
-    updates parameter by parameter.
+def fused_adam_all(items, views, rows) -> bool:
+    """One compiled call updating every parameter of every param group: ``items`` are the step's
+    ``(p, state, group)`` (each with a gradient and a state); False, with nothing done (not even a step
+    counted), where it does not apply, and the caller then updates parameter by parameter.
 
-    It applies when ``fused_adam_step`` would apply to each parameter and all share one dtype and one
-    step count. ``views`` caches each parameter's flat views of its data and moments, checked by identity
-    each step (a replaced array, e.g. after ``load_state_dict``, is viewed afresh).
+    It applies when ``fused_adam_step`` would apply to each parameter and all share one dtype; groups
+    may differ in every hyperparameter and parameters in their step count, since each parameter gets
+    its own row of scalars. ``views`` caches each parameter's flat views of its data and moments,
+    checked by identity each step (a replaced array, e.g. after ``load_state_dict``, is viewed afresh);
+    ``rows`` caches the scalars per step and hyperparameters.
     """
-    if group["amsgrad"] or not params:
-        return False
-    dtype, step = params[0]._data.dtype, states[0]["step"]
+    if not items:
+        return True
+    dtype = items[0][0]._data.dtype
     ps, gs, ms, vs = [], [], [], []
-    for p, state in zip(params, states):
+    for p, state, group in items:
         data, grad, m, v = p._data, p.grad._data, state["exp_avg"], state["exp_avg_sq"]
-        if state["step"] != step or data.dtype != dtype:
+        if group["amsgrad"] or data.dtype != dtype:
             return False
         cached = views.get(id(p))
         if cached is None or cached[0] is not data or cached[1] is not m or cached[2] is not v:
@@ -84,13 +86,30 @@ def fused_adam_group(params, states, group, views) -> bool:
         gs.append(grad.reshape(-1))
         ms.append(cached[4])
         vs.append(cached[5])
+    scalars = []
+    last = row = None
+    for _, state, group in items:
+        step = state["step"] = state["step"] + 1
+        if last is None or group is not last[0] or step != last[1]:  # a new group, or a late-joining parameter
+            last = group, step
+            key = (step, float(group["lr"]), tuple(group["betas"]), group["eps"], group["weight_decay"],
+                   group["maximize"], group["decoupled_weight_decay"])
+            row = rows.get(key)
+            if row is None:
+                if len(rows) > 64:  # the steps go by: keep the cache small
+                    rows.clear()
+                step, lr, (beta1, beta2), eps, weight_decay, maximize, decoupled = key
+                # Python floats, rounded to the parameter's dtype by np.array below: the NumPy form's values
+                row = rows[key] = (1 - beta1, beta2, 1 - beta2, lr / (1 - beta1**step), (1 - beta2**step) ** 0.5,
+                                   eps, weight_decay, 1 - lr * weight_decay, float(maximize), float(decoupled))
+        scalars.append(row)
     pad = (1 << (len(ps) - 1).bit_length()) - len(ps)  # to a power of two: few compiled lengths
     if pad:
         empty = _empty(dtype)
         for lst in (ps, gs, ms, vs):
             lst.extend([empty] * pad)
-    _kernels.adam_group(tuple(ps), tuple(gs), tuple(ms), tuple(vs), *_coefficients(params[0]._data, step, group),
-                        group["maximize"], group["decoupled_weight_decay"])
+        scalars.extend([(0.0,) * 10] * pad)
+    _kernels.adam_params(tuple(ps), tuple(gs), tuple(ms), tuple(vs), np.array(scalars, dtype))
     return True
 
 
@@ -117,7 +136,8 @@ def _warm(k):
     a = np.zeros(2, np.float32)
     c = np.float32(0.5)
     k.adam(a, a.copy(), a.copy(), a.copy(), c, c, c, c, c, c, c, c, False, False)
-    t = (a, a)  # and the whole-group kernel for the most common lengths, from the cache after the first run
-    k.adam_group(t, t, t, t, c, c, c, c, c, c, c, c, False, False)
-    t = (a, a, a, a)
-    k.adam_group(t, t, t, t, c, c, c, c, c, c, c, c, False, False)
+    for dt in (np.float32, np.float64):  # and the whole-step kernel for the most common lengths (cached on disk)
+        a = np.zeros(2, dt)
+        for n in (2, 4, 8):
+            t = (a,) * n
+            k.adam_params(t, t, t, t, np.zeros((n, 10), dt))

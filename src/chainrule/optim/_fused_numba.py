@@ -25,10 +25,11 @@ def adam(p, g, m, v, one_minus_beta1, beta2, one_minus_beta2, step_size, bias_co
 
 
 @numba.njit(error_model="numpy", cache=True)
-def adam_group(ps, gs, ms, vs, one_minus_beta1, beta2, one_minus_beta2, step_size, bias_correction2_sqrt, eps,
-               weight_decay, decay, maximize, decoupled):
-    """``adam`` over every parameter of a param group in one call: tuples of flat arrays, padded with
-    empty ones to a power-of-two length (one compilation per padded length, cached on disk)."""
+def adam_params(ps, gs, ms, vs, scalars):
+    """``adam`` over every parameter of an optimizer in one call: tuples of flat arrays, padded with empty
+    ones to a power-of-two length (one compilation per padded length, cached on disk), and a row of
+    ``scalars`` per parameter: ``adam``'s eight coefficients in the parameter's dtype, then maximize
+    and decoupled as 1 or 0."""
     for k in range(len(ps)):
-        adam(ps[k], gs[k], ms[k], vs[k], one_minus_beta1, beta2, one_minus_beta2, step_size, bias_correction2_sqrt,
-             eps, weight_decay, decay, maximize, decoupled)
+        c = scalars[k]
+        adam(ps[k], gs[k], ms[k], vs[k], c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8] != 0, c[9] != 0)

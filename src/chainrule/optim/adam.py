@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from chainrule.optim._fused import adam_kernel, fused_adam_group, fused_adam_step
+from chainrule.optim._fused import adam_kernel, fused_adam_all, fused_adam_step
 from chainrule.optim.optimizer import Optimizer, check_lr
 
 
@@ -35,7 +35,7 @@ class Adam(Optimizer):
     >>> opt.zero_grad(); loss_fn(model(x), y).backward(); opt.step()
     """
 
-    flat = True  # the fused update: one call per param group (False: one per parameter; the same bits)
+    flat = True  # the fused update: one call per step for all parameters (False: one per parameter; the same bits)
 
     def __init__(self, params, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
                  eps: float = 1e-8, weight_decay: float = 0, amsgrad: bool = False, *,
@@ -58,18 +58,15 @@ class Adam(Optimizer):
         """Perform one optimization step; ``closure`` re-evaluates the model and returns the loss."""
         loss = self._closure_loss(closure)
         fused = self.fused is not False and adam_kernel() is not None
-        if fused and self.flat:  # one compiled call per param group where it applies (_fused.py)
-            views = self.__dict__.setdefault("_flat_views", {})
-            for group in self.param_groups:
-                params, states = [], []
-                for p, state, _ in self._params_with_grad(_init, [group]):
-                    state["step"] += 1
-                    params.append(p)
-                    states.append(state)
-                if not fused_adam_group(params, states, group, views):
-                    for p, state in zip(params, states):
-                        if not fused_adam_step(p, state, group):
-                            self._update(p, state, group)
+        if fused and self.flat:  # one compiled call for all parameters where it applies (_fused.py)
+            cache = self.__dict__.setdefault("_fused_cache", ({}, {}))
+            items = list(self._params_with_grad(_init))
+            if fused_adam_all(items, *cache):
+                return loss
+            for p, state, group in items:
+                state["step"] += 1
+                if not fused_adam_step(p, state, group):
+                    self._update(p, state, group)
             return loss
         for p, state, group in self._params_with_grad(_init):
             state["step"] += 1

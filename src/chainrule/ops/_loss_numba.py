@@ -2,9 +2,10 @@
 
 The case: logits (N, C) and class indices, no class weights, no label smoothing, the mean over rows.
 The NumPy form does it in about fifteen NumPy calls on small arrays, each mostly call overhead at an
-MLP's (64, 10); here it is three calls forward (the exponentials NumPy's) and one backward. Each row is shifted by its own maximum
-(the NumPy form shifts by the global one where that is safe) and the mean is summed in float64, so the
-two forms agree to rounding, not bit for bit (tests/test_fused_cross_entropy.py).
+MLP's (64, 10); here it is three calls forward (the exponentials NumPy's) and one backward. Each row
+is shifted by its own maximum (the NumPy form shifts by the global one where that is safe) and the
+mean is summed in float64, so the two forms agree to rounding, not bit for bit
+(tests/test_fused_cross_entropy.py).
 """
 
 import numba

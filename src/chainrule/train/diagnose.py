@@ -37,10 +37,11 @@ The thresholds are module constants so that they are visible, documented and tes
   the end, its level at the end is more than ``OVERFIT_RISE`` (relative) above its level at k *and*
   more than ``OVERFIT_SIGMAS`` times the noise of the validation estimate above it, and the training
   loss at the end is below its value at k. A level is the mean of ``OVERFIT_WINDOW`` epochs (around
-  k; the last ones), so that one lucky epoch at the minimum does not make an "overfitting since". The noise is the larger of the sampling error of a mean over
-  ``val_samples`` per-sample losses (their spread is about ``SAMPLE_SPREAD`` times their mean: sqrt 2
-  for squared Gaussian errors, more for cross-entropy) and the epoch-to-epoch jitter of the curve
-  (from its second differences, which a steady trend does not inflate). A rise from 0.00249 to
+  k; the last ones), so that one lucky epoch at the minimum does not make an "overfitting since".
+  The noise is the larger of the sampling error of a mean over ``val_samples`` per-sample losses
+  (their spread is about ``SAMPLE_SPREAD`` times their mean: sqrt 2 for squared Gaussian errors, more
+  for cross-entropy) and the epoch-to-epoch jitter of the curve (from its second differences, which a
+  steady trend does not inflate). A rise from 0.00249 to
   0.00276 on 50 validation samples is noise.
 * still improving vs converged: a least-squares line through the last ``max(3, n // 3)`` values of the
   monitored loss; if its fall across that window is more than ``IMPROVE_SHARE`` of the total fall so

@@ -132,3 +132,22 @@ def test_arrays_the_kernel_cannot_take_go_through_the_numpy_form():
 
     np.testing.assert_array_equal(run(True, None), run(False, False))
     np.testing.assert_array_equal(run(False, None, amsgrad=True), run(False, False, amsgrad=True))
+
+
+def test_parameters_of_two_dtypes_in_one_optimizer():
+    # one call takes one dtype: float32 and float64 parameters together go parameter by parameter,
+    # also once their flat views are cached (every step after the first)
+    def run(fused):
+        rng = np.random.default_rng(3)
+        a = cr.tensor(rng.normal(size=(4, 3)).astype(np.float32), requires_grad=True)
+        b = cr.tensor(rng.normal(size=(3,)), dtype=cr.float64, requires_grad=True)
+        opt = cr.optim.Adam([{"params": [a]}, {"params": [b], "weight_decay": 0.1}], lr=1e-2, fused=fused)
+        for _ in range(4):
+            opt.zero_grad()
+            ((a.double() ** 2).sum() + (b**3).sum()).backward()
+            opt.step()
+        return a.detach().numpy(), b.detach().numpy()
+
+    for fast, plain in zip(run(None), run(False)):
+        assert fast.dtype == plain.dtype
+        np.testing.assert_array_equal(fast, plain)

@@ -169,7 +169,7 @@ class TensorDataset(Dataset):
         return self.transform is None or is_batchable(self.transform)
 
     def _gather(self, indices: np.ndarray, generator=None) -> list:
-        batch = [np.take(a, indices, axis=0) for a in self._arrays]
+        batch = [a.take(indices, axis=0) for a in self._arrays]  # (np.take adds a dispatch: 0.5 us a field)
         if self.transform is not None:
             batch[0] = apply_transform(self.transform, batch[0], generator)
         return batch

@@ -70,39 +70,29 @@ def fused_adam_all(items, views, rows) -> bool:
     if not items:
         return True
     dtype = items[0][0]._data.dtype
-    ps, gs, ms, vs = [], [], [], []
-    for p, state, group in items:
+    ps, gs, ms, vs, scalars = [], [], [], [], []
+    group = step = row = None
+    for p, state, g in items:
+        if g is not group or state["step"] + 1 != step:  # a new group, or a late-joining parameter
+            if g["amsgrad"]:
+                return False
+            group, step = g, state["step"] + 1
+            row = _row(step, group, rows)
         data, grad, m, v = p._data, p.grad._data, state["exp_avg"], state["exp_avg_sq"]
-        if group["amsgrad"] or data.dtype != dtype:
-            return False
         cached = views.get(id(p))
         if cached is None or cached[0] is not data or cached[1] is not m or cached[2] is not v:
-            if not _same_flat_layout(data, grad, m, v):
+            if data.dtype != dtype or not _same_flat_layout(data, grad, m, v):
                 return False
             cached = views[id(p)] = (data, m, v, data.reshape(-1), m.reshape(-1), v.reshape(-1))
-        elif not (grad.flags.c_contiguous and grad.dtype == dtype and grad.shape == data.shape):
-            return False
+        elif data.dtype != dtype or not (grad.dtype == dtype and grad.shape == data.shape and grad.flags.c_contiguous):
+            return False  # (m and v are the cached arrays, checked against data when cached)
         ps.append(cached[3])
         gs.append(grad.reshape(-1))
         ms.append(cached[4])
         vs.append(cached[5])
-    scalars = []
-    last = row = None
-    for _, state, group in items:
-        step = state["step"] = state["step"] + 1
-        if last is None or group is not last[0] or step != last[1]:  # a new group, or a late-joining parameter
-            last = group, step
-            key = (step, float(group["lr"]), tuple(group["betas"]), group["eps"], group["weight_decay"],
-                   group["maximize"], group["decoupled_weight_decay"])
-            row = rows.get(key)
-            if row is None:
-                if len(rows) > 64:  # the steps go by: keep the cache small
-                    rows.clear()
-                step, lr, (beta1, beta2), eps, weight_decay, maximize, decoupled = key
-                # Python floats, rounded to the parameter's dtype by np.array below: the NumPy form's values
-                row = rows[key] = (1 - beta1, beta2, 1 - beta2, lr / (1 - beta1**step), (1 - beta2**step) ** 0.5,
-                                   eps, weight_decay, 1 - lr * weight_decay, float(maximize), float(decoupled))
         scalars.append(row)
+    for _, state, _ in items:  # every parameter applies: now count the step
+        state["step"] += 1
     pad = (1 << (len(ps) - 1).bit_length()) - len(ps)  # to a power of two: few compiled lengths
     if pad:
         empty = _empty(dtype)
@@ -111,6 +101,21 @@ def fused_adam_all(items, views, rows) -> bool:
         scalars.extend([(0.0,) * 10] * pad)
     _kernels.adam_params(tuple(ps), tuple(gs), tuple(ms), tuple(vs), np.array(scalars, dtype))
     return True
+
+
+def _row(step, group, rows):
+    """The kernel's scalars for a parameter at ``step`` of ``group``, as Python floats (``np.array``
+    rounds them to the parameter's dtype: the NumPy form's values); cached in ``rows``."""
+    key = (step, float(group["lr"]), tuple(group["betas"]), group["eps"], group["weight_decay"], group["maximize"],
+           group["decoupled_weight_decay"])
+    row = rows.get(key)
+    if row is None:
+        if len(rows) > 64:  # the steps go by: keep the cache small
+            rows.clear()
+        _, lr, (beta1, beta2), eps, weight_decay, maximize, decoupled = key
+        row = rows[key] = (1 - beta1, beta2, 1 - beta2, lr / (1 - beta1**step), (1 - beta2**step) ** 0.5, eps,
+                           weight_decay, 1 - lr * weight_decay, float(maximize), float(decoupled))
+    return row
 
 
 _empties = {}

@@ -29,6 +29,7 @@ import chainrule as cr
 from .callbacks.base import CallbackList
 from .callbacks.history import History
 from .callbacks.lr_scheduler import LRScheduler
+from .chain import ChainStep
 from .distributed import DataParallelFit, auto_init
 from .evaluate import eval_pass
 from .guards import FiniteCheck, NonFiniteError  # noqa: F401 - NonFiniteError: also importable from here
@@ -157,6 +158,9 @@ def fit(model, loss_fn, optimizer, train_data, epochs: int = 1, *, val_data=None
     run.epochs = epochs
     guard = FiniteCheck(model, optimizer, backup, scheduler) if check_finite else None
     run.dp = dp
+    # an MLP's step without the autograd graph (chain.py: the same bits), where nothing needs the graph
+    run.chain = None if guard is not None or dp is not None or hooks[1] else ChainStep.of(model, loss_fn)
+    run.chain_ready = False  # the first batch of a fit takes the ordinary step (its argument checks)
     if dp is not None and dp.rank != 0:
         run.backup = None  # only rank 0 writes the checkpoint (every rank holds the same state)
     was_training = model.training
@@ -207,9 +211,16 @@ def _train_epoch(run, loss_fn, hooks, guard, clip_grad_norm) -> dict:
             x, y = run.dp.shard(x, y)
         for hook in batch_begin:
             hook(step, None)
-        output = model(x)
-        loss = loss_fn(output, y)
-        loss_value = loss.item()
+        chained = None
+        if run.chain_ready:
+            optimizer.zero_grad()
+            chained = run.chain(x, y)  # forward and backward at once, or None: the ordinary step
+        if chained is None:
+            output = model(x)
+            loss = loss_fn(output, y)
+            loss_value = loss.item()
+        else:
+            output, loss_value = chained
         if run.dp is None:
             running.update(loss_value, output, y)
         else:  # the whole batch's loss and metrics, on every rank
@@ -221,8 +232,9 @@ def _train_epoch(run, loss_fn, hooks, guard, clip_grad_norm) -> dict:
                 break
         if guard is not None:
             guard.loss(loss_value, epoch, step)
-        optimizer.zero_grad()
-        loss.backward()
+        if chained is None:
+            optimizer.zero_grad()
+            loss.backward()
         if run.dp is not None:
             run.dp.average_gradients()
         if guard is not None:  # before clipping: one NaN would make the norm, and so every gradient, NaN
@@ -233,6 +245,7 @@ def _train_epoch(run, loss_fn, hooks, guard, clip_grad_norm) -> dict:
         if guard is not None:  # the update itself can overflow (a huge lr, float16 parameters)
             guard.parameters(epoch, step)
         run.step, run.global_step = step + 1, run.global_step + 1
+        run.chain_ready = run.chain is not None
         if batch_end:
             running.means(into=batch_logs)
             for hook in batch_end:

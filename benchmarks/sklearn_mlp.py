@@ -8,6 +8,7 @@ median of the paired ratios. Accuracy and R^2 are on the held-out test part.
 
     unset OPENBLAS_CORETYPE OPENBLAS_L2_SIZE
     PYTHONPATH=src python benchmarks/sklearn_mlp.py [--subset 10000] [--epochs 10] [--reps 5] [--only digits]
+        [--float32]
 """
 
 from __future__ import annotations
@@ -64,8 +65,9 @@ def wilson(p: float, n: int) -> tuple[float, float]:
     return centre - half, centre + half
 
 
-def compare(name, data, hidden, epochs, reps, regression=False):
+def compare(name, data, hidden, epochs, reps, regression=False, dtype=np.float64):
     X, y, Xt, yt = data
+    X, Xt = X.astype(dtype), Xt.astype(dtype)  # float32: scikit-learn then trains in float32 too
     common = dict(hidden_layer_sizes=hidden, alpha=1e-4, batch_size=200, learning_rate_init=1e-3, max_iter=epochs,
                   tol=0.0, n_iter_no_change=10**6, random_state=0)
     pairs = ((("sklearn MLPRegressor", MLPRegressor), ("chainrule NeuralNetRegressor", NeuralNetRegressor))
@@ -86,7 +88,7 @@ def compare(name, data, hidden, epochs, reps, regression=False):
                 score[label] = est.score(Xt, yt)
     what = "R^2" if regression else "accuracy"
     print(f"\n{name}: {len(X)} train / {len(Xt)} test samples, hidden {hidden}, {epochs} epochs, batch 200, "
-          f"Adam 1e-3, CPU time, median of {reps} alternating fits")
+          f"Adam 1e-3, {np.dtype(dtype).name} inputs, CPU time, median of {reps} alternating fits")
     print(f"| estimator | test {what} | fit CPU time (s) | per epoch (ms) |")
     print("|---|---|---|---|")
     for label, _ in pairs:
@@ -105,6 +107,8 @@ def main():
     p.add_argument("--epochs", type=int, default=10, help="epochs on Fashion-MNIST and Friedman #1")
     p.add_argument("--reps", type=int, default=5)
     p.add_argument("--threads", type=int, default=1, help="BLAS threads for both (default: %(default)s)")
+    p.add_argument("--float32", action="store_true",
+                   help="give both float32 inputs (scikit-learn then trains in float32; by default float64)")
     p.add_argument("--only", choices=("digits", "fashion", "diabetes", "friedman"), action="append",
                    help="run only these comparisons (repeatable)")
     args = p.parse_args()
@@ -112,14 +116,15 @@ def main():
 
     threadpool_limits(args.threads)
     print(f"BLAS threads: {args.threads}")
+    dt = np.float32 if args.float32 else np.float64
     runs = {
-        "digits": lambda: compare("digits (sklearn), standardized", digits(), (100,), 100, args.reps),
+        "digits": lambda: compare("digits (sklearn), standardized", digits(), (100,), 100, args.reps, dtype=dt),
         "fashion": lambda: compare("Fashion-MNIST subset, pixels / 255", fashion(args.subset), (256, 128),
-                                   args.epochs, args.reps),
+                                   args.epochs, args.reps, dtype=dt),
         "diabetes": lambda: compare("diabetes (sklearn), standardized, target standardized", diabetes(), (100,),
-                                    200, args.reps, regression=True),
+                                    200, args.reps, regression=True, dtype=dt),
         "friedman": lambda: compare("Friedman #1 (make_friedman1, noise 1), standardized", friedman(20000),
-                                    (256, 128), args.epochs, args.reps, regression=True),
+                                    (256, 128), args.epochs, args.reps, regression=True, dtype=dt),
     }
     for key, run in runs.items():
         if args.only is None or key in args.only:

@@ -108,7 +108,7 @@ class _BeforeBackward(Callback):
 
 
 @pytest.mark.parametrize("case", ["tanh", "weighted loss", "smoothing", "forward hook", "tensor hook",
-                                  "before-backward callback", "guard", "float64 data", "anomaly"])
+                                  "before-backward callback", "float64 data", "anomaly"])
 def test_everything_else_takes_the_ordinary_step(monkeypatch, case):
     X, y = _data()
     build = MODELS["one hidden"]
@@ -135,14 +135,6 @@ def test_everything_else_takes_the_ordinary_step(monkeypatch, case):
     elif case == "float64 data":  # a float64 Tensor stays float64 (arrays become float32) for a float32 model
         X, y = cr.tensor(X, dtype=cr.float64), cr.tensor(y)
     fast_kw = dict(kw)
-    if case == "guard":
-        monkeypatch.setattr(chain, "enabled", True)
-        cr.manual_seed(0)
-        model = build()
-        calls = _count_chain_steps(monkeypatch)
-        fit(model, loss_fn, cr.optim.Adam(model.parameters()), (X, y), epochs=2, verbose=0)  # check_finite=True
-        assert calls == []
-        return
     if case == "anomaly":
         with cr.autograd.detect_anomaly():
             fast = _train(monkeypatch, True, build, loss_fn, (X, y), **fast_kw)
@@ -154,6 +146,34 @@ def test_everything_else_takes_the_ordinary_step(monkeypatch, case):
     plain = _train(monkeypatch, False, build, loss_fn, (X, y), **kw)
     assert fast[3] == 0
     _assert_same_run(fast, plain)
+
+
+def _guarded_fit(monkeypatch, on, lr, dtype=cr.float32):
+    monkeypatch.setattr(chain, "enabled", on)
+    X, y = _data()
+    cr.manual_seed(0)
+    model = MODELS["two hidden"]().to(dtype)
+    taken = _count_chain_steps(monkeypatch)
+    try:
+        fit(model, nn.CrossEntropyLoss(), cr.optim.SGD(model.parameters(), lr=lr), (X, y), epochs=3, verbose=0,
+            seed=0)  # check_finite=True: the guard's checks around every step
+        error = None
+    except cr.train.NonFiniteError as e:
+        error = str(e)
+    return [p.detach().numpy().copy() for p in model.parameters()], error, len(taken)
+
+
+def test_the_non_finite_guard_sees_the_same_steps(monkeypatch):
+    fast, plain = _guarded_fit(monkeypatch, True, 1e-2), _guarded_fit(monkeypatch, False, 1e-2)
+    assert fast[2] > 0 and plain[2] == 0 and fast[1] is None is plain[1]
+    for a, b in zip(fast[0], plain[0]):
+        np.testing.assert_array_equal(a, b)
+    # an lr that overflows: the same error at the same step, the parameters left finite and equal
+    fast, plain = _guarded_fit(monkeypatch, True, 1e30), _guarded_fit(monkeypatch, False, 1e30)
+    assert fast[1] is not None and fast[1] == plain[1]
+    for a, b in zip(fast[0], plain[0]):
+        assert np.isfinite(a).all()
+        np.testing.assert_array_equal(a, b)
 
 
 def test_bad_targets_in_a_later_batch_get_the_ordinary_error(monkeypatch):

@@ -12,8 +12,10 @@ On scikit-learn's digits (64-100-10, batch 200) that was about a fifth of the st
 
 Anything else takes ``fit``'s ordinary step, which stays the reference: another layer or loss, a loss
 with arguments, hooks on a module or a tensor, anomaly detection, callbacks that run before backward,
-the non-finite guard (``check_finite=True``), data-parallel training, a batch whose inputs, targets
-or dtypes do not fit, and every step while ``enabled`` is False (or ``CHAINRULE_CHAIN=0`` is set).
+data-parallel training, a batch whose inputs, targets or dtypes do not fit, and every step while
+``enabled`` is False (or ``CHAINRULE_CHAIN=0`` is set). The non-finite guard (``check_finite=True``)
+works as before: a NaN loss still stops the fit before the update; only the gradients of that step are
+already in ``.grad`` then.
 The first batch of every ``fit`` also takes the ordinary step, so that its checks and warnings (class
 indices, shapes, a Softmax before the loss) run as always.
 """

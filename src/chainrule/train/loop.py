@@ -159,7 +159,7 @@ def fit(model, loss_fn, optimizer, train_data, epochs: int = 1, *, val_data=None
     guard = FiniteCheck(model, optimizer, backup, scheduler) if check_finite else None
     run.dp = dp
     # an MLP's step without the autograd graph (chain.py: the same bits), where nothing needs the graph
-    run.chain = None if guard is not None or dp is not None or hooks[1] else ChainStep.of(model, loss_fn)
+    run.chain = None if dp is not None or hooks[1] else ChainStep.of(model, loss_fn)
     run.chain_ready = False  # the first batch of a fit takes the ordinary step (its argument checks)
     if dp is not None and dp.rank != 0:
         run.backup = None  # only rank 0 writes the checkpoint (every rank holds the same state)

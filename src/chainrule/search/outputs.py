@@ -57,7 +57,7 @@ def plot_search(rows, dims, metric, path):
     from chainrule.viz import new_figure, save_figure
 
     fig = new_figure(figsize=(3.2 * len(dims), 3.2), layout="constrained")
-    axes = fig.subplots(1, len(dims), squeeze=False)[0]
+    axes = fig.subplots(1, len(dims), squeeze=False, sharey=True)[0]  # one score scale: comparable panels
     ok = [r for r in rows if not math.isnan(r["score"])]
     best = (max if metric == "val_accuracy" else min)(ok, key=lambda r: r["score"]) if ok else None
     for ax, dim in zip(axes, dims):
@@ -76,7 +76,7 @@ def plot_search(rows, dims, metric, path):
             ax.scatter([bx], [best["score"]], s=60, color="red", marker="*", label="winner")
         ax.set_xlabel(dim.option)
         ax.grid(alpha=0.3)
-    axes[0].set_ylabel(metric)
+    fig.supylabel(metric, fontsize=10)  # (an axes label was cut off at the left edge)
     if best is not None:
         axes[0].legend(fontsize=8)
     fig.suptitle(f"{len(rows)} trials: {metric} per option value")

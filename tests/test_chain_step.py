@@ -64,6 +64,8 @@ MODELS = {
                                         nn.Linear(16, 4)),
     "no hidden": lambda: nn.Sequential(nn.Linear(12, 4)),
     "relu last": lambda: nn.Sequential(nn.Linear(12, 8), nn.ReLU(), nn.Linear(8, 4), nn.ReLU()),
+    "dropout": lambda: nn.Sequential(nn.Dropout(0.1), nn.Linear(12, 100), nn.ReLU(), nn.Dropout(0.3),
+                                     nn.Linear(100, 16), nn.ReLU(), nn.Dropout(0.0), nn.Linear(16, 4)),
 }
 
 
@@ -173,6 +175,34 @@ def test_the_non_finite_guard_sees_the_same_steps(monkeypatch):
     assert fast[1] is not None and fast[1] == plain[1]
     for a, b in zip(fast[0], plain[0]):
         assert np.isfinite(a).all()
+        np.testing.assert_array_equal(a, b)
+
+
+def _nan_stopped_fit(monkeypatch, on, lr):
+    from chainrule.train.callbacks import TerminateOnNaN
+
+    monkeypatch.setattr(chain, "enabled", on)
+    X, y = _data()
+    cr.manual_seed(0)
+    model = cr.models.mlp(12, hidden=(32, 16), out_features=4, dropout=0.2)  # as `chainrule train` builds it
+    taken = _count_chain_steps(monkeypatch)
+    stop = TerminateOnNaN()
+    history = fit(model, nn.CrossEntropyLoss(), cr.optim.SGD(model.parameters(), lr=lr), (X, y), epochs=3,
+                  verbose=0, seed=0, check_finite=False, callbacks=[stop])
+    return [p.detach().numpy().copy() for p in model.parameters()], stop.stopped_at, history.history, len(taken)
+
+
+def test_terminate_on_nan_and_the_commands_mlp(monkeypatch, capsys):
+    # chainrule train's MLP (Flatten, Linear, ReLU, Dropout) with its TerminateOnNaN: the chain, same bits
+    fast, plain = _nan_stopped_fit(monkeypatch, True, 1e-2), _nan_stopped_fit(monkeypatch, False, 1e-2)
+    assert fast[3] == 3 * 8 - 1 and plain[3] == 0 and fast[1] is None is plain[1]  # (batches of 32)
+    for a, b in zip(fast[0], plain[0]):
+        np.testing.assert_array_equal(a, b)
+    assert fast[2] == plain[2]
+    # a loss that overflows: stopped at the same step, before its update, with the same parameters
+    fast, plain = _nan_stopped_fit(monkeypatch, True, 1e30), _nan_stopped_fit(monkeypatch, False, 1e30)
+    assert fast[1] is not None and fast[1] == plain[1]
+    for a, b in zip(fast[0], plain[0]):
         np.testing.assert_array_equal(a, b)
 
 

@@ -107,14 +107,16 @@ def dropout(input, p=0.5, training=True, inplace=False, generator=None) -> Tenso
     _check_p(p)
     if not training or p == 0.0:
         return input
-    data = input._data
+    return _ops.Dropout.apply(input, _dropout_mask(input._data, p, generator))
+
+
+def _dropout_mask(data, p, generator=None):
+    """Dropout's mask for an array like ``data``: 0 (dropped, probability ``p``) or ``1 / (1 - p)``."""
     if p == 1.0:
-        mask = np.zeros(data.shape, dtype=data.dtype)
-    else:
-        dtype = data.dtype if data.dtype in (np.float32, np.float64) else np.float64
-        keep = rng_of(generator).random(data.shape, dtype=dtype) >= p
-        mask = keep.astype(data.dtype) * data.dtype.type(1.0 / (1.0 - p))
-    return _ops.Dropout.apply(input, mask)
+        return np.zeros(data.shape, dtype=data.dtype)
+    dtype = data.dtype if data.dtype in (np.float32, np.float64) else np.float64
+    keep = rng_of(generator).random(data.shape, dtype=dtype) >= p
+    return keep.astype(data.dtype) * data.dtype.type(1.0 / (1.0 - p))
 
 
 # -- embedding ------------------------------------------------------------------------------------

@@ -1,23 +1,24 @@
 """A training step without the autograd graph, for the commonest model: an MLP.
 
-``fit`` trains a ``Sequential`` of ``Linear`` layers with ``ReLU`` between them (a ``Flatten`` may come
-first) under ``nn.CrossEntropyLoss()`` or ``nn.MSELoss()`` with their default arguments through this
-straight line: each layer's op (``ops.matmul.LinearRelu`` for a Linear and its ReLU, ``Linear``) and
-the loss's op run their own ``forward`` in order, then their own ``backward`` in reverse, and the
-weights' gradients land in ``.grad`` as ``loss.backward()`` puts them there. The same methods on the
-same arrays in the same order, so the same bits (tests/test_chain_step.py); what is left out is what a
-general graph needs and a chain does not: an ``Op`` node and a ``Tensor`` per op, the argument checks
-of ``F.cross_entropy`` after the first batch, the topological sort, the pending-gradient bookkeeping.
-On scikit-learn's digits (64-100-10, batch 200) that was about a fifth of the step.
+``fit`` trains a ``Sequential`` of ``Linear`` layers with ``ReLU`` and ``Dropout`` between them (a
+``Flatten`` may come first) under ``nn.CrossEntropyLoss()`` or ``nn.MSELoss()`` with their default
+arguments through this straight line: each layer's op (``ops.matmul.LinearRelu`` for a Linear and its
+ReLU, ``Linear``, ``ops.nn.Dropout`` with ``F.dropout``'s mask) and the loss's op run their own
+``forward`` in order, then their own ``backward`` in reverse, and the weights' gradients land in
+``.grad`` as ``loss.backward()`` puts them there. The same methods on the same arrays in the same
+order, with the same random draws, so the same bits (tests/test_chain_step.py); what is left out is
+what a general graph needs and a chain does not: an ``Op`` node and a ``Tensor`` per op, the argument
+checks of ``F.cross_entropy`` after the first batch, the topological sort, the pending-gradient
+bookkeeping. On scikit-learn's digits (64-100-10, batch 200) that was about a fifth of the step.
 
 Anything else takes ``fit``'s ordinary step, which stays the reference: another layer or loss, a loss
-with arguments, hooks on a module or a tensor, anomaly detection, callbacks that run before backward,
-data-parallel training, a batch whose inputs, targets or dtypes do not fit, and every step while
-``enabled`` is False (or ``CHAINRULE_CHAIN=0`` is set). The non-finite guard (``check_finite=True``)
-works as before: a NaN loss still stops the fit before the update; only the gradients of that step are
-already in ``.grad`` then.
-The first batch of every ``fit`` also takes the ordinary step, so that its checks and warnings (class
-indices, shapes, a Softmax before the loss) run as always.
+with arguments, hooks on a module or a tensor, anomaly detection, callbacks that run before backward
+(``TerminateOnNaN`` excepted), data-parallel training, a batch whose inputs, targets or dtypes do not
+fit, and every step while ``enabled`` is False (or ``CHAINRULE_CHAIN=0`` is set). The first batch of
+every ``fit`` also takes the ordinary step, so that its checks and warnings (class indices, shapes, a
+Softmax before the loss) run as always. The non-finite guard (``check_finite=True``) and
+``TerminateOnNaN`` work as before: a NaN loss still stops the fit before the update, and the
+parameters are those of the ordinary step; only that step's gradients are already in ``.grad``.
 """
 
 from __future__ import annotations
@@ -30,8 +31,10 @@ from chainrule import nn
 from chainrule.autograd import hooks
 from chainrule.autograd.grad_mode import GradMode
 from chainrule.autograd.quiet import IGNORE, reset_state, set_state
+from chainrule.nn.functional import _dropout_mask
 from chainrule.ops.loss import MSE, CrossEntropy
 from chainrule.ops.matmul import Linear, LinearRelu
+from chainrule.ops.nn import Dropout
 from chainrule.tensor import Tensor
 
 enabled = os.environ.get("CHAINRULE_CHAIN", "1") != "0"
@@ -66,12 +69,16 @@ class ChainStep:
             modules = modules[1:]
         layers, i = [], 0
         while i < len(modules):
+            if type(modules[i]) is nn.Dropout:
+                layers.append((Dropout, modules[i]))
+                i += 1
+                continue
             if type(modules[i]) is not nn.Linear:
                 return None
             relu = i + 1 < len(modules) and type(modules[i + 1]) is nn.ReLU
             layers.append((LinearRelu if relu else Linear, modules[i]))
             i += 2 if relu else 1
-        if not layers:
+        if not any(op is not Dropout for op, _ in layers):
             return None
         return cls(model, flatten, layers, loss_fn, loss_op)
 
@@ -88,17 +95,17 @@ class ChainStep:
             if a.ndim < 2:
                 return None
             a = a.reshape(a.shape[0], -1)
-        first = self.layers[0][1].weight._data
+        linears = [layer for op, layer in self.layers if op is not Dropout]
+        first = linears[0].weight._data
         if a.ndim != 2 or a.dtype != first.dtype or a.shape[1] != first.shape[1]:
             return None
-        last = self.layers[-1][1]
         if self.loss_op is CrossEntropy:
             if t.ndim != 1 or t.dtype.kind not in "iu" or len(t) != len(a):
                 return None
-        elif t.shape != (len(a), last.out_features) or t.dtype != first.dtype:
+        elif t.shape != (len(a), linears[-1].out_features) or t.dtype != first.dtype:
             return None
         flows = False  # does the output so far depend on a parameter that requires grad?
-        for _, layer in self.layers:
+        for layer in linears:
             w, b = layer.weight, layer.bias
             if w._data.dtype != a.dtype or (b is not None and b._data.dtype != a.dtype):
                 return None
@@ -119,6 +126,14 @@ class ChainStep:
         nodes, flows = [], False
         try:
             for op, layer in self.layers:
+                if op is Dropout:  # as nn.Dropout: nothing in eval mode or at p = 0, else F.dropout's mask
+                    node = None
+                    if layer.training and layer.p != 0.0:
+                        node = Dropout.__new__(Dropout)
+                        node.needs_input_grad = [flows, False]
+                        a = node.forward(a, _dropout_mask(a, layer.p))
+                    nodes.append(node)
+                    continue
                 w, b = layer.weight, layer.bias
                 node = op.__new__(op)
                 node.needs_input_grad = [flows, w._requires_grad, b is not None and b._requires_grad]
@@ -134,7 +149,13 @@ class ChainStep:
 
     def _backward(self, nodes, loss_node, loss, output):
         g = loss_node.backward(np.ones(loss.shape, loss.dtype))[0]  # the seed loss.backward() gives
-        for node, (_, layer) in zip(reversed(nodes), reversed(self.layers)):
+        for node, (op, layer) in zip(reversed(nodes), reversed(self.layers)):
+            if op is Dropout:
+                if node is not None:
+                    g = node.backward(g)[0] if node.needs_input_grad[0] else None
+                if g is None:
+                    break
+                continue
             gx, gw, gb = (list(node.backward(g)) + [None])[:3]
             _accumulate(layer.weight, gw)
             if layer.bias is not None:

@@ -29,6 +29,7 @@ import chainrule as cr
 from .callbacks.base import CallbackList
 from .callbacks.history import History
 from .callbacks.lr_scheduler import LRScheduler
+from .callbacks.terminate_on_nan import TerminateOnNaN
 from .chain import ChainStep
 from .distributed import DataParallelFit, auto_init
 from .evaluate import eval_pass
@@ -159,7 +160,10 @@ def fit(model, loss_fn, optimizer, train_data, epochs: int = 1, *, val_data=None
     guard = FiniteCheck(model, optimizer, backup, scheduler) if check_finite else None
     run.dp = dp
     # an MLP's step without the autograd graph (chain.py: the same bits), where nothing needs the graph
-    run.chain = None if dp is not None or hooks[1] else ChainStep.of(model, loss_fn)
+    # (TerminateOnNaN only reads the loss before backward: the chain's backward changes nothing it decides)
+    before = [getattr(h, "__self__", None) for h in hooks[1]]
+    plain = dp is None and all(type(cb) is TerminateOnNaN for cb in before)
+    run.chain = ChainStep.of(model, loss_fn) if plain else None
     run.chain_ready = False  # the first batch of a fit takes the ordinary step (its argument checks)
     if dp is not None and dp.rank != 0:
         run.backup = None  # only rank 0 writes the checkpoint (every rank holds the same state)

@@ -181,12 +181,15 @@ def build_parser() -> argparse.ArgumentParser:
                    help="noise of the toy datasets, ignored for images (default: %(default)s)")
     t.add_argument("--subset", type=_positive_int, default=None, metavar="N",
                    help="train on only N samples (quick runs and tests); toy sets: draw N samples")
-    t.add_argument("--seed", type=_non_negative_int, default=None, help="default: a random seed, saved in config.json")
+    t.add_argument("--seed", type=_non_negative_int, default=None,
+                   help="default: a random seed, saved in config.json; the same seed repeats a run "
+                        "(bit for bit with --threads fixed)")
     t.add_argument("--out", default=DEFAULTS["out"], help="folder for run folders (default: %(default)s)")
     t.add_argument("--name", default=None, help="run folder name (default: <dataset>-<timestamp>)")
     t.add_argument("--quiet", action="store_true", help="print only the final result")
     t.add_argument("--threads", type=_positive_int, default=None, metavar="N",
-                   help="threads for matrix products (default: BLAS's choice; 1 is steadier on a busy machine)")
+                   help="threads for matrix products (default: the free cores, re-checked as the machine's load "
+                        "changes; a fixed N makes seeded runs repeat bit for bit, and 1 is steadier on a busy machine)")
     t.add_argument("--checkpoint-every", type=_non_negative_int, default=DEFAULTS["checkpoint_every"],
                    metavar="STEPS", help=f"write RUN_DIR/{CHECKPOINT} every STEPS batches, besides every epoch "
                                          "(0 = at the end of epochs only; default: %(default)s)")

@@ -68,3 +68,32 @@ def test_inside_recorder_writes_a_plot_per_epoch(tmp_path):
     assert [s.epoch for s in rec.snapshots] == [1, 2]
     assert (tmp_path / "inside-epoch2.png").stat().st_size > 1000
     assert rec.summary().startswith("inside the network (epoch 2): dead ReLUs:")
+
+
+def test_large_arrays_keep_a_sample_and_the_diagnoses_use_the_whole_batch():
+    # 600 units on 64 samples (38,400 values > SAMPLE): the snapshot holds 20,000 of them, but the dead
+    # fraction (units 300-599 never fire) and the gradient ratio come from the whole arrays
+    from chainrule.viz import inside
+
+    cr.manual_seed(0)
+    model = nn.Sequential(nn.Linear(2, 600), nn.ReLU(), nn.Linear(600, 40), nn.Linear(40, 2))
+    with cr.no_grad():
+        w = np.zeros((600, 2), np.float32)
+        w[:300, 0] = 1.0
+        w[300:, 0] = -1.0
+        model[0].weight.copy_(cr.tensor(w))
+        model[0].bias.fill_(0.0)
+    x = cr.tensor(np.random.default_rng(0).uniform(0.1, 1.0, (64, 2)).astype(np.float32))
+    y = cr.tensor(np.arange(64) % 2)
+    snap = inspect_batch(model, nn.CrossEntropyLoss(), x, y)
+    assert snap.activations["ReLU 1"].shape == (inside.SAMPLE,)
+    assert snap.dead["ReLU 1"] == 0.5
+    loss = nn.CrossEntropyLoss()(model(x), y)
+    loss.backward()
+    ratio = np.linalg.norm(model[0].weight.grad.numpy()) / np.linalg.norm(model[3].weight.grad.numpy())
+    assert snap.grad_ratio == pytest.approx(ratio, rel=1e-6)
+    assert snap.grads["2.weight"].shape == (inside.SAMPLE,) and snap.grads["3.weight"].shape == (2, 40)
+    values = snap.activations["ReLU 1"]  # a sample of the whole batch: about half zeros (the dead units)
+    assert 0.45 < np.mean(values == 0) < 0.55
+    again = inspect_batch(model, nn.CrossEntropyLoss(), x, y)  # the same sample every time
+    assert np.array_equal(again.activations["ReLU 1"], values)

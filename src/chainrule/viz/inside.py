@@ -20,6 +20,7 @@ import numpy as np
 from chainrule.viz import new_figure, save_figure, to_numpy
 
 VANISHING, EXPLODING = 1e-2, 1e2
+SAMPLE = 20_000  # values a snapshot keeps of a larger array: plenty for a 40-bin histogram
 
 
 @dataclass
@@ -31,6 +32,10 @@ class Snapshot:
         weights, grads (dict name -> array): each weight matrix and its gradient (biases left out).
         dead (dict name -> float): for ReLU layers, the fraction of units never active on the batch.
         grad_ratio (float): ``|grad W_first| / |grad W_last|`` (NaN with fewer than two weight matrices).
+
+    An array of more than ``SAMPLE`` values is kept as a fixed random sample of ``SAMPLE`` of them
+    (flattened; ``dead`` and ``grad_ratio`` are computed on the whole arrays first): a CNN's first
+    activations on 256 images are 26 MB, and a snapshot every epoch made a 20-epoch run hold 1 GB.
     """
 
     activations: dict = field(default_factory=dict)
@@ -91,7 +96,10 @@ def inspect_batch(model, loss_fn, x, y, epoch=None) -> Snapshot:
     for name, module in model.named_modules():
         if isinstance(module, kinds):
             def hook(mod, inputs, output, name=name):
-                snap.activations[f"{type(mod).__name__} {name}"] = to_numpy(output).copy()
+                key, a = f"{type(mod).__name__} {name}", to_numpy(output)
+                if key.startswith("ReLU"):
+                    snap.dead[key] = dead_fraction(a)
+                snap.activations[key] = _sample(a)
             handles.append(module.register_forward_hook(hook))
     params = [(n, p) for n, p in model.named_parameters() if p.ndim >= 2]
     saved = [p.grad for _, p in model.named_parameters()]
@@ -101,17 +109,26 @@ def inspect_batch(model, loss_fn, x, y, epoch=None) -> Snapshot:
         x = x if isinstance(x, cr.Tensor) else cr.tensor(np.asarray(x))
         y = y if isinstance(y, cr.Tensor) else cr.tensor(np.asarray(y))
         loss_fn(model(x), y).backward()
+        grads = {n: np.zeros_like(p._data) if p.grad is None else p.grad._data for n, p in params}
+        snap.grad_ratio = grad_norm_ratio(grads)
         for n, p in params:
-            snap.weights[n] = p._data.copy()
-            snap.grads[n] = np.zeros_like(p._data) if p.grad is None else p.grad._data.copy()
+            snap.weights[n] = _sample(p._data)
+            snap.grads[n] = _sample(grads[n])
     finally:
         for h in handles:
             h.remove()
         for (_, p), g in zip(model.named_parameters(), saved):
             p.grad = g
-    snap.dead = {k: dead_fraction(v) for k, v in snap.activations.items() if k.startswith("ReLU")}
-    snap.grad_ratio = grad_norm_ratio(snap.grads)
     return snap
+
+
+def _sample(a) -> np.ndarray:
+    """A copy of ``a``, or of a fixed random sample of ``SAMPLE`` of its values (flattened) when larger."""
+    if a.size <= SAMPLE:
+        return np.array(a, copy=True)
+    # a generator of its own: the training's random stream (chainrule's) stays untouched
+    picks = np.sort(np.random.default_rng(0).integers(0, a.size, SAMPLE))
+    return a.reshape(-1)[picks]
 
 
 def plot_inside(snapshots, path=None, title=None, bins: int = 40):

@@ -81,3 +81,25 @@ def test_config_file_with_overrides(tmp_path):
     with pytest.raises(SystemExit) as e:
         main(["train", "--config", str(settings)])
     assert e.value.code == 2
+
+
+def test_a_fixed_thread_count_is_kept_for_the_reproduce_line_config_and_resume(tmp_path, monkeypatch):
+    # --threads N is what makes a seeded run repeat bit for bit (docs/runs.md): config.json keeps it, the
+    # report's reproduce line says it, --config and --resume apply it again
+    from chainrule.cli import build_parser
+    from chainrule.cli.config_file import expand
+
+    calls = []
+    monkeypatch.setattr("chainrule.cli.train.set_threads", lambda n, parser: calls.append(n))  # (BLAS untouched)
+    assert main([*SMALL, "--epochs", "2", "--threads", "1", "--out", str(tmp_path), "--name", "t"]) == 0
+    run = tmp_path / "t"
+    assert json.loads((run / "config.json").read_text())["threads"] == 1 and calls == [1]
+    assert "--threads 1" in (run / "report.md").read_text()
+    assert main(["train", "--resume", str(run), "--epochs", "3", "--quiet"]) == 0
+    assert calls == [1, 1]
+    parser = build_parser()
+    args = parser.parse_args(expand(["train", "--config", str(run / "config.json")], parser.subcommands["train"]))
+    assert args.threads == 1
+    assert main([*SMALL, "--epochs", "1", "--out", str(tmp_path), "--name", "u"]) == 0  # the adaptive default
+    assert json.loads((tmp_path / "u" / "config.json").read_text())["threads"] is None
+    assert "--threads" not in (tmp_path / "u" / "report.md").read_text() and calls == [1, 1]

@@ -36,6 +36,7 @@ CONFIG_SCHEMA = Fields({
     "subset": Optional(Int(min=1)),
     "seed": Int(min=0),
     "checkpoint_every": Optional(Int(min=0)),
+    "threads": Optional(Int(min=1)),
     "name": Str(),
     "normalize": Fields({"mean": List(_FINITE, min_len=1), "std": List(Float(0.0, min_open=True), min_len=1)}),
     "in_features": Int(min=1),

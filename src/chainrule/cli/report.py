@@ -135,6 +135,8 @@ def reproduce_args(config: dict) -> str:
         parts.append(f"--momentum {config['momentum']:g}")
     if config["weight_decay"]:
         parts.append(f"--weight-decay {config['weight_decay']:g}")
+    if config.get("threads"):  # a fixed thread count: the same bits (docs/runs.md, "Repeating a run")
+        parts.append(f"--threads {config['threads']}")
     if config["augment"] or config.get("model") == "cnn":  # a CNN's default is flip: say 'none' when it had none
         parts.append(f"--augment {','.join(config['augment']) or 'none'}")
     if config.get("noise") is not None:

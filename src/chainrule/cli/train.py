@@ -83,6 +83,7 @@ def resolve_config(args, parser) -> dict:
         "subset": args.subset,
         "seed": args.seed if args.seed is not None else secrets.randbelow(2**31),
         "checkpoint_every": args.checkpoint_every,
+        "threads": args.threads,  # None: the adaptive default (a fixed count repeats a seeded run bit for bit)
         "name": name,
         "out": str(args.out),
     }
@@ -141,6 +142,8 @@ def resume_train(args, parser) -> int:
                        "checkpoint, or was trained without one); start a new run instead")
     config = read_config(run_dir)
     check_run_files(run_dir)
+    if args.threads is None and config.get("threads"):  # the run's own fixed count, unless one is typed
+        set_threads(config["threads"], parser)
     args._run_dir = run_dir
     extend = False
     if args.epochs is not None and args.epochs != config["epochs"]:

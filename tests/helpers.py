@@ -7,11 +7,15 @@
 
 from __future__ import annotations
 
+import contextlib
+import functools
+import http.server
 import os
 import shutil
 import signal
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -71,3 +75,30 @@ def mpirun(*args, n=2, timeout=120, script=WORKER):
         what = script.name if script is not None else ""
         pytest.fail(f"mpirun -n {n} {what} {args} hung over {timeout} s (a collective never completed):\n{out}")
     return proc.returncode, out
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):  # keep test output clean
+        pass
+
+
+@contextlib.contextmanager
+def serve_folder(folder):
+    """Serve ``folder`` on 127.0.0.1 (a free port) for download tests: yields ``(url, requests)``, the
+    paths asked for landing in ``requests`` in order."""
+    requests = []
+
+    class Handler(_QuietHandler):
+        def do_GET(self):
+            requests.append(self.path)
+            super().do_GET()
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Handler, directory=str(folder)))
+    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}", requests
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+        thread.join()

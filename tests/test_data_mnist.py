@@ -1,13 +1,11 @@
 """FashionMNIST / MNIST: the real files, the search order, and downloads from a local HTTP server."""
 
-import functools
 import hashlib
-import http.server
-import threading
 from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers import serve_folder
 
 import chainrule as cr
 from chainrule.data import DataLoader, Subset, transforms
@@ -133,11 +131,6 @@ def test_not_found_without_download_says_what_to_do(monkeypatch, tmp_path):
 
 # -- downloads from a local server ----------------------------------------------------------------
 
-class _Handler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):  # keep test output clean
-        pass
-
-
 @pytest.fixture
 def server(tmp_path):
     """Serves tmp_path/www on 127.0.0.1 (random free port): good/ has valid files, bad/ corrupted ones."""
@@ -153,23 +146,8 @@ def server(tmp_path):
         data[-5] ^= 0xFF
         (www / "bad" / name).write_bytes(bytes(data))
     sums = {name: hashlib.sha256((www / "good" / name).read_bytes()).hexdigest() for name in TEST_FILES}
-    requests = []
-
-    class Handler(_Handler):
-        def do_GET(self):
-            requests.append(self.path)
-            super().do_GET()
-
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Handler, directory=str(www)))
-    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    try:
-        yield {"url": f"http://127.0.0.1:{httpd.server_address[1]}", "sums": sums, "images": images,
-               "labels": labels, "requests": requests}
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
-        thread.join()
+    with serve_folder(www) as (url, requests):
+        yield {"url": url, "sums": sums, "images": images, "labels": labels, "requests": requests}
 
 
 def _leftovers(folder):

@@ -1,15 +1,13 @@
 """MovieLens loaders: the search order, the zip and the folder layouts, validation, and downloads from 127.0.0.1."""
 
-import functools
 import hashlib
-import http.server
 import io
-import threading
 import zipfile
 from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers import serve_folder
 
 from chainrule.data.datasets import DatasetError, MovieLens100K, MovieLensSmall, movielens, read_ratings_csv
 from chainrule.data.datasets import download as dl
@@ -154,11 +152,6 @@ def test_ml_latest_small_unknown_movie_and_nan(tmp_path):
 
 # -- downloads from a local server ---------------------------------------------------------------
 
-class _Handler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
-
-
 @pytest.fixture
 def server(tmp_path):
     www = tmp_path / "www"
@@ -168,23 +161,9 @@ def server(tmp_path):
     bad[len(bad) // 2] ^= 0xFF
     (www / "bad").mkdir()
     (www / "bad" / "ml-100k.zip").write_bytes(bytes(bad))
-    requests = []
-
-    class Handler(_Handler):
-        def do_GET(self):
-            requests.append(self.path)
-            super().do_GET()
-
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Handler, directory=str(www)))
-    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    try:
-        yield {"url": f"http://127.0.0.1:{httpd.server_address[1]}", "rows": rows, "requests": requests,
+    with serve_folder(www) as (url, requests):
+        yield {"url": url, "rows": rows, "requests": requests,
                "sha256": hashlib.sha256(good.read_bytes()).hexdigest()}
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
-        thread.join()
 
 
 def test_download_checksummed_atomic_then_found_locally(monkeypatch, tmp_path, server):

@@ -29,8 +29,8 @@ def test_a_failing_warm_up_warns_once_naming_the_kernels_and_falls_back():
 
 def test_a_fast_path_built_on_it_switches_off_with_chainrule_jit_0(monkeypatch):
     monkeypatch.setenv("CHAINRULE_JIT", "0")
-    monkeypatch.setattr(matmul, "_linear_kernels", None)  # not tried yet
+    monkeypatch.setattr(matmul._kernels, "loaded", None)  # not tried yet
     assert matmul._kernels() is None
     monkeypatch.delenv("CHAINRULE_JIT")
-    monkeypatch.setattr(matmul, "_linear_kernels", None)
+    monkeypatch.setattr(matmul._kernels, "loaded", None)
     assert matmul._kernels() is None or hasattr(matmul._kernels(), "bias_relu_transposed")

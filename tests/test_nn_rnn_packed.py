@@ -139,5 +139,5 @@ def test_packed_gives_each_sequence_its_own_last_state():
 def test_packed_with_the_numpy_backward(mode, monkeypatch):
     from chainrule.ops import rnn_fast
 
-    monkeypatch.setattr(rnn_fast, "_kernels", False)  # the form used without numba
+    monkeypatch.setattr(rnn_fast.kernels, "loaded", False)  # the form used without numba
     test_layers_on_packed_sequences(mode, enforce_sorted=False)

@@ -47,9 +47,9 @@ def test_fused_matches_numpy_form_bit_for_bit(opt_cls, kw, dtype):
 
 def test_fused_path_is_really_taken(monkeypatch):
     calls = []
-    kernel, all_kernel = _fused.adam_kernel(), _fused._kernels.adam_params
-    monkeypatch.setattr(_fused._kernels, "adam", lambda *a: calls.append("one") or kernel(*a))
-    monkeypatch.setattr(_fused._kernels, "adam_params", lambda *a: calls.append(len(a[0])) or all_kernel(*a))
+    kernel, all_kernel = _fused.adam_kernel(), _fused.kernels().adam_params
+    monkeypatch.setattr(_fused.kernels(), "adam", lambda *a: calls.append("one") or kernel(*a))
+    monkeypatch.setattr(_fused.kernels(), "adam_params", lambda *a: calls.append(len(a[0])) or all_kernel(*a))
     _train(cr.optim.Adam, None, cr.float32, steps=2)
     assert calls == [4, 4]  # two steps, one call each over the four parameters
     calls.clear()

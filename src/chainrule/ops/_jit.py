@@ -5,6 +5,8 @@ module that imports numba. ``load_kernels`` imports that module and runs ``warm`
 every kernel on tiny arrays so that compiling (or loading numba's disk cache) happens here, once. It
 returns the module, or False when ``CHAINRULE_JIT=0`` is set, numba is not installed, or warming up
 failed (then with one RuntimeWarning naming ``what``): the callers then run the NumPy form.
+``LazyKernels`` is how a fast path holds them: called, it loads them the first time and then gives
+the module, or None.
 """
 
 from __future__ import annotations
@@ -33,3 +35,17 @@ def load_kernels(module: str, warm, what: str, fallback: str = "using NumPy"):
         warnings.warn(f"chainrule: numba {what} unavailable ({exc}); {fallback}", RuntimeWarning, stacklevel=4)
         return False
     return kernels
+
+
+class LazyKernels:
+    """A fast path's kernels: ``load_kernels(module, warm, what, fallback)`` on the first call, then the
+    same answer every call: the kernels' module, or None (the NumPy form runs)."""
+
+    def __init__(self, module: str, warm, what: str, fallback: str = "using NumPy"):
+        self.module, self.warm, self.what, self.fallback = module, warm, what, fallback
+        self.loaded = None  # None: not tried yet; False: unavailable or disabled; else the module
+
+    def __call__(self):
+        if self.loaded is None:
+            self.loaded = load_kernels(self.module, self.warm, self.what, self.fallback)
+        return self.loaded or None

@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from chainrule.autograd.op import Op
-from chainrule.ops._jit import load_kernels
+from chainrule.ops._jit import LazyKernels
 from chainrule.ops.activation import sigmoid
 
 
@@ -314,15 +314,6 @@ class _ClassIndexLoss(Op):
 
 
 _FAST_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
-_ce_kernels = None  # None: not tried yet; False: unavailable or disabled; else the kernels' module
-
-
-def _kernels():
-    """The compiled cross-entropy kernels (a module), or None when numba is missing or ``CHAINRULE_JIT=0``."""
-    global _ce_kernels
-    if _ce_kernels is None:
-        _ce_kernels = load_kernels("chainrule.ops._loss_numba", _warm, "cross-entropy kernels")
-    return _ce_kernels or None
 
 
 def _warm(k):
@@ -330,6 +321,10 @@ def _warm(k):
         x, y = np.zeros((1, 2), dt), np.zeros(1, np.int64)
         k.cross_entropy_mean(x, y, x.copy(), x[:, 0].copy())
         k.cross_entropy_mean_backward(x, x[:, 0].copy(), y, dt.type(1), x.copy())
+
+
+# the compiled cross-entropy kernels (a module), or None when numba is missing or CHAINRULE_JIT=0
+_kernels = LazyKernels("chainrule.ops._loss_numba", _warm, "cross-entropy kernels")
 
 
 class CrossEntropy(_ClassIndexLoss):

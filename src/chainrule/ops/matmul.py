@@ -7,7 +7,7 @@ import math
 import numpy as np
 
 from chainrule.autograd.op import Op
-from chainrule.ops._jit import load_kernels
+from chainrule.ops._jit import LazyKernels
 from chainrule.threads import poll as poll_threads
 
 
@@ -151,9 +151,6 @@ def _fits(x, weight, bias):
             and x.dtype == dt and bias.dtype == dt and bias.ndim == 1 and x.shape[1] == weight.shape[1])
 
 
-_linear_kernels = None  # None: not tried yet; False: unavailable or disabled; else the kernels' module
-
-
 def _bias_grad(g):
     """``g.sum(axis=0)`` of a 2-D gradient: a bias's gradient, compiled where numba is available."""
     k = _kernels()
@@ -164,14 +161,6 @@ def _bias_grad(g):
     return g.sum(axis=0)
 
 
-def _kernels():
-    """The compiled Linear+ReLU kernels (a module), or None when numba is missing or ``CHAINRULE_JIT=0``."""
-    global _linear_kernels
-    if _linear_kernels is None:
-        _linear_kernels = load_kernels("chainrule.ops._linear_numba", _warm, "Linear+ReLU kernels")
-    return _linear_kernels or None
-
-
 def _warm(k):
     for dt in (np.float32, np.float64):
         a = np.ones((1, 1), dt)
@@ -179,3 +168,7 @@ def _warm(k):
         k.relu_grad_bias_sum(a, a, dt(0), a.copy(), a[0].copy())
         k.bias_relu(a.copy(), a[0])
         k.column_sum(a, dt(0), a[0].copy())
+
+
+# the compiled Linear+ReLU kernels (a module), or None when numba is missing or CHAINRULE_JIT=0
+_kernels = LazyKernels("chainrule.ops._linear_numba", _warm, "Linear+ReLU kernels")

@@ -13,7 +13,7 @@ import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
 from chainrule.autograd.op import Op
-from chainrule.ops._jit import load_kernels
+from chainrule.ops._jit import LazyKernels
 from chainrule.ops.conv import add_patches, pad_nhwc, patches
 
 
@@ -33,22 +33,15 @@ def _padded(xh, k, stride, pad, dilation, out, value):
     return pad_nhwc(xh, (pad[0], pad[0] + extra[0], pad[1], pad[1] + extra[1]), value)
 
 
-_kernels = None  # None: not tried yet; False: numba missing, failed or CHAINRULE_JIT=0
-
-
-def kernels():
-    """The compiled tiled max-pool kernels (``_pool_numba``), or None: then the NumPy form runs."""
-    global _kernels
-    if _kernels is None:
-        _kernels = load_kernels("chainrule.ops._pool_numba", _warm, "pooling kernels")
-    return _kernels or None
-
-
 def _warm(k):
     x = np.zeros((1, 2, 2, 1), np.float32)
     out, arg = np.empty((1, 1, 1, 1), np.float32), np.empty((1, 1, 1, 1), np.int8)
     k.max_pool_tiled(x, 2, 2, out, arg)
     k.max_pool_tiled_backward(out, arg, 2, 2, x)
+
+
+# the compiled tiled max-pool kernels (_pool_numba), or None: then the NumPy form runs
+kernels = LazyKernels("chainrule.ops._pool_numba", _warm, "pooling kernels")
 
 
 def _compiled(x):

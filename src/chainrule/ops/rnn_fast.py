@@ -13,23 +13,17 @@ from __future__ import annotations
 
 import numpy as np
 
-from chainrule.ops._jit import load_kernels
-
-_kernels = None  # None: not tried yet; False: unavailable or disabled
-
-
-def kernels():
-    """The compiled kernels (a module), or None when numba is missing or ``CHAINRULE_JIT=0``."""
-    global _kernels
-    if _kernels is None:
-        _kernels = load_kernels("chainrule.ops._rnn_numba", _warm, "RNN kernels")
-    return _kernels or None
+from chainrule.ops._jit import LazyKernels
 
 
 def _warm(k):
     a = np.zeros((1, 4), np.float32)
     h = np.zeros((1, 1), np.float32)
     k.lstm_backward_step(a, h, h.copy(), h.copy(), h.copy(), h.copy(), a.copy())
+
+
+# the compiled kernels (a module), or None when numba is missing or CHAINRULE_JIT=0
+kernels = LazyKernels("chainrule.ops._rnn_numba", _warm, "RNN kernels")
 
 
 def lstm_backward(ctx, k, grad, steps, ds, dcs, dh_n, dc_n, dh0, dc0, first_m):

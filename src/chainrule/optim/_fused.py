@@ -16,18 +16,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from chainrule.ops._jit import load_kernels
+from chainrule.ops._jit import LazyKernels
 
-_kernels = None  # None: not tried yet; False: unavailable; else the module of compiled kernels
 _scalars_key = _scalars = None  # the last group/step/dtype's coefficients (one step reuses them)
 
 
 def adam_kernel():
     """The compiled Adam kernel, or None when numba is missing or disabled."""
-    global _kernels
-    if _kernels is None:
-        _kernels = load_kernels("chainrule.optim._fused_numba", _warm, "kernels", "using NumPy updates")
-    return _kernels.adam if _kernels else None
+    k = kernels()
+    return k.adam if k else None
 
 
 def fused_adam_step(p, state, group) -> bool:
@@ -39,8 +36,8 @@ def fused_adam_step(p, state, group) -> bool:
     data, grad, m, v = p._data, p.grad._data, state["exp_avg"], state["exp_avg_sq"]
     if group["amsgrad"] or not _same_flat_layout(data, grad, m, v):
         return False
-    _kernels.adam(data.reshape(-1), grad.reshape(-1), m.reshape(-1), v.reshape(-1),
-                  *_coefficients(data, state["step"], group), group["maximize"], group["decoupled_weight_decay"])
+    kernels().adam(data.reshape(-1), grad.reshape(-1), m.reshape(-1), v.reshape(-1),
+                   *_coefficients(data, state["step"], group), group["maximize"], group["decoupled_weight_decay"])
     return True
 
 
@@ -99,7 +96,7 @@ def fused_adam_all(items, views, rows) -> bool:
         for lst in (ps, gs, ms, vs):
             lst.extend([empty] * pad)
         scalars.extend([(0.0,) * 10] * pad)
-    _kernels.adam_params(tuple(ps), tuple(gs), tuple(ms), tuple(vs), np.array(scalars, dtype))
+    kernels().adam_params(tuple(ps), tuple(gs), tuple(ms), tuple(vs), np.array(scalars, dtype))
     return True
 
 
@@ -146,3 +143,7 @@ def _warm(k):
         for n in (2, 4, 8):
             t = (a,) * n
             k.adam_params(t, t, t, t, np.zeros((n, 10), dt))
+
+
+# the compiled kernels (a module), or None when numba is missing or CHAINRULE_JIT=0
+kernels = LazyKernels("chainrule.optim._fused_numba", _warm, "kernels", "using NumPy updates")

@@ -18,7 +18,8 @@ import numpy as np
 
 from chainrule.ops._jit import LazyKernels
 
-_scalars_key = _scalars = None  # the last group/step/dtype's coefficients (one step reuses them)
+_rows = {}  # _row's cache for the per-parameter update (the one-call update keeps its own per optimizer)
+_last = None  # (row, dtype, its scalars in that dtype): the last parameter's, which the next one mostly shares
 
 
 def adam_kernel():
@@ -42,15 +43,14 @@ def fused_adam_step(p, state, group) -> bool:
 
 
 def _coefficients(data, step, group):
-    """The kernel's scalars for one step of ``group``, rounded to the parameter's dtype (cached per step)."""
-    global _scalars_key, _scalars
-    key = (data.dtype, step, float(group["lr"]), group["betas"], group["eps"], group["weight_decay"])
-    if key != _scalars_key:  # once per step and group: rounded to the parameter's dtype, as the NumPy form's are
-        dt, step, lr, (beta1, beta2), eps, weight_decay = data.dtype.type, *key[1:]
-        _scalars = (dt(1 - beta1), dt(beta2), dt(1 - beta2), dt(lr / (1 - beta1**step)),
-                    dt((1 - beta2**step) ** 0.5), dt(eps), dt(weight_decay), dt(1 - lr * weight_decay))
-        _scalars_key = key
-    return _scalars
+    """The kernel's eight scalars for one step of ``group``, rounded to the parameter's dtype (as the NumPy
+    form's are); the one-call update's row (``_row``) made per parameter, remembered for the step."""
+    global _last
+    row = _row(step, group, _rows)
+    if _last is None or _last[0] is not row or _last[1] != data.dtype:
+        dt = data.dtype.type
+        _last = (row, data.dtype, tuple(dt(v) for v in row[:8]))
+    return _last[2]
 
 
 def fused_adam_all(items, views, rows) -> bool:

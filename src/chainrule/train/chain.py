@@ -30,6 +30,7 @@ import numpy as np
 from chainrule import nn
 from chainrule.autograd import hooks
 from chainrule.autograd.grad_mode import GradMode
+from chainrule.autograd.gradients import Gradients
 from chainrule.autograd.quiet import IGNORE, reset_state, set_state
 from chainrule.nn.functional import _dropout_mask
 from chainrule.ops.loss import MSE, CrossEntropy
@@ -46,6 +47,7 @@ class ChainStep:
     def __init__(self, model, flatten, layers, loss_fn, loss_op):
         self.model, self.flatten, self.layers, self.loss_fn, self.loss_op = model, flatten, layers, loss_fn, loss_op
         self.modules = [model, loss_fn, *model._modules.values()]
+        self.linears = [layer for op, layer in layers if op is not Dropout]
         self.calls = 0  # steps taken this way (for tests)
 
     @classmethod
@@ -95,7 +97,7 @@ class ChainStep:
             if a.ndim < 2:
                 return None
             a = a.reshape(a.shape[0], -1)
-        linears = [layer for op, layer in self.layers if op is not Dropout]
+        linears = self.linears
         first = linears[0].weight._data
         if a.ndim != 2 or a.dtype != first.dtype or a.shape[1] != first.shape[1]:
             return None
@@ -148,6 +150,7 @@ class ChainStep:
         return nodes, loss_node, loss, a
 
     def _backward(self, nodes, loss_node, loss, output):
+        grads = Gradients()  # the engine's bookkeeping of leaf gradients (.grad buffers never shared)
         g = loss_node.backward(np.ones(loss.shape, loss.dtype))[0]  # the seed loss.backward() gives
         for node, (op, layer) in zip(reversed(nodes), reversed(self.layers)):
             if op is Dropout:
@@ -157,22 +160,12 @@ class ChainStep:
                     break
                 continue
             gx, gw, gb = (list(node.backward(g)) + [None])[:3]
-            _accumulate(layer.weight, gw)
-            if layer.bias is not None:
-                _accumulate(layer.bias, gb)
+            if gw is not None:
+                grads.leaf(layer.weight, gw)
+            if gb is not None:
+                grads.leaf(layer.bias, gb)
             g = gx
             if g is None:  # nothing before this layer needs a gradient
                 break
         return Tensor._wrap(output), loss.item()
 
-
-def _accumulate(p, g) -> None:
-    """``g`` into ``p.grad``, as the engine's ``Gradients.leaf`` does it for a fresh gradient."""
-    if g is None or not p._requires_grad:
-        return
-    if p.grad is None:
-        if g.base is not None or not g.flags.writeable:
-            g = g.copy()
-        p.grad = Tensor._wrap(g)
-    else:
-        p.grad._data += g

@@ -52,6 +52,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from statistics import fmean
 
 __all__ = ["Diagnosis", "diagnose"]
 
@@ -202,8 +203,8 @@ def _overfitting(loss, val, val_samples, early_stopping, dropout, weight_decay, 
     # a noisy curve is one lucky epoch (a spiral run's val_loss sat at 0.15-0.24 with one 0.084, and
     # the last value against that dip read as "overfitting since" the dip)
     h = OVERFIT_WINDOW // 2
-    low = _mean(val[max(0, k - h):k + h + 1])
-    rise, noise = _mean(val[-OVERFIT_WINDOW:]) - low, validation_noise(val, val_samples)
+    low = fmean(val[max(0, k - h):k + h + 1])
+    rise, noise = fmean(val[-OVERFIT_WINDOW:]) - low, validation_noise(val, val_samples)
     if not (rise > OVERFIT_RISE * low and rise > OVERFIT_SIGMAS * noise):
         return None
     advice = [] if early_stopping else ["use early stopping"]
@@ -214,10 +215,6 @@ def _overfitting(loss, val, val_samples, early_stopping, dropout, weight_decay, 
     return Diagnosis("overfitting", f"overfitting since epoch {k + 1}: val_loss was lowest there ({val[k]:.4g}) "
                      f"and rose to {val[-1]:.4g} (noise ~{noise:.2g}) while the training loss kept falling{kept}; "
                      f"for a better model: {', '.join(advice)}", k + 1)
-
-
-def _mean(values: list[float]) -> float:
-    return sum(values) / len(values)
 
 
 def validation_noise(val: list[float], val_samples: int | None = None) -> float:
